@@ -1,0 +1,1 @@
+"""matchkit: keep an MSP's Atera and Xero in step."""

@@ -1,0 +1,7 @@
+"""The DuckDB workspace (core layer: no HTTP, no widgets)."""
+
+from ._entities import ENTITIES, Column, Entity, entity, typed_rows
+from ._workspace import Decision, SnapshotInfo, Workspace
+
+__all__ = ["ENTITIES", "Column", "Decision", "Entity", "SnapshotInfo", "Workspace", "entity",
+           "typed_rows"]

@@ -1,0 +1,550 @@
+"""The DuckDB workspace: one file holding snapshots, decisions, the export log and more.
+
+DuckDB lets one process write a file at a time and a read-write connection locks the file.
+Analysts keep several notebooks and the CLI open on one workspace, so a :class:`Workspace`
+holds only a path and opens the database for the moment of each operation; when another
+process holds it, it waits a little, then says plainly who holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .._exceptions import WorkspaceBusyError, WorkspaceError
+from ._entities import ENTITIES, Entity, entity, typed_rows
+
+__all__ = ["Decision", "SnapshotInfo", "Workspace"]
+
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    snapshot_id: int
+    system: str
+    entity: str
+    taken_at: dt.datetime
+    row_count: int
+    source: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One judgment about one Atera record (or, for imports, one Xero contact)."""
+
+    entity: str  # 'customers' | 'products' | 'imports'
+    action: str  # 'match' | 'create' | 'unmatch' | 'import' | 'clear'
+    atera_id: str | None = None
+    xero_id: str | None = None
+    method: str | None = None
+    score: float | None = None
+    who: str | None = None
+    run_id: str | None = None
+    note: str | None = None
+    decided_at: dt.datetime = field(default_factory=_now)
+
+
+DECISION_ENTITIES = ("customers", "products", "imports")
+DECISION_ACTIONS = ("match", "create", "unmatch", "import", "clear")
+
+
+def _holder(pid: str) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        cmd = ""
+    return f"PID {pid}" + (f" ({cmd[:120]})" if cmd else "")
+
+
+class Workspace:
+    """A matchkit workspace in one DuckDB file (``":memory:"`` for tests).
+
+    Use :meth:`open`; every method opens the file for its own duration, so an idle notebook
+    never blocks the CLI.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 15.0) -> None:
+        self.path = str(path)
+        self.busy_timeout = busy_timeout
+        self._memory: duckdb.DuckDBPyConnection | None = None
+        self._local = threading.local()
+        self._mem_lock = threading.RLock()
+
+    # --- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] = ":memory:", *, busy_timeout: float = 15.0
+             ) -> Workspace:
+        """Open (creating and migrating if needed) the workspace at ``path``."""
+        ws = cls(path, busy_timeout=busy_timeout)
+        if ws.path != ":memory:":
+            Path(ws.path).parent.mkdir(parents=True, exist_ok=True)
+        ws.migrate()
+        return ws
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.path!r})"
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if self.path == ":memory:":
+            if self._memory is None:
+                self._memory = duckdb.connect(":memory:")
+            return self._memory
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as exc:
+                msg = str(exc)
+                if "lock" not in msg.lower():
+                    raise WorkspaceError(f"cannot open workspace {self.path}: {msg}") from None
+                if time.monotonic() >= deadline:
+                    m = _LOCK_PID.search(msg)
+                    who = _holder(m.group(1)) if m else "another process"
+                    raise WorkspaceBusyError(
+                        f"workspace {self.path} is in use by {who} and stayed busy for "
+                        f"{self.busy_timeout:.0f} s. DuckDB allows one writing process at a "
+                        "time: wait for that command to finish, or stop the kernel or process "
+                        "that keeps it open, then try again."
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            except duckdb.Error as exc:
+                raise WorkspaceError(f"cannot open workspace {self.path}: {exc}") from None
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one operation; nested calls in a thread share it."""
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield self._local.conn
+            finally:
+                self._local.depth -= 1
+            return
+        if self.path == ":memory:":
+            self._mem_lock.acquire()
+        try:
+            conn = self._open()
+            self._local.conn, self._local.depth = conn, 1
+            try:
+                yield conn
+            finally:
+                self._local.depth = 0
+                self._local.conn = None
+                if self.path != ":memory:":
+                    conn.close()
+        finally:
+            if self.path == ":memory:":
+                self._mem_lock.release()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All writes inside happen together or not at all."""
+        with self.connect() as conn:
+            if getattr(self._local, "in_tx", False):
+                yield conn
+                return
+            conn.execute("BEGIN TRANSACTION")
+            self._local.in_tx = True
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+            finally:
+                self._local.in_tx = False
+
+    def close(self) -> None:
+        """Release the in-memory database (file workspaces hold nothing open)."""
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+
+    # --- schema -------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply forward migrations; return the schema version."""
+        files = sorted(
+            (p for p in resources.files("matchkit.store").joinpath("migrations").iterdir()
+             if p.name.endswith(".sql")),
+            key=lambda p: p.name,
+        )
+        with self.transaction() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                "name VARCHAR, applied_at TIMESTAMPTZ)"
+            )
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+            current = int(row[0]) if row else 0
+            for f in files:
+                version = int(f.name.split("_", 1)[0])
+                if version <= current:
+                    continue
+                conn.execute(f.read_text())
+                if version == 1:
+                    for ent in ENTITIES.values():
+                        conn.execute(self._entity_ddl(ent))
+                conn.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, ?)", [version, f.name, _now()]
+                )
+                current = version
+        return current
+
+    @staticmethod
+    def _entity_ddl(ent: Entity) -> str:
+        cols = ",\n    ".join(f'"{c.name}" {c.type}' for c in ent.columns)
+        return (
+            f"CREATE TABLE IF NOT EXISTS {ent.table} (\n    snapshot_id BIGINT NOT NULL,\n"
+            f"    row_no BIGINT NOT NULL,\n    {cols},\n    raw JSON\n)"
+        )
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.sql("SELECT max(version) AS v FROM schema_version")["v"].iloc[0])
+
+    # --- queries ------------------------------------------------------------------------
+
+    def sql(self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+            ) -> pd.DataFrame:
+        """Run ``query`` and return the result as a DataFrame."""
+        with self.connect() as conn:
+            return conn.execute(query, params).df()
+
+    def execute(self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+                ) -> None:
+        with self.transaction() as conn:
+            conn.execute(query, params)
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def write_snapshot(
+        self,
+        system: str,
+        name: str,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        source: str = "api",
+        mode: str = "full",
+        base_snapshot_id: int | None = None,
+        changed_since: dt.datetime | None = None,
+        taken_at: dt.datetime | None = None,
+        file: str | None = None,
+    ) -> dict[str, int]:
+        """Store ``records`` (API JSON) as a new snapshot, in one transaction.
+
+        Derived entities (Atera invoice lines, labour rates) are written beside their parent
+        in the same transaction. Returns ``{entity: snapshot_id}``. Nothing is written when
+        any record is refused.
+        """
+        ent = entity(system, name)
+        if ent.derived_from:
+            raise WorkspaceError(
+                f"{ent.label} is derived from {ent.derived_from}; snapshot that instead"
+            )
+        records = list(records)
+        prepared = [(ent, *typed_rows(ent, records, file=file))]
+        for child, derive in _DERIVED.get((system, name), []):
+            child_records = derive(records)
+            prepared.append((child, *typed_rows(child, child_records, file=file)))
+        taken_at = taken_at or _now()
+        ids: dict[str, int] = {}
+        with self.transaction() as conn:
+            for e, rows, raws in prepared:
+                sid = self._insert_snapshot(conn, e, rows, raws, source=source, mode=mode,
+                                            base=base_snapshot_id if e is ent else None,
+                                            changed_since=changed_since, taken_at=taken_at)
+                ids[e.name] = sid
+        return ids
+
+    def _insert_snapshot(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        ent: Entity,
+        rows: list[dict[str, Any]],
+        raws: list[str],
+        *,
+        source: str,
+        mode: str,
+        base: int | None,
+        changed_since: dt.datetime | None,
+        taken_at: dt.datetime,
+    ) -> int:
+        row = conn.execute("SELECT nextval('snapshot_seq')").fetchone()
+        assert row is not None
+        sid = int(row[0])
+        conn.execute(
+            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            [sid, ent.system, ent.name, taken_at, len(rows), source, mode, base, changed_since],
+        )
+        if rows:
+            names = [c.name for c in ent.columns]
+            frame = pd.DataFrame.from_records(rows, columns=names)
+            for c in ent.columns:  # typed and object columns survive the hand-over to DuckDB
+                frame[c.name] = frame[c.name].astype(object)
+            frame.insert(0, "row_no", range(1, len(rows) + 1))
+            frame["raw"] = raws
+            select = ", ".join(
+                [f"{sid}", "row_no"]
+                + [f'CAST("{c.name}" AS {c.type})' for c in ent.columns]
+                + ["CAST(raw AS JSON)"]
+            )
+            conn.register("_mk_frame", frame)
+            try:
+                conn.execute(f"INSERT INTO {ent.table} SELECT {select} FROM _mk_frame")
+            finally:
+                conn.unregister("_mk_frame")
+        return sid
+
+    def snapshots(self, system: str | None = None, name: str | None = None) -> pd.DataFrame:
+        """Every snapshot, newest first."""
+        where, params = [], []
+        if system:
+            where.append("system = ?")
+            params.append(system)
+        if name:
+            where.append("entity = ?")
+            params.append(name)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return self.sql(f"SELECT * FROM snapshots {clause} ORDER BY snapshot_id DESC", params)
+
+    def latest_snapshot(self, system: str, name: str) -> SnapshotInfo | None:
+        df = self.sql(
+            "SELECT snapshot_id, system, entity, taken_at, row_count, source, mode FROM snapshots"
+            " WHERE system = ? AND entity = ? ORDER BY snapshot_id DESC LIMIT 1",
+            [system, name],
+        )
+        if df.empty:
+            return None
+        r = df.iloc[0]
+        return SnapshotInfo(int(r.snapshot_id), r.system, r.entity, r.taken_at.to_pydatetime(),
+                            int(r.row_count), r.source, r.mode)
+
+    def rows(self, system: str, name: str, snapshot_id: int | None = None) -> pd.DataFrame:
+        """Typed rows of a snapshot (default: the latest), with ``raw`` as JSON text."""
+        ent = entity(system, name)
+        if snapshot_id is None:
+            info = self.latest_snapshot(system, name)
+            if info is None:
+                cols = ["snapshot_id", "row_no", *[c.name for c in ent.columns], "raw"]
+                return pd.DataFrame(columns=cols)
+            snapshot_id = info.snapshot_id
+        return self.sql(
+            f"SELECT * FROM {ent.table} WHERE snapshot_id = ? ORDER BY row_no", [snapshot_id]
+        )
+
+    def records(self, system: str, name: str, snapshot_id: int | None = None
+                ) -> list[dict[str, Any]]:
+        """The raw API records of a snapshot (default: the latest)."""
+        return [json.loads(r) for r in self.rows(system, name, snapshot_id)["raw"]]
+
+    def diff(self, system: str, name: str, old: int | None = None, new: int | None = None
+             ) -> pd.DataFrame:
+        """What was added, changed or removed between two snapshots (default: last two).
+
+        Columns: ``key``, ``change`` (added/changed/removed), ``fields`` (changed typed
+        columns, comma separated), ``old_raw``, ``new_raw``.
+        """
+        ent = entity(system, name)
+        if old is None or new is None:
+            ids = self.snapshots(system, name)["snapshot_id"].tolist()
+            if new is None:
+                new = int(ids[0]) if ids else None
+            if old is None:
+                older = [i for i in ids if new is not None and i < new]
+                old = int(older[0]) if older else None
+        if new is None or old is None:
+            raise WorkspaceError(
+                f"{ent.label}: need two snapshots to compare; take another snapshot first"
+            )
+        cols = [c.name for c in ent.columns if c.name != ent.key]
+        changed = " || ".join(
+            f"CASE WHEN o.\"{c}\" IS DISTINCT FROM n.\"{c}\" THEN '{c},' ELSE '' END"
+            for c in cols
+        ) or "''"
+        key = f'"{ent.key}"'
+        return self.sql(
+            f"""
+            WITH o AS (SELECT * FROM {ent.table} WHERE snapshot_id = $old),
+                 n AS (SELECT * FROM {ent.table} WHERE snapshot_id = $new),
+                 j AS (
+                    SELECT coalesce(n.{key}, o.{key}) AS key,
+                           CASE WHEN o.{key} IS NULL THEN 'added'
+                                WHEN n.{key} IS NULL THEN 'removed'
+                                ELSE 'changed' END AS change,
+                           rtrim({changed}, ',') AS fields,
+                           o.raw::VARCHAR AS old_raw, n.raw::VARCHAR AS new_raw
+                    FROM o FULL OUTER JOIN n ON o.{key} = n.{key})
+            SELECT * FROM j
+            WHERE change <> 'changed' OR fields <> '' OR old_raw IS DISTINCT FROM new_raw
+            ORDER BY change, key
+            """,
+            {"old": old, "new": new},
+        )
+
+    # --- decisions ----------------------------------------------------------------------
+
+    def record_decisions(self, decisions: Iterable[Decision]) -> list[int]:
+        """Append decisions (one transaction); return their ids."""
+        decisions = list(decisions)
+        for d in decisions:
+            if d.entity not in DECISION_ENTITIES:
+                raise WorkspaceError(f"unknown decision entity {d.entity!r}")
+            if d.action not in DECISION_ACTIONS:
+                raise WorkspaceError(f"unknown decision action {d.action!r}")
+            if d.action == "match" and not d.xero_id:
+                raise WorkspaceError(f"a match needs a Xero id (Atera {d.atera_id})")
+            if d.atera_id is None and d.xero_id is None:
+                raise WorkspaceError("a decision needs an Atera or a Xero id")
+        if not decisions:
+            return []
+        with self.transaction() as conn:
+            first = conn.execute(
+                "SELECT nextval('decision_seq') FROM range(?)", [len(decisions)]
+            ).fetchall()
+            ids = [int(r[0]) for r in first]
+            frame = pd.DataFrame([{"decision_id": i, **asdict(d)} for i, d in
+                                  zip(ids, decisions, strict=True)])
+            conn.register("_mk_dec", frame)
+            try:
+                conn.execute(
+                    "INSERT INTO decisions (decision_id, entity, atera_id, xero_id, action, "
+                    "method, score, who, decided_at, run_id, note) SELECT decision_id, entity, "
+                    "atera_id, xero_id, action, method, score, who, decided_at, run_id, note "
+                    "FROM _mk_dec"
+                )
+            finally:
+                conn.unregister("_mk_dec")
+        return ids
+
+    def current_decisions(self, entity_name: str | None = None) -> pd.DataFrame:
+        """The latest decision per record (``clear`` rows mean undecided and are dropped)."""
+        q = "SELECT * FROM current_decisions WHERE action <> 'clear'"
+        params: list[Any] = []
+        if entity_name:
+            q += " AND entity = ?"
+            params.append(entity_name)
+        return self.sql(q + " ORDER BY decision_id", params)
+
+    def decision_history(self, entity_name: str | None = None) -> pd.DataFrame:
+        q = "SELECT * FROM decisions"
+        params: list[Any] = []
+        if entity_name:
+            q += " WHERE entity = ?"
+            params.append(entity_name)
+        return self.sql(q + " ORDER BY decision_id", params)
+
+    # --- connections and settings -------------------------------------------------------
+
+    def record_connection(self, system: str, *, tenant_id: str | None = None,
+                          tenant_name: str | None = None, short_code: str | None = None,
+                          xero_connection: str | None = None, base_url: str | None = None,
+                          note: str | None = None) -> int:
+        """Record a new connection; an open one for the same system is closed first."""
+        now = _now()
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE connections SET disconnected_at = ?, note = coalesce(note, "
+                "'replaced by a new connection') WHERE system = ? AND disconnected_at IS NULL",
+                [now, system],
+            )
+            row = conn.execute("SELECT nextval('connection_seq')").fetchone()
+            assert row is not None
+            cid = int(row[0])
+            conn.execute(
+                "INSERT INTO connections VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                [cid, system, tenant_id, tenant_name, short_code, xero_connection, base_url, now,
+                 note],
+            )
+        return cid
+
+    def connection(self, system: str = "xero") -> dict[str, Any] | None:
+        """The open connection for ``system``, if any."""
+        df = self.sql(
+            "SELECT * FROM connections WHERE system = ? AND disconnected_at IS NULL "
+            "ORDER BY connection_id DESC LIMIT 1",
+            [system],
+        )
+        if df.empty:
+            return None
+        return {k: (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+
+    def mark_setup_done(self, system: str = "xero") -> None:
+        self.execute(
+            "UPDATE connections SET setup_done_at = ? WHERE system = ? AND "
+            "disconnected_at IS NULL",
+            [_now(), system],
+        )
+
+    def record_disconnect(self, system: str = "xero", note: str | None = None) -> None:
+        self.execute(
+            "UPDATE connections SET disconnected_at = ?, note = coalesce(?, note) "
+            "WHERE system = ? AND disconnected_at IS NULL",
+            [_now(), note, system],
+        )
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        df = self.sql("SELECT value FROM settings WHERE key = ?", [key])
+        return default if df.empty else json.loads(df["value"].iloc[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self.execute(
+            "INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", [key, json.dumps(value), _now()]
+        )
+
+    def settings(self) -> dict[str, Any]:
+        df = self.sql("SELECT key, value FROM settings ORDER BY key")
+        return {k: json.loads(v) for k, v in zip(df["key"], df["value"], strict=True)}
+
+    @staticmethod
+    def new_run_id(prefix: str = "run") -> str:
+        return f"{prefix}-{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _invoice_lines(invoices: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for inv in invoices:
+        number = inv.get("InvoiceNumber")
+        for i, line in enumerate(inv.get("LineItems") or [], start=1):
+            if not isinstance(line, Mapping):
+                continue
+            idx = line.get("LineIdx") if line.get("LineIdx") is not None else i
+            out.append({"LineKey": f"{number}:{idx}", "InvoiceNumber": number, "LineIdx": idx,
+                        **{k: v for k, v in line.items() if k != "LineIdx"}})
+    return out
+
+
+def _contract_rates(contracts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    from ..atera._rates import labour_rates
+
+    return labour_rates(contracts)
+
+
+_DERIVED = {
+    ("atera", "invoices"): [(ENTITIES[("atera", "invoice_lines")], _invoice_lines)],
+    ("atera", "contracts"): [(ENTITIES[("atera", "contract_rates")], _contract_rates)],
+}
