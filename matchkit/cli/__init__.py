@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 
 import click
@@ -11,10 +12,11 @@ from .._exceptions import MatchkitError
 
 __all__ = ["main"]
 
-# Each module exposes ``COMMANDS: list[click.Command]``.
-_MODULES = [
-    "matchkit.cli._workspace",
-]
+# Every private module of this package exposes ``COMMANDS: list[click.Command]``; adding a
+# command group is adding a module, so nobody edits a shared list.
+_MODULES = sorted(
+    f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if m.name.startswith("_")
+)
 
 
 class _Group(click.Group):

@@ -1,0 +1,1 @@
+"""Loopback sandboxes that speak Xero's and Atera's APIs (see docs/internals.md)."""
