@@ -12,7 +12,7 @@ from .._exceptions import MatchkitError
 
 __all__ = ["main"]
 
-# Every private module of this package exposes ``COMMANDS: list[click.Command]``; adding a
+# Every private module of this package may expose ``COMMANDS: list[click.Command]``; adding a
 # command group is adding a module, so nobody edits a shared list.
 _MODULES = sorted(
     f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if m.name.startswith("_")
@@ -36,5 +36,5 @@ def main() -> None:
 
 
 for _name in _MODULES:
-    for _cmd in importlib.import_module(_name).COMMANDS:
+    for _cmd in getattr(importlib.import_module(_name), "COMMANDS", []):
         main.add_command(_cmd)

@@ -458,6 +458,40 @@ class Workspace:
             params.append(entity_name)
         return self.sql(q + " ORDER BY decision_id", params)
 
+    # --- suggestions --------------------------------------------------------------------
+
+    SUGGESTION_COLUMNS = ("left_id", "right_id", "score", "method", "rank", "ambiguous",
+                          "evidence", "left_name", "right_name")
+
+    def record_suggestions(self, kind: str, frame: pd.DataFrame, run_id: str | None = None
+                           ) -> str:
+        """Append a matching run's output (``match_frames`` columns); return its run id."""
+        run_id = run_id or self.new_run_id(f"suggest-{kind}")
+        data = pd.DataFrame({c: frame[c] if c in frame else None
+                             for c in self.SUGGESTION_COLUMNS})
+        data = data.astype(object).where(data.notna(), None)
+        data["right_id"] = [None if v in (None, "") else str(v) for v in data["right_id"]]
+        data["left_id"] = data["left_id"].astype(str)
+        with self.transaction() as conn:
+            conn.register("_mk_sugg", data)
+            try:
+                conn.execute(
+                    "INSERT INTO suggestions SELECT ?, ?, left_id, right_id, "
+                    "CAST(score AS DOUBLE), method, CAST(rank AS INTEGER), "
+                    "CAST(ambiguous AS BOOLEAN), evidence, left_name, right_name, ? "
+                    "FROM _mk_sugg",
+                    [run_id, kind, _now()],
+                )
+            finally:
+                conn.unregister("_mk_sugg")
+        return run_id
+
+    def latest_suggestions(self, kind: str) -> pd.DataFrame:
+        """The most recent matching run's suggestions for ``kind``."""
+        return self.sql(
+            "SELECT * FROM latest_suggestions WHERE kind = ? ORDER BY left_id, rank", [kind]
+        )
+
     # --- connections and settings -------------------------------------------------------
 
     def record_connection(self, system: str, *, tenant_id: str | None = None,
