@@ -1,0 +1,496 @@
+"""Create missing contacts and items in Xero exactly once (shared by the wizard and the export).
+
+The order is what makes it safe to kill the process at any moment:
+
+1. what already exists in Xero is read (contacts by Name among active ones, items by Code),
+   so an earlier run's work, or a same-named contact someone made by hand, is reused;
+2. the intent (Atera id, the Name/Code to be sent, the Idempotency-Key) is written to the
+   workspace *before* the request leaves;
+3. records go in ``PUT`` requests of at most 50 with ``summarizeErrors=false`` and an
+   ``Idempotency-Key``; when the answer is lost (dropped connection, 5xx, 429 after the client's
+   own retries) Xero is read again and only what is still missing is sent, with a new key;
+4. each Xero id is written back as a ``match`` decision with method ``created`` (or ``exact``
+   when an existing record was found by name or code instead).
+
+A resumed run finds its earlier intents, and so the names and codes it chose, and looks those
+up first; nothing is ever created twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ._exceptions import ApiError, AuthError, ExportError, ValidationError
+from .store import Decision, Workspace
+
+__all__ = [
+    "ContactSpec",
+    "ItemSpec",
+    "SyncFailure",
+    "XeroSyncError",
+    "ensure_contacts",
+    "ensure_items",
+    "unique_contact_name",
+    "xero_item_code",
+    "xero_item_name",
+]
+
+CHUNK = 50  # Xero's advice: at most 50 elements per request
+MAX_ROUNDS = 4  # send, then re-query and resend what is missing, at most this often
+CODE_MAX = 30
+ITEM_NAME_MAX = 50
+CONTACT_NAME_MAX = 255
+
+
+class _Result(Protocol):
+    index: int
+    ok: bool
+    record: dict[str, Any]
+    errors: list[str]
+
+
+class XeroWriter(Protocol):
+    """The part of :class:`matchkit.xero.XeroClient` this module uses."""
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    def contacts(self, include_archived: bool = ..., modified_since: Any = ...
+                 ) -> Iterator[dict[str, Any]]: ...
+
+    def items(self, modified_since: Any = ...) -> list[dict[str, Any]]: ...
+
+    def create_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
+                        ) -> Sequence[_Result]: ...
+
+    def create_items(self, records: list[dict[str, Any]], *, idempotency_key: str
+                     ) -> Sequence[_Result]: ...
+
+
+@dataclass(frozen=True)
+class ContactSpec:
+    """An Atera customer to have as a Xero contact.
+
+    ``link_existing``: when an active Xero contact already has this name, use it instead of
+    creating a second one under a suffixed name.
+    """
+
+    atera_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    tax_number: str | None = None
+    website: str | None = None
+    link_existing: bool = True
+
+    def payload(self, name: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"Name": name}
+        if self.email:
+            body["EmailAddress"] = self.email
+        if self.tax_number:
+            body["TaxNumber"] = self.tax_number[:50]
+        if self.website:
+            body["Website"] = self.website
+        if self.phone:
+            body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": self.phone[:50]}]
+        if any((self.address, self.city, self.region, self.postal_code, self.country)):
+            addr = {"AddressType": "STREET", "AddressLine1": self.address, "City": self.city,
+                    "Region": self.region, "PostalCode": self.postal_code,
+                    "Country": self.country}
+            body["Addresses"] = [{k: v for k, v in addr.items() if v}]
+        return body
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """An Atera product, expense or labour rate to have as a Xero item (Atera's price)."""
+
+    atera_id: str
+    name: str
+    price: float | None = None
+    description: str | None = None
+    code: str | None = None  # preferred Code (e.g. the Atera SKU); made valid and unique
+    sales_account: str | None = None
+    link_existing: bool = True
+
+    def payload(self, code: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"Code": code, "Name": xero_item_name(self.name),
+                                "Description": (self.description or self.name)[:4000],
+                                "IsSold": True, "IsPurchased": False}
+        sales: dict[str, Any] = {}
+        if self.price is not None:
+            sales["UnitPrice"] = round(float(self.price), 4)
+        if self.sales_account:
+            sales["AccountCode"] = self.sales_account
+        # No TaxType: Xero's own tax (the account's default) must apply.
+        if sales:
+            body["SalesDetails"] = sales
+        return body
+
+
+@dataclass(frozen=True)
+class SyncFailure:
+    kind: str
+    atera_id: str
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name!r} (Atera {self.atera_id}): {self.reason}"
+
+
+class XeroSyncError(ExportError):
+    """Some contacts or items could not be created; ``done`` holds those that were."""
+
+    def __init__(self, failures: Sequence[SyncFailure], done: Mapping[str, str]) -> None:
+        self.failures = list(failures)
+        self.done = dict(done)
+        lines = "\n  ".join(str(f) for f in self.failures[:50])
+        more = len(self.failures) - 50
+        super().__init__(
+            f"{len(self.failures)} record(s) could not be created in Xero "
+            f"({len(self.done)} done):\n  {lines}" + (f"\n  ... and {more} more" if more > 0
+                                                      else "")
+        )
+
+
+# --- names and codes --------------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+_CODE_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _fold(name: str) -> str:
+    return _WS.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
+
+
+def _clip(text: str, limit: int) -> str:
+    return text[:limit].rstrip()
+
+
+def xero_item_name(name: str) -> str:
+    """Xero's item Name: whitespace tidied, at most 50 characters."""
+    cleaned = _WS.sub(" ", name).strip()
+    if not cleaned:
+        raise ValueError("an item needs a name")
+    return _clip(cleaned, ITEM_NAME_MAX)
+
+
+def _with_suffix(base: str, n: int, limit: int, sep: str) -> str:
+    suffix = f"{sep}{n}"
+    return _clip(base, limit - len(suffix)) + suffix
+
+
+def xero_item_code(name: str, taken: Iterable[str] = ()) -> str:
+    """A valid item Code (<= 30 characters, letters, digits, ``. _ -``) not in ``taken``.
+
+    ``taken`` is compared case-insensitively, as Xero does.
+    """
+    used = {t.casefold() for t in taken}
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = _CODE_BAD.sub("-", ascii_name.strip()).strip("-._").upper() or "ITEM"
+    base = _clip(base, CODE_MAX).rstrip("-._") or "ITEM"
+    if base.casefold() not in used:
+        return base
+    n = 2
+    while True:
+        candidate = _with_suffix(base, n, CODE_MAX, "-")
+        if candidate.casefold() not in used:
+            return candidate
+        n += 1
+
+
+def unique_contact_name(name: str, taken: Iterable[str] = ()) -> str:
+    """``name`` (<= 255), suffixed `` (2)``, `` (3)``... when an active contact has it."""
+    cleaned = _WS.sub(" ", name).strip()
+    if not cleaned:
+        raise ValueError("a contact needs a name")
+    cleaned = _clip(cleaned, CONTACT_NAME_MAX)
+    used = {_fold(t) for t in taken}
+    if _fold(cleaned) not in used:
+        return cleaned
+    n = 2
+    while True:
+        candidate = _clip(cleaned, CONTACT_NAME_MAX - len(f" ({n})")) + f" ({n})"
+        if _fold(candidate) not in used:
+            return candidate
+        n += 1
+
+
+# --- the shared engine ------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _key(tenant: str, run_id: str, kind: str, round_no: int, payloads: list[dict[str, Any]]
+         ) -> str:
+    """A deterministic Idempotency-Key (<= 128 chars): same request, same key."""
+    digest = hashlib.sha256(repr((tenant, kind, payloads)).encode()).hexdigest()[:40]
+    safe_run = re.sub(r"[^A-Za-z0-9-]", "", run_id)[:60]
+    return f"mk-{kind}-{safe_run}-r{round_no}-{digest}"
+
+
+def _log(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    with ws.transaction() as conn:
+        for r in rows:
+            conn.execute(
+                "INSERT INTO xero_sync_log VALUES (nextval('sync_intent_seq'), ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?, ?, ?)",
+                [r["tenant_id"], r["kind"], r["atera_id"], r["name"], r.get("code"),
+                 r.get("idempotency_key"), r["status"], r.get("xero_id"), r.get("error"),
+                 r.get("run_id"), _now()],
+            )
+
+
+def _intents(ws: Workspace, tenant: str, kind: str) -> dict[str, dict[str, Any]]:
+    df = ws.sql("SELECT * FROM xero_sync_state WHERE tenant_id = ? AND kind = ?", [tenant, kind])
+    return {str(r["atera_id"]): {str(k): v for k, v in r.items()}
+            for r in df.to_dict("records")}
+
+
+def _chunks(seq: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+@dataclass
+class _Job:
+    atera_id: str
+    label: str  # what identifies it in Xero: a contact Name or an item Code
+    payload: dict[str, Any]
+    name: str
+    code: str | None = None
+
+
+@dataclass
+class _Engine:
+    ws: Workspace
+    kind: str  # 'contact' | 'item'
+    tenant: str
+    run_id: str
+    lookup: Callable[[], dict[str, str]]  # folded label -> Xero id (what exists now)
+    create: Callable[[list[dict[str, Any]], str], Sequence[_Result]]
+    id_field: str
+    done: dict[str, str] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)  # atera_id -> 'created' | 'exact'
+    failures: list[SyncFailure] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # log rows not yet written
+
+    def flush(self) -> None:
+        _log(self.ws, self.rows)
+        self.rows.clear()
+
+    def run(self, jobs: list[_Job]) -> None:
+        pending = jobs
+        for round_no in range(1, MAX_ROUNDS + 1):
+            if not pending:
+                return
+            uncertain: list[_Job] = []
+            for chunk in _chunks(pending):
+                uncertain.extend(self._send(chunk, round_no))
+                self.flush()
+            if not uncertain:
+                return
+            # The answer was lost: whatever reached Xero is there now; resend only the rest.
+            existing = self.lookup()
+            pending = []
+            for job in uncertain:
+                xid = existing.get(_fold(job.label))
+                if xid:
+                    self._ok(job, xid, "created")
+                else:
+                    pending.append(job)
+        for job in pending:
+            self._fail(job, f"no answer from Xero after {MAX_ROUNDS} attempts; run again")
+        self.flush()
+
+    def _send(self, chunk: list[_Job], round_no: int) -> list[_Job]:
+        payloads = [j.payload for j in chunk]
+        key = _key(self.tenant, self.run_id, self.kind, round_no, payloads)
+        self.rows.extend(self._row(j, "sending", idempotency_key=key) for j in chunk)
+        self.flush()  # the intent is on disk before the request leaves
+        try:
+            results = self.create(payloads, key)
+        except AuthError:
+            raise  # the connection is gone: stop and let the caller ask to reconnect
+        except ValidationError as exc:
+            # A whole-request 400 despite summarizeErrors=false: nothing was created.
+            for job in chunk:
+                self._fail(job, "; ".join(exc.errors) or str(exc))
+            return []
+        except ApiError:
+            return chunk
+        by_index = {r.index: r for r in results}
+        uncertain = []
+        for i, job in enumerate(chunk):
+            res = by_index.get(i)
+            if res is None:
+                uncertain.append(job)
+            elif res.ok and res.record.get(self.id_field):
+                self._ok(job, str(res.record[self.id_field]), "created")
+            elif self._is_clash(res.errors):
+                uncertain.append(job)  # it exists already (an earlier lost answer): look it up
+            else:
+                self._fail(job, "; ".join(res.errors) or "refused by Xero without a message")
+        return uncertain
+
+    @staticmethod
+    def _is_clash(errors: list[str]) -> bool:
+        text = " ".join(errors).lower()
+        return "already assigned to another contact" in text or "already exists" in text
+
+    def _row(self, job: _Job, status: str, **extra: Any) -> dict[str, Any]:
+        return {"tenant_id": self.tenant, "kind": self.kind, "atera_id": job.atera_id,
+                "name": job.name, "code": job.code, "status": status, "run_id": self.run_id,
+                **extra}
+
+    def _ok(self, job: _Job, xero_id: str, how: str) -> None:
+        self.rows.append(self._row(job, "created" if how == "created" else "found",
+                                   xero_id=xero_id))
+        self.done[job.atera_id] = xero_id
+        self.how[job.atera_id] = how
+
+    def _fail(self, job: _Job, reason: str) -> None:
+        self.rows.append(self._row(job, "failed", error=reason[:2000]))
+        self.failures.append(SyncFailure(self.kind, job.atera_id, job.name, reason))
+
+
+def _finish(ws: Workspace, engine: _Engine, entity: str, who: str | None) -> dict[str, str]:
+    engine.flush()
+    decisions = [
+        Decision(entity=entity, action="match", atera_id=aid, xero_id=xid,
+                 method="created" if engine.how[aid] == "created" else "exact",
+                 score=100.0, who=who, run_id=engine.run_id,
+                 note=None if engine.how[aid] == "created"
+                 else "found in Xero before creating")
+        for aid, xid in engine.done.items()
+    ]
+    ws.record_decisions(decisions)
+    if engine.failures:
+        raise XeroSyncError(engine.failures, engine.done)
+    return dict(engine.done)
+
+
+def _check_unique(specs: Sequence[ContactSpec] | Sequence[ItemSpec]) -> None:
+    seen: set[str] = set()
+    for s in specs:
+        if not str(s.atera_id).strip():
+            raise ValueError(f"{type(s).__name__} {s.name!r} has no atera_id")
+        if s.atera_id in seen:
+            raise ValueError(f"atera_id {s.atera_id!r} appears twice")
+        seen.add(s.atera_id)
+
+
+def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec], *,
+                    run_id: str, who: str | None = None) -> dict[str, str]:
+    """Make sure each spec has a Xero contact; return ``{atera_id: ContactID}``.
+
+    Raises :class:`XeroSyncError` (after recording every success) when some could not be
+    created; its ``done`` holds the ones that were.
+    """
+    _check_unique(specs)
+    if not specs:
+        return {}
+    tenant = xero.tenant_id
+
+    def lookup() -> dict[str, str]:
+        # Name is unique among ACTIVE contacts only; archived ones may share it.
+        return {_fold(c["Name"]): str(c["ContactID"]) for c in xero.contacts(include_archived=False)
+                if c.get("Name") and c.get("ContactStatus", "ACTIVE") == "ACTIVE"}
+
+    existing = lookup()
+    earlier = _intents(ws, tenant, "contact")
+    engine = _Engine(ws, "contact", tenant, run_id, lookup,
+                     lambda p, k: xero.create_contacts(p, idempotency_key=k), "ContactID")
+    taken = set(existing)
+    jobs: list[_Job] = []
+    for spec in specs:
+        prior = earlier.get(spec.atera_id)
+        if prior is not None and prior["status"] in ("created", "found") and prior["xero_id"]:
+            engine.done[spec.atera_id] = str(prior["xero_id"])
+            engine.how[spec.atera_id] = "created" if prior["status"] == "created" else "exact"
+            continue
+        if prior is not None and prior["status"] == "sending":
+            # An earlier run sent this name and may have created it: the name tells.
+            xid = existing.get(_fold(prior["name"]))
+            if xid:
+                engine._ok(_Job(spec.atera_id, prior["name"], {}, prior["name"]), xid, "created")
+                continue
+            name = str(prior["name"])
+        else:
+            wanted = unique_contact_name(spec.name)
+            xid = existing.get(_fold(wanted))
+            if xid and spec.link_existing:
+                engine._ok(_Job(spec.atera_id, wanted, {}, wanted), xid, "exact")
+                continue
+            name = unique_contact_name(wanted, taken)
+        taken.add(_fold(name))
+        jobs.append(_Job(spec.atera_id, name, spec.payload(name), name))
+    engine.run(jobs)
+    return _finish(ws, engine, "customers", who)
+
+
+def ensure_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], *,
+                 run_id: str, who: str | None = None) -> dict[str, str]:
+    """Make sure each spec has a Xero item; return ``{atera_id: ItemID}``.
+
+    An item is found by its Code (case-insensitive), or with ``link_existing`` by an exact
+    Name; otherwise it is created with a fresh valid Code and the Atera price.
+    """
+    _check_unique(specs)
+    if not specs:
+        return {}
+    tenant = xero.tenant_id
+    current: list[dict[str, Any]] = []
+
+    def lookup() -> dict[str, str]:
+        current[:] = xero.items()
+        return {_fold(str(i["Code"])): str(i["ItemID"]) for i in current if i.get("Code")}
+
+    by_code = lookup()
+    by_name = {_fold(str(i["Name"])): str(i["ItemID"]) for i in current if i.get("Name")}
+    earlier = _intents(ws, tenant, "item")
+    engine = _Engine(ws, "item", tenant, run_id, lookup,
+                     lambda p, k: xero.create_items(p, idempotency_key=k), "ItemID")
+    taken = {str(i["Code"]) for i in current if i.get("Code")}
+    jobs: list[_Job] = []
+    for spec in specs:
+        prior = earlier.get(spec.atera_id)
+        if prior is not None and prior["status"] in ("created", "found") and prior["xero_id"]:
+            engine.done[spec.atera_id] = str(prior["xero_id"])
+            engine.how[spec.atera_id] = "created" if prior["status"] == "created" else "exact"
+            continue
+        name = xero_item_name(spec.name)
+        if prior is not None and prior["status"] == "sending" and prior["code"]:
+            code = str(prior["code"])
+            xid = by_code.get(_fold(code))
+            if xid:
+                engine._ok(_Job(spec.atera_id, code, {}, name, code), xid, "created")
+                continue
+        else:
+            if spec.link_existing:
+                xid = (by_code.get(_fold(spec.code)) if spec.code else None) or by_name.get(
+                    _fold(name))
+                if xid:
+                    engine._ok(_Job(spec.atera_id, name, {}, name, spec.code), xid, "exact")
+                    continue
+            code = xero_item_code(spec.code or name, taken)
+        taken.add(code)
+        jobs.append(_Job(spec.atera_id, code, spec.payload(code), name, code))
+    engine.run(jobs)
+    return _finish(ws, engine, "products", who)

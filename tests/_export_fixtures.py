@@ -1,0 +1,92 @@
+"""An in-memory stand-in for the Xero client, for unit tests of the sync and export logic.
+
+It keeps Xero's rules that matter here (contact names unique among active contacts, item codes
+unique, invoice numbers unique, per-element results, idempotency keys replaying the first
+answer) and can lose answers after applying a write (``drop_after``) or before (``drop``).
+The loopback tests run the same logic against the real sandbox over HTTP.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from matchkit._exceptions import TransportError
+
+
+@dataclass
+class Result:
+    index: int
+    ok: bool
+    record: dict[str, Any]
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class FakeXero:
+    tenant_id = "tenant-fake"
+    tenant_name = "Fake Org"
+
+    def __init__(self) -> None:
+        self.contact_rows: list[dict[str, Any]] = []
+        self.item_rows: list[dict[str, Any]] = []
+        self.invoice_rows: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, int]] = []
+        self.faults: list[str] = []  # consumed one per write: 'drop' | 'drop_after' | 'ok'
+        self._replay: dict[str, list[Result]] = {}
+
+    # reads
+    def contacts(self, include_archived: bool = True, modified_since: Any = None
+                 ) -> Iterator[dict[str, Any]]:
+        self.calls.append(("GET contacts", 0))
+        for c in self.contact_rows:
+            if include_archived or c["ContactStatus"] == "ACTIVE":
+                yield dict(c)
+
+    def items(self, modified_since: Any = None) -> list[dict[str, Any]]:
+        self.calls.append(("GET items", 0))
+        return [dict(i) for i in self.item_rows]
+
+    # writes
+    def _write(self, kind: str, records: list[dict[str, Any]], key: str,
+               apply: Any) -> list[Result]:
+        self.calls.append((f"PUT {kind}", len(records)))
+        if key in self._replay:
+            return self._replay[key]
+        fault = self.faults.pop(0) if self.faults else "ok"
+        if fault == "drop":
+            raise TransportError("connection dropped", system="xero")
+        results = [apply(i, r) for i, r in enumerate(records)]
+        self._replay[key] = results
+        if fault == "drop_after":
+            raise TransportError("connection dropped after write", system="xero")
+        return results
+
+    def create_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
+                        ) -> list[Result]:
+        def apply(i: int, r: dict[str, Any]) -> Result:
+            name = r["Name"].strip().casefold()
+            if any(c["Name"].casefold() == name and c["ContactStatus"] == "ACTIVE"
+                   for c in self.contact_rows):
+                return Result(i, False, r, [
+                    f"The contact name {r['Name']} is already assigned to another contact. "
+                    "The contact name must be unique across all active contacts."])
+            row = {**r, "ContactID": str(uuid.uuid4()), "ContactStatus": "ACTIVE"}
+            self.contact_rows.append(row)
+            return Result(i, True, row)
+        return self._write("contacts", records, idempotency_key, apply)
+
+    def create_items(self, records: list[dict[str, Any]], *, idempotency_key: str
+                     ) -> list[Result]:
+        def apply(i: int, r: dict[str, Any]) -> Result:
+            if len(r["Code"]) > 30:
+                return Result(i, False, r, ["Code must not be more than 30 characters long."])
+            if any(x["Code"].casefold() == r["Code"].casefold() for x in self.item_rows):
+                return Result(i, False, r,
+                              [f"Price List Item with Code ''{r['Code']}'' already exists"])
+            row = {**r, "ItemID": str(uuid.uuid4())}
+            self.item_rows.append(row)
+            return Result(i, True, row)
+        return self._write("items", records, idempotency_key, apply)
