@@ -1,0 +1,22 @@
+"""The Xero connector: OAuth, token store, rate-limited and retried Accounting API calls.
+
+See docs/internals.md ("Xero connector") for the contract the rest of matchkit codes against.
+"""
+
+from ._auth import TokenSet, TokenStore
+from ._client import ElementResult, XeroClient, connect
+from ._limits import RateLimiter, limiter_for
+from ._links import invoice_link
+from ._retry import RetryPolicy
+
+__all__ = [
+    "ElementResult",
+    "RateLimiter",
+    "RetryPolicy",
+    "TokenSet",
+    "TokenStore",
+    "XeroClient",
+    "connect",
+    "invoice_link",
+    "limiter_for",
+]

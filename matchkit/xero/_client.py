@@ -1,0 +1,563 @@
+"""The Xero Accounting API client (see docs/internals.md, "Xero connector")."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+
+from matchkit._config import Settings
+from matchkit._exceptions import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    ProtocolError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+
+from ._auth import TokenManager, TokenStore, XeroAuth, XeroOAuth
+from ._limits import OnWait, RateLimiter, limiter_for
+from ._paging import PAGE_SIZE, chunked, paged
+from ._retry import RetryPolicy
+
+__all__ = ["ElementResult", "XeroClient", "connect"]
+
+log = logging.getLogger("matchkit.xero")
+
+Modified = datetime | date | str | None
+
+
+@dataclass(frozen=True)
+class ElementResult:
+    """Xero's answer for one element of a write, at the element's position in the request."""
+
+    index: int
+    ok: bool
+    record: dict[str, Any]
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class XeroClient:
+    """A connected Xero organisation. Build it with :func:`connect`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        tokens: TokenManager,
+        *,
+        tenant_id: str,
+        tenant_name: str | None = None,
+        connection_id: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        time_scale: float = 1.0,
+        on_wait: OnWait | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.tenant_id = tenant_id
+        self.tenant_name = tenant_name
+        self.connection_id = connection_id
+        self.tokens = tokens
+        self.time_scale = time_scale
+        self.limiter = limiter or limiter_for(tenant_id, time_scale)
+        self.retry = retry or RetryPolicy()
+        self.on_wait = on_wait
+        self.calls = 0  # HTTP attempts made by this client (benchmarks, tests)
+        self._organisation: dict[str, Any] | None = None
+        self._http = httpx.Client(
+            base_url=settings.xero_api_url.rstrip("/") + "/api.xro/2.0/",
+            auth=XeroAuth(tokens),
+            headers={"Accept": "application/json", "xero-tenant-id": tenant_id},
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        )
+        self._api_root = settings.xero_api_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"XeroClient(tenant_id={self.tenant_id!r}, tenant_name={self.tenant_name!r})"
+
+    def __enter__(self) -> XeroClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------------ the request loop
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        allow_statuses: Sequence[int] = (),
+    ) -> httpx.Response:
+        """One API call with rate limiting and the retry policy; errors mapped to ApiError.
+
+        ``path`` is relative to ``/api.xro/2.0/`` unless it starts with ``/``.
+        """
+        method = method.upper()
+        send_headers = dict(headers or {})
+        if idempotency_key:
+            if len(idempotency_key) > 128:
+                raise ValueError("Idempotency-Key is limited to 128 characters by Xero")
+            send_headers["Idempotency-Key"] = idempotency_key
+        url = self._api_root + path if path.startswith("/") else path
+        # encode the body once, so every retry sends the very same bytes with the same key
+        content = None if json_body is None else json.dumps(json_body).encode()
+        if content is not None:
+            send_headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            attempt += 1
+            self.limiter.acquire(self.on_wait)
+            self.calls += 1
+            try:
+                response = self._http.request(method, url, params=params, content=content,
+                                              headers=send_headers)
+            except httpx.TransportError as exc:
+                self.limiter.release(None)
+                error: ApiError = TransportError(
+                    f"no answer from Xero for {method} {_where(url)} ({type(exc).__name__})",
+                    system="xero", url=_where(url))
+                retry_after = None
+            else:
+                self.limiter.release(response.headers)
+                if response.is_success or response.status_code in allow_statuses:
+                    if response.status_code != 204 and response.content and not _is_json(
+                            response) and response.status_code not in allow_statuses:
+                        error = ProtocolError(
+                            f"Xero answered {method} {_where(url)} with {response.status_code} "
+                            f"but not JSON ({response.headers.get('content-type', '?')})",
+                            system="xero", status=response.status_code, url=_where(url))
+                        retry_after = None
+                    else:
+                        return response
+                else:
+                    error, retry_after = self._error_for(method, url, response)
+            if isinstance(error, RateLimitError) and error.problem == "day":
+                raise error
+            retryable = isinstance(error, TransportError | ServerError | RateLimitError
+                                   | ProtocolError)
+            if not retryable or not self.retry.may_retry(method, idempotency_key, attempt):
+                raise error
+            wait = self.retry.delay(attempt, retry_after)
+            if isinstance(error, RateLimitError):
+                self.limiter.pause(wait)  # every caller of this tenant waits, not just us
+            reason = f"{type(error).__name__} on {method} {_where(url)}; retry {attempt}"
+            log.info("Xero: %s in %.1fs", reason, wait)
+            if self.on_wait is not None:
+                self.on_wait(wait / self.time_scale, reason)
+            time.sleep(wait / self.time_scale)
+
+    def _error_for(self, method: str, url: str, response: httpx.Response
+                   ) -> tuple[ApiError, float | None]:
+        status = response.status_code
+        where = _where(url)
+        body = _body(response)
+        detail = _detail(body)
+        kwargs: dict[str, Any] = {"system": "xero", "status": status, "url": where,
+                                  "body": body}
+        if status == 429:
+            problem = response.headers.get("X-Rate-Limit-Problem", "").lower() or None
+            retry_after = _float(response.headers.get("Retry-After"))
+            if problem == "day":
+                message = (f"Xero's daily call limit for this organisation is used up; try "
+                           f"again in {_duration(retry_after)}")
+            else:
+                message = f"Xero rate limit ({problem or 'unknown'}) hit on {method} {where}"
+            return RateLimitError(message, retry_after=retry_after, problem=problem,
+                                  **kwargs), retry_after
+        if status >= 500:
+            return ServerError(f"Xero server error {status} on {method} {where}: {detail}",
+                               **kwargs), _float(response.headers.get("Retry-After"))
+        if status in (401, 403):
+            hint = ("the connection may have been removed or the tenant id is wrong; connect "
+                    "again" if status == 403 else "the access token was refused")
+            return AuthError(f"Xero refused {method} {where} ({status} {detail}): {hint}",
+                             **kwargs), None
+        if status == 404:
+            return NotFoundError(f"Xero has no {where} (404)", **kwargs), None
+        if status == 400:
+            messages = _validation_messages(body)
+            text = "; ".join(messages[:10]) or detail
+            return ValidationError(f"Xero refused {method} {where}: {text}", errors=messages,
+                                   **kwargs), None
+        return ApiError(f"Xero answered {status} to {method} {where}: {detail}",
+                        **kwargs), None
+
+    def _get(self, path: str, params: Mapping[str, Any] | None = None,
+             modified_since: Modified = None) -> dict[str, Any]:
+        headers = {}
+        if modified_since is not None:
+            headers["If-Modified-Since"] = _http_date(modified_since)
+        response = self.request("GET", path, params=params, headers=headers)
+        data = response.json()
+        if not isinstance(data, dict):
+            raise ProtocolError(f"Xero answered GET {path} with a JSON {type(data).__name__}",
+                                system="xero", url=path)
+        return data
+
+    # ------------------------------------------------------------------------ reads
+
+    def organisation(self) -> dict[str, Any]:
+        """``Organisations[0]``, fetched once per client."""
+        if self._organisation is None:
+            orgs = self._get("Organisation").get("Organisations") or []
+            if not orgs:
+                raise ProtocolError("Xero's Organisation answer is empty", system="xero",
+                                    url="Organisation")
+            self._organisation = dict(orgs[0])
+        return self._organisation
+
+    @property
+    def short_code(self) -> str | None:
+        return self.organisation().get("ShortCode")
+
+    def contacts(self, include_archived: bool = True,
+                 modified_since: Modified = None) -> Iterator[dict[str, Any]]:
+        """Every contact, ``pageSize=1000`` per call."""
+        params: dict[str, Any] = {"pageSize": PAGE_SIZE}
+        if include_archived:
+            params["includeArchived"] = "true"
+        return paged(lambda page: self._get("Contacts", {**params, "page": page},
+                                            modified_since), "Contacts")
+
+    def items(self, modified_since: Modified = None) -> list[dict[str, Any]]:
+        return list(self._get("Items", None, modified_since).get("Items") or [])
+
+    def tax_rates(self) -> list[dict[str, Any]]:
+        return list(self._get("TaxRates").get("TaxRates") or [])
+
+    def currencies(self) -> list[dict[str, Any]]:
+        return list(self._get("Currencies").get("Currencies") or [])
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return list(self._get("Accounts").get("Accounts") or [])
+
+    def invoices(
+        self,
+        ids: Sequence[str] | None = None,
+        numbers: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        modified_since: Modified = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Invoices, paged; long ``ids``/``numbers`` lists are split into calls of 40."""
+        if ids is not None and numbers is not None:
+            raise ValueError("invoices(): pass ids or numbers, not both")
+        base: dict[str, Any] = {"pageSize": PAGE_SIZE}
+        if statuses:
+            base["Statuses"] = ",".join(statuses)
+        filters: list[dict[str, Any]]
+        if ids is not None:
+            filters = [{"IDs": ",".join(chunk)} for chunk in chunked(list(ids))]
+        elif numbers is not None:
+            filters = [{"InvoiceNumbers": ",".join(chunk)} for chunk in chunked(list(numbers))]
+        else:
+            filters = [{}]
+        for extra in filters:
+            params = {**base, **extra}
+            yield from paged(lambda page, p=params: self._get(  # type: ignore[misc]
+                "Invoices", {**p, "page": page}, modified_since), "Invoices")
+
+    # ----------------------------------------------------------------------- writes
+
+    def create_contacts(self, records: Sequence[Mapping[str, Any]], *,
+                        idempotency_key: str | None = None) -> list[ElementResult]:
+        return self._write("PUT", "Contacts", records, idempotency_key)
+
+    def create_items(self, records: Sequence[Mapping[str, Any]], *,
+                     idempotency_key: str | None = None) -> list[ElementResult]:
+        return self._write("PUT", "Items", records, idempotency_key)
+
+    def create_invoices(self, records: Sequence[Mapping[str, Any]], *,
+                        idempotency_key: str | None = None) -> list[ElementResult]:
+        return self._write("PUT", "Invoices", records, idempotency_key)
+
+    def create_credit_notes(self, records: Sequence[Mapping[str, Any]], *,
+                            idempotency_key: str | None = None) -> list[ElementResult]:
+        return self._write("PUT", "CreditNotes", records, idempotency_key)
+
+    def update_contacts(self, records: Sequence[Mapping[str, Any]], *,
+                        idempotency_key: str | None = None) -> list[ElementResult]:
+        """POST (update or create); send ``ContactID`` to update."""
+        return self._write("POST", "Contacts", records, idempotency_key)
+
+    def update_items(self, records: Sequence[Mapping[str, Any]], *,
+                     idempotency_key: str | None = None) -> list[ElementResult]:
+        """POST (update or create); Xero matches items by ``ItemID`` or ``Code``."""
+        return self._write("POST", "Items", records, idempotency_key)
+
+    def _write(self, method: str, key: str, records: Sequence[Mapping[str, Any]],
+               idempotency_key: str | None) -> list[ElementResult]:
+        """PUT/POST many elements with ``summarizeErrors=false``: one result per element."""
+        if isinstance(records, Mapping):
+            raise TypeError(f"{key}: pass a list of records, not one record")
+        sent = [dict(r) for r in records]
+        if not sent:
+            return []
+        try:
+            response = self.request(method, key, params={"summarizeErrors": "false"},
+                                    json_body={key: sent}, idempotency_key=idempotency_key)
+        except ValidationError as exc:
+            # With summarizeErrors=false Xero answers 200; a 400 ValidationException still
+            # lists its elements, so map them rather than lose which ones failed.
+            elements = exc.body.get("Elements") if isinstance(exc.body, dict) else None
+            if not isinstance(elements, list) or not elements:
+                raise
+            return _results_from_400(sent, elements, key)
+        body = response.json()
+        elements = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(elements, list) or len(elements) != len(sent):
+            raise ProtocolError(
+                f"Xero answered {method} {key} with "
+                f"{len(elements) if isinstance(elements, list) else 'no'} elements for "
+                f"{len(sent)} sent", system="xero", status=response.status_code, url=key)
+        return [_result(i, element) for i, element in enumerate(elements)]
+
+    # ---------------------------------------------------------------------- disconnect
+
+    def disconnect(self) -> None:
+        """Remove this app's connection to the organisation, revoke the grant and forget
+        the stored tokens. Each step is attempted even if an earlier one fails."""
+        errors: list[ApiError] = []
+        if self.connection_id:
+            try:
+                self.request("DELETE", f"/connections/{self.connection_id}",
+                             allow_statuses=(404,))
+            except ApiError as exc:
+                errors.append(exc)
+        tokens = self.tokens.tokens or self.tokens.store.load()
+        if tokens is not None and tokens.refresh_token:
+            try:
+                self.tokens.oauth.revoke(tokens.refresh_token)
+            except ApiError as exc:
+                errors.append(exc)
+        with self.tokens.store.locked():
+            self.tokens.store.delete()
+        self.close()
+        if errors:
+            raise errors[0]
+
+
+# ------------------------------------------------------------------------- connect
+
+
+def connect(
+    settings: Settings,
+    *,
+    browser: bool = True,
+    transport: httpx.BaseTransport | None = None,
+    time_scale: float = 1.0,
+    on_wait: OnWait | None = None,
+    on_url: Callable[[str], None] | None = None,
+    redirect_port: int = 0,
+    login_timeout: float = 300.0,
+    retry: RetryPolicy | None = None,
+) -> XeroClient:
+    """A ready :class:`XeroClient`: stored tokens, or a new login, then the tenant.
+
+    ``settings.xero_grant`` picks the flow. For ``authorization_code`` stored tokens are used
+    when present; otherwise the login runs (PKCE, a listener on 127.0.0.1:``redirect_port``;
+    ``browser=False`` completes it headless where consent is automatic, as in the sandbox).
+    ``time_scale`` matches a time-scaled sandbox clock.
+    """
+    store = TokenStore.for_settings(settings)
+    oauth = XeroOAuth(settings, transport=transport, time_scale=time_scale)
+    manager = TokenManager(store, oauth, settings.xero_grant)
+    if settings.xero_grant == "authorization_code" and store.load() is None:
+        manager.adopt(oauth.authorization_code(browser=browser, port=redirect_port,
+                                               timeout=login_timeout, on_url=on_url))
+    tenant = _choose_tenant(settings, manager, transport)
+    client = XeroClient(
+        settings, manager, tenant_id=tenant["tenantId"], tenant_name=tenant.get("tenantName"),
+        connection_id=tenant.get("id"), transport=transport, time_scale=time_scale,
+        on_wait=on_wait, retry=retry)
+    return client
+
+
+def _choose_tenant(settings: Settings, manager: TokenManager,
+                   transport: httpx.BaseTransport | None) -> dict[str, Any]:
+    url = settings.xero_api_url.rstrip("/") + "/connections"
+    try:
+        with httpx.Client(auth=XeroAuth(manager), transport=transport, timeout=30.0,
+                          headers={"Accept": "application/json"}) as http:
+            response = http.get(url)
+    except httpx.TransportError as exc:
+        raise TransportError(f"no answer from Xero for GET /connections ({type(exc).__name__})",
+                             system="xero", url=url) from None
+    if response.status_code in (401, 403):
+        raise AuthError(f"Xero refused GET /connections ({response.status_code}); connect "
+                        "again", system="xero", status=response.status_code, url=url)
+    if not response.is_success or not _is_json(response):
+        raise ProtocolError(f"Xero answered GET /connections with {response.status_code}",
+                            system="xero", status=response.status_code, url=url)
+    connections = [c for c in response.json() if isinstance(c, dict) and c.get("tenantId")]
+    if settings.xero_tenant_id:
+        for c in connections:
+            if c["tenantId"] == settings.xero_tenant_id:
+                return c
+        raise ConfigError(f"MATCHKIT_XERO_TENANT_ID={settings.xero_tenant_id} is not among the "
+                          f"organisations this login can reach: {_tenant_list(connections)}")
+    orgs = [c for c in connections if c.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        raise ConfigError("this Xero login reaches no organisation; connect again and pick one")
+    raise ConfigError("this Xero login reaches several organisations; set "
+                      f"MATCHKIT_XERO_TENANT_ID to one of: {_tenant_list(orgs)}")
+
+
+def _tenant_list(connections: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{c.get('tenantName')!r} ({c['tenantId']})" for c in connections) or "none"
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _where(url: str) -> str:
+    """The request path without host or query: no secret ever travels in Xero URLs, but
+    keep messages short and stable."""
+    path = httpx.URL(url).path if "://" in url else url
+    return path.removeprefix("/api.xro/2.0")
+
+
+def _is_json(response: httpx.Response) -> bool:
+    if "json" not in response.headers.get("content-type", ""):
+        return False
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500]
+
+
+def _detail(body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("Detail", "Message", "Title", "error"):
+            if body.get(key):
+                return str(body[key])[:300]
+        return "no detail"
+    return str(body).strip()[:200] or "no detail"
+
+
+def _validation_messages(body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return []
+    messages: list[str] = []
+    for element in body.get("Elements") or []:
+        if isinstance(element, dict):
+            messages.extend(_messages(element.get("ValidationErrors")))
+    if not messages and body.get("Message"):
+        messages.append(str(body["Message"]))
+    return messages
+
+
+def _messages(items: Any) -> list[str]:
+    if not isinstance(items, list):
+        return []
+    return [str(i.get("Message")) for i in items if isinstance(i, dict) and i.get("Message")]
+
+
+def _result(index: int, element: Any) -> ElementResult:
+    if not isinstance(element, dict):
+        raise ProtocolError(f"Xero element {index} of a write answer is not an object",
+                            system="xero")
+    errors = _messages(element.get("ValidationErrors"))
+    status = str(element.get("StatusAttributeString", "")).upper()
+    ok = not errors and status != "ERROR" and not element.get("HasErrors")
+    if not ok and not errors:
+        errors = ["Xero marked this element as failed without a message"]
+    return ElementResult(index=index, ok=ok, record=element, errors=errors,
+                         warnings=_messages(element.get("Warnings")))
+
+
+_IDENTIFYING = {
+    "Invoices": ("InvoiceNumber", "Reference"),
+    "CreditNotes": ("CreditNoteNumber", "Reference"),
+    "Contacts": ("ContactNumber", "Name"),
+    "Items": ("Code",),
+}
+
+
+def _results_from_400(records: list[dict[str, Any]], elements: list[Any],
+                      key: str) -> list[ElementResult]:
+    """Map a 400 ValidationException's elements back onto the records sent.
+
+    The 400 may list only the failed elements, while the others were created; those are
+    reported not-ok with a note, since Xero returned no id for them (PITFALLS 5).
+    """
+    if len(elements) == len(records):
+        return [_result(i, e) for i, e in enumerate(elements)]
+    fields = _IDENTIFYING.get(key, ())
+    failed: dict[tuple[str, str], dict[str, Any]] = {}
+    for element in elements:
+        if isinstance(element, dict):
+            for f in fields:
+                if element.get(f):
+                    failed[(f, str(element[f]))] = element
+    results = []
+    for i, record in enumerate(records):
+        match = next((failed[(f, str(record[f]))] for f in fields
+                      if record.get(f) and (f, str(record[f])) in failed), None)
+        if match is not None:
+            results.append(_result(i, match))
+        else:
+            results.append(ElementResult(i, False, record, errors=[
+                "not confirmed: Xero refused the batch without saying whether this element "
+                "was created; look it up before sending it again"]))
+    return results
+
+
+def _http_date(value: datetime | date | str) -> str:
+    """``If-Modified-Since`` value in the spec's ISO form, in UTC."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "a while (Xero did not say how long)"
+    if seconds >= 3600:
+        return f"about {seconds / 3600:.1f} hours"
+    return f"about {max(1, round(seconds / 60))} minutes"
