@@ -103,7 +103,7 @@ def _csv_records(text: str, file: str, system: str, name: str) -> tuple[list[dic
     for i, row in enumerate(reader, start=2):
         if None in row:  # more cells than header columns
             raise LoadError(
-                f"{len(header) + len(row[None])} cells but the header has {len(header)}",  # type: ignore[index]
+                f"{len(header) + len(row[None])} cells but the header has {len(header)}",
                 file=file, row=i,
             )
         if any(v is None for v in row.values()):

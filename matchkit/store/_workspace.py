@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -340,9 +340,10 @@ class Workspace:
         )
         if df.empty:
             return None
-        r = df.iloc[0]
-        return SnapshotInfo(int(r.snapshot_id), r.system, r.entity, r.taken_at.to_pydatetime(),
-                            int(r.row_count), r.source, r.mode)
+        r = df.iloc[0].to_dict()
+        return SnapshotInfo(int(r["snapshot_id"]), str(r["system"]), str(r["entity"]),
+                            r["taken_at"].to_pydatetime(), int(r["row_count"]), str(r["source"]),
+                            str(r["mode"]))
 
     def rows(self, system: str, name: str, snapshot_id: int | None = None) -> pd.DataFrame:
         """Typed rows of a snapshot (default: the latest), with ``raw`` as JSON text."""
@@ -467,8 +468,7 @@ class Workspace:
                            ) -> str:
         """Append a matching run's output (``match_frames`` columns); return its run id."""
         run_id = run_id or self.new_run_id(f"suggest-{kind}")
-        data = pd.DataFrame({c: frame[c] if c in frame else None
-                             for c in self.SUGGESTION_COLUMNS})
+        data = pd.DataFrame({c: frame.get(c) for c in self.SUGGESTION_COLUMNS})
         data = data.astype(object).where(data.notna(), None)
         data["right_id"] = [None if v in (None, "") else str(v) for v in data["right_id"]]
         data["left_id"] = data["left_id"].astype(str)
@@ -525,7 +525,7 @@ class Workspace:
         )
         if df.empty:
             return None
-        return {k: (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+        return {str(k): (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
 
     def mark_setup_done(self, system: str = "xero") -> None:
         self.execute(
@@ -578,7 +578,8 @@ def _contract_rates(contracts: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     return labour_rates(contracts)
 
 
-_DERIVED = {
+_Derive = Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]]
+_DERIVED: dict[tuple[str, str], list[tuple[Entity, _Derive]]] = {
     ("atera", "invoices"): [(ENTITIES[("atera", "invoice_lines")], _invoice_lines)],
     ("atera", "contracts"): [(ENTITIES[("atera", "contract_rates")], _contract_rates)],
 }

@@ -19,6 +19,7 @@ CREATE TABLE export_batches (
     source         VARCHAR NOT NULL,     -- 'api:2026-01-01..2026-01-31', 'file:<path>', 'selection'
     invoice_count  INTEGER NOT NULL,
     options        JSON,                 -- the export options used (no secrets)
+    invoices       JSON,                 -- the Atera invoices of the batch, as given
     run_id         VARCHAR,
     created_at     TIMESTAMPTZ NOT NULL
 );

@@ -1,0 +1,186 @@
+"""``matchkit status``: what the workspace knows, in one dictionary.
+
+The JSON keys are documented in README ("Status JSON"); keep the two in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from .store import ENTITIES, Workspace
+
+__all__ = ["format_status", "status"]
+
+
+def _iso(v: Any) -> str | None:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return str(v)
+
+
+def _atera_ids(ws: Workspace, kind: str) -> pd.DataFrame:
+    if kind == "customers":
+        return ws.sql(
+            "SELECT CAST(\"CustomerID\" AS VARCHAR) AS atera_id FROM atera_customers "
+            "WHERE snapshot_id = (SELECT max(snapshot_id) FROM snapshots "
+            "WHERE system = 'atera' AND entity = 'customers')"
+        )
+    parts = []
+    for name, prefix in (("products", "'product:'"), ("expenses", "'expense:'")):
+        parts.append(
+            f"SELECT {prefix} || CAST(\"RateID\" AS VARCHAR) AS atera_id FROM atera_{name} "
+            f"WHERE snapshot_id = (SELECT max(snapshot_id) FROM snapshots WHERE system = "
+            f"'atera' AND entity = '{name}') AND coalesce(\"Archived\", false) = false"
+        )
+    parts.append(
+        "SELECT \"RateKey\" AS atera_id FROM atera_contract_rates WHERE snapshot_id = "
+        "(SELECT max(snapshot_id) FROM snapshots WHERE system = 'atera' AND "
+        "entity = 'contract_rates')"
+    )
+    return ws.sql(" UNION ALL ".join(parts))
+
+
+def _matching(ws: Workspace, kind: str) -> dict[str, int]:
+    ids = _atera_ids(ws, kind)
+    dec = ws.current_decisions(kind)[["atera_id", "action"]]
+    sugg = ws.latest_suggestions(kind)
+    merged = ids.merge(dec, on="atera_id", how="left")
+    counts = merged["action"].fillna("undecided").value_counts().to_dict()
+    undecided = set(merged.loc[merged["action"].isna(), "atera_id"])
+    ambiguous = 0
+    if not sugg.empty:
+        amb = sugg[(sugg["ambiguous"].fillna(False).astype(bool))]
+        ambiguous = len(set(amb["left_id"]) & undecided)
+    return {
+        "total": len(ids),
+        "matched": int(counts.get("match", 0)),
+        "to_create": int(counts.get("create", 0)),
+        "left_unmatched": int(counts.get("unmatch", 0)),
+        "undecided": int(counts.get("undecided", 0)),
+        "unmatched": int(counts.get("undecided", 0) + counts.get("unmatch", 0)
+                         + counts.get("create", 0)),
+        "ambiguous": ambiguous,
+    }
+
+
+def _invoices(ws: Workspace, tenant_id: str | None) -> dict[str, Any]:
+    atera = ws.sql(
+        "SELECT CAST(\"InvoiceNumber\" AS VARCHAR) AS n FROM atera_invoices WHERE snapshot_id = "
+        "(SELECT max(snapshot_id) FROM snapshots WHERE system = 'atera' AND entity = 'invoices')"
+    )
+    state = ws.sql(
+        "SELECT atera_invoice, status, xero_number, xero_invoice_id, link, xero_status, "
+        "amount_due, amount_paid FROM export_state"
+        + (" WHERE tenant_id = ?" if tenant_id else ""),
+        [tenant_id] if tenant_id else None,
+    )
+    by_status = state["status"].value_counts().to_dict()
+    done = set(state.loc[state["status"] == "exported", "atera_invoice"])
+    exported = state[state["status"] == "exported"]
+    return {
+        "atera_total": len(atera),
+        "exported": int(by_status.get("exported", 0)),
+        "failed": int(by_status.get("failed", 0)),
+        "refused": int(by_status.get("refused", 0)),
+        "in_flight": int(by_status.get("sending", 0) + by_status.get("unknown", 0)
+                         + by_status.get("planned", 0)),
+        "pending": len(set(atera["n"]) - done),
+        "links": [
+            {"atera_invoice": r.atera_invoice, "xero_number": r.xero_number,
+             "xero_status": r.xero_status, "link": r.link}
+            for r in exported.itertuples()
+        ],
+    }
+
+
+def status(ws: Workspace) -> dict[str, Any]:
+    """Everything ``matchkit status`` reports (keys documented in README)."""
+    snaps = ws.sql(
+        "SELECT system, entity, arg_max(snapshot_id, snapshot_id) AS snapshot_id, "
+        "max(taken_at) AS taken_at, arg_max(row_count, snapshot_id) AS row_count, "
+        "arg_max(source, snapshot_id) AS source, count(*) AS snapshots "
+        "FROM snapshots GROUP BY system, entity ORDER BY system, entity"
+    )
+    latest: dict[tuple[str, str], dict[str, Any]] = {
+        (str(r["system"]), str(r["entity"])): {str(k): v for k, v in r.items()}
+        for r in snaps.to_dict("records")
+    }
+    snapshots = []
+    for (system, name) in ENTITIES:
+        r: dict[str, Any] = latest.get((system, name), {})
+        snapshots.append({
+            "system": system,
+            "entity": name,
+            "taken_at": _iso(r.get("taken_at")),
+            "row_count": int(r["row_count"]) if r else None,
+            "snapshot_id": int(r["snapshot_id"]) if r else None,
+            "source": r.get("source"),
+            "snapshots": int(r["snapshots"]) if r else 0,
+        })
+    conn = ws.connection("xero")
+    connection = None
+    if conn:
+        connection = {
+            "tenant_id": conn.get("tenant_id"),
+            "tenant_name": conn.get("tenant_name"),
+            "short_code": conn.get("short_code"),
+            "connected_at": _iso(conn.get("connected_at")),
+            "setup_done_at": _iso(conn.get("setup_done_at")),
+        }
+    return {
+        "workspace": ws.path,
+        "schema_version": ws.schema_version,
+        "snapshots": snapshots,
+        "customers": _matching(ws, "customers"),
+        "products": _matching(ws, "products"),
+        "invoices": _invoices(ws, connection["tenant_id"] if connection else None),
+        "connection": connection,
+    }
+
+
+def format_status(s: dict[str, Any], *, links: int = 10) -> str:
+    """The human-readable form of :func:`status`."""
+    out = [f"workspace {s['workspace']} (schema v{s['schema_version']})"]
+    c = s["connection"]
+    if c:
+        since = c["connected_at"]
+        setup = f", set up {c['setup_done_at']}" if c["setup_done_at"] else ", setup not done"
+        out.append(f"Xero: {c['tenant_name']} ({c['short_code']}) since {since}{setup}")
+    else:
+        out.append("Xero: not connected")
+    out.append("")
+    out.append(f"{'snapshot':<28}{'rows':>8}  taken at")
+    for snap in s["snapshots"]:
+        if snap["taken_at"] is None:
+            continue
+        out.append(f"{snap['system'] + ' ' + snap['entity']:<28}{snap['row_count']:>8}  "
+                   f"{snap['taken_at']}")
+    if not any(snap["taken_at"] for snap in s["snapshots"]):
+        out.append("(no snapshots yet: run `matchkit snapshot` or `matchkit load`)")
+    out.append("")
+    for kind in ("customers", "products"):
+        m = s[kind]
+        out.append(
+            f"{kind:<10} {m['total']:>6} in Atera: {m['matched']} matched, {m['unmatched']} "
+            f"unmatched ({m['undecided']} undecided, {m['to_create']} to create in Xero, "
+            f"{m['left_unmatched']} left unmatched), {m['ambiguous']} ambiguous"
+        )
+    inv = s["invoices"]
+    out.append(
+        f"invoices   {inv['atera_total']:>6} in Atera: {inv['exported']} exported, "
+        f"{inv['failed']} failed, {inv['refused']} refused, {inv['in_flight']} in flight, "
+        f"{inv['pending']} pending"
+    )
+    for link in inv["links"][-links:]:
+        out.append(f"  {link['atera_invoice']:>8} -> {link['xero_number'] or '':<12} "
+                   f"{link['xero_status'] or '':<10} {link['link'] or ''}")
+    if len(inv["links"]) > links:
+        out.append(f"  ... {len(inv['links']) - links} more (matchkit status --json)")
+    return "\n".join(out)
