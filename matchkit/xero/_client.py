@@ -140,6 +140,9 @@ class XeroClient:
                     f"no answer from Xero for {method} {_where(url)} ({type(exc).__name__})",
                     system="xero", url=_where(url))
                 retry_after = None
+            except BaseException:
+                self.limiter.release(None)  # e.g. ReconnectRequired from the auth flow
+                raise
             else:
                 self.limiter.release(response.headers)
                 if response.is_success or response.status_code in allow_statuses:
@@ -437,7 +440,7 @@ def _tenant_list(connections: list[dict[str, Any]]) -> str:
 def _where(url: str) -> str:
     """The request path without host or query: no secret ever travels in Xero URLs, but
     keep messages short and stable."""
-    path = httpx.URL(url).path if "://" in url else url
+    path = httpx.URL(url).path if "://" in url else "/" + url.lstrip("/")
     return path.removeprefix("/api.xro/2.0")
 
 
