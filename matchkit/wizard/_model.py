@@ -1,0 +1,279 @@
+"""What the wizard shows, read from the workspace: Atera rows, Xero options, proposals.
+
+Everything here is computed from the latest snapshots and the decision log; nothing is
+written. Rows and options are small frozen dataclasses so the widgets and the CLI can show
+them without knowing DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from ..store import Workspace
+
+__all__ = ["Catalogue", "Choice", "ImportRow", "Option", "Row", "SuggestFn", "TaxInfo"]
+
+Kind = Literal["products", "customers"]
+SuggestFn = Callable[[Workspace, str, int], pd.DataFrame]
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _num(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _flag(value: Any) -> bool:
+    return bool(value) if _text(value) is not None else False
+
+
+def _sold(value: Any) -> bool:
+    """Items are sold unless Xero says IsSold is false."""
+    return True if _text(value) is None else bool(value)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One Atera record to decide about."""
+
+    kind: Kind
+    atera_id: str  # as in the decision log: CustomerID, product:ID, expense:ID, rate:...
+    name: str
+    price: float | None = None
+    sku: str | None = None
+    detail: str | None = None  # a short extra hint (city, domain, category)
+
+    @property
+    def source(self) -> str:
+        """'customer', 'product', 'expense' or 'rate'."""
+        return "customer" if self.kind == "customers" else self.atera_id.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A Xero record that can be chosen for a row."""
+
+    xero_id: str
+    label: str
+    score: float | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the user has chosen for one row so far (held in memory until Done)."""
+
+    action: Literal["match", "create", "unmatch", "undecided"]
+    xero_id: str | None = None
+    method: str | None = None
+    score: float | None = None
+    spec: dict[str, Any] | None = None  # for a pending create from an earlier run
+
+    @property
+    def decided(self) -> bool:
+        return self.action != "undecided"
+
+
+UNDECIDED = Choice("undecided")
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A Xero customer contact that matches no Atera customer."""
+
+    xero_id: str
+    name: str
+    email: str | None = None
+    city: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class TaxInfo:
+    """Taxes: only Xero's count from now on; what in Atera still carries tax."""
+
+    revenue_rates: list[dict[str, Any]]  # active Xero rates usable on sales
+    taxable_contracts: list[dict[str, Any]]  # Atera contracts marked Taxable
+    taxed_lines: list[dict[str, Any]]  # Atera invoice lines (or invoices) with tax
+    message: str = (
+        "Invoices are exported to Xero without tax; Xero applies its own tax rates "
+        "(the item's or account's default). From now on taxes are created and edited in "
+        "Xero only."
+    )
+
+
+@dataclass
+class Catalogue:
+    """The workspace's current picture, loaded once per wizard (or on refresh)."""
+
+    rows: dict[str, list[Row]]
+    items: dict[str, dict[str, Any]]  # ItemID -> typed row
+    contacts: dict[str, dict[str, Any]]  # ContactID -> typed row (active only)
+    suggestions: dict[str, dict[str, list[Option]]]
+    current: dict[str, dict[str, dict[str, Any]]]  # kind -> atera_id -> decision row
+    pending_imports: list[str] = field(default_factory=list)
+    archived_products: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, ws: Workspace, suggest: SuggestFn | None, top: int = 5) -> Catalogue:
+        rows = {"products": _product_rows(ws), "customers": _customer_rows(ws)}
+        items = {str(r["ItemID"]): r for r in _records(ws.rows("xero", "items"))}
+        contacts = {
+            str(r["ContactID"]): r for r in _records(ws.rows("xero", "contacts"))
+            if (_text(r.get("ContactStatus")) or "ACTIVE") == "ACTIVE"
+        }
+        current: dict[str, dict[str, dict[str, Any]]] = {}
+        for kind in ("products", "customers", "imports"):
+            df = ws.current_decisions(kind)
+            current[kind] = {
+                str(r["atera_id"] if kind != "imports" else r["xero_id"]): r
+                for r in _records(df)
+            }
+        suggestions: dict[str, dict[str, list[Option]]] = {"products": {}, "customers": {}}
+        if suggest is not None:
+            for kind in ("products", "customers"):
+                if not rows[kind]:
+                    continue
+                labels = _labels(items if kind == "products" else contacts, kind)
+                df = suggest(ws, kind, top)
+                for r in _records(df):
+                    rid = _text(r.get("right_id"))
+                    if rid is None or rid not in labels:
+                        continue
+                    suggestions[kind].setdefault(str(r["left_id"]), []).append(
+                        Option(rid, labels[rid], _num(r.get("score")), _text(r.get("method"))))
+        matched_contacts = {str(d["xero_id"]) for d in current["customers"].values()
+                            if d["action"] == "match" and d.get("xero_id")}
+        pending = [cid for cid, d in current["imports"].items()
+                   if d["action"] == "import" and cid not in matched_contacts]
+        archived = {f"product:{r['RateID']}" for r in _records(ws.rows("atera", "products"))
+                    if _flag(r.get("Archived"))}
+        archived |= {f"expense:{r['RateID']}" for r in _records(ws.rows("atera", "expenses"))
+                     if _flag(r.get("Archived"))}
+        return cls(rows, items, contacts, suggestions, current, pending, archived)
+
+    # --- lookups ---------------------------------------------------------------------
+
+    def options_pool(self, kind: str) -> dict[str, str]:
+        """Every choosable Xero record for ``kind``: id -> label."""
+        return _labels(self.items if kind == "products" else self.contacts, kind)
+
+    def search(self, kind: str, text: str, limit: int = 20) -> list[Option]:
+        """Xero records whose label best fits ``text`` (all of them are searched)."""
+        pool = self.options_pool(kind)
+        text = text.strip()
+        if not text:
+            return [Option(k, v) for k, v in sorted(pool.items(), key=lambda kv: kv[1].lower()
+                                                    )[:limit]]
+        ids = list(pool)
+        hits = process.extract(text, [pool[i] for i in ids], scorer=fuzz.WRatio,
+                               processor=str.lower, limit=limit)
+        return [Option(ids[idx], label, round(float(score), 1), "search")
+                for label, score, idx in hits]
+
+    def current_choice(self, kind: str, atera_id: str) -> Choice | None:
+        d = self.current[kind].get(atera_id)
+        if d is None:
+            return None
+        action = d["action"]
+        if action == "match":
+            return Choice("match", str(d["xero_id"]), _text(d.get("method")),
+                          _num(d.get("score")))
+        if action == "create":
+            note = _text(d.get("note"))
+            spec = json.loads(note) if note and note.startswith("{") else None
+            return Choice("create", spec=spec)
+        if action == "unmatch":
+            return Choice("unmatch", method=_text(d.get("method")))
+        return None
+
+    def import_rows(self) -> list[ImportRow]:
+        """Active Xero customers (not only-suppliers) matched to no Atera customer."""
+        out = []
+        for cid, c in self.contacts.items():
+            if _flag(c.get("IsSupplier")) and not _flag(c.get("IsCustomer")):
+                continue
+            out.append(ImportRow(cid, str(c.get("Name") or ""), _text(c.get("EmailAddress")),
+                                 _text(c.get("City")), _text(c.get("Country")),
+                                 _text(c.get("Phone")), _text(c.get("Website"))))
+        return sorted(out, key=lambda r: r.name.lower())
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    if df.empty:
+        return []
+    return [{str(k): (None if _text(v) is None else v) for k, v in r.items()}
+            for r in df.to_dict("records")]
+
+
+def _labels(pool: dict[str, dict[str, Any]], kind: str) -> dict[str, str]:
+    if kind == "products":
+        return {k: f"{v.get('Code')} — {v.get('Name') or v.get('Description') or ''}".strip()
+                for k, v in pool.items()}
+    return {k: str(v.get("Name") or "") for k, v in pool.items()}
+
+
+def _product_rows(ws: Workspace) -> list[Row]:
+    out: list[Row] = []
+    for prefix, entity in (("product", "products"), ("expense", "expenses")):
+        for r in _records(ws.rows("atera", entity)):
+            if _flag(r.get("Archived")):
+                continue  # archived products are no longer offered in Atera
+            out.append(Row("products", f"{prefix}:{r['RateID']}", str(r["Description"]),
+                           _num(r.get("Amount")), _text(r.get("SKU")),
+                           _text(r.get("Category")) or prefix))
+    for r in _records(ws.rows("atera", "contract_rates")):
+        out.append(Row("products", str(r["RateKey"]), str(r["Description"]),
+                       _num(r.get("Amount")), _text(r.get("SKU")), "labour rate"))
+    return out
+
+
+def _customer_rows(ws: Workspace) -> list[Row]:
+    out = []
+    for r in _records(ws.rows("atera", "customers")):
+        detail = ", ".join(x for x in (_text(r.get("City")), _text(r.get("Domain"))) if x)
+        out.append(Row("customers", str(r["CustomerID"]), str(r["CustomerName"]),
+                       detail=detail or None))
+    return out
+
+
+def tax_info(ws: Workspace) -> TaxInfo:
+    rates = [r for r in _records(ws.rows("xero", "tax_rates"))
+             if (_text(r.get("Status")) or "ACTIVE") == "ACTIVE"
+             and _flag(r.get("CanApplyToRevenue"))]
+    revenue = [{"TaxType": r["TaxType"], "Name": r["Name"],
+                "Rate": _num(r.get("EffectiveRate")) or _num(r.get("DisplayTaxRate"))}
+               for r in rates]
+    contracts = [{"ContractID": r["ContractID"], "ContractName": r.get("ContractName"),
+                  "CustomerName": r.get("CustomerName")}
+                 for r in _records(ws.rows("atera", "contracts")) if _flag(r.get("Taxable"))]
+    lines = [{"InvoiceNumber": r["InvoiceNumber"], "Line": r.get("LineIdx"),
+              "Description": r.get("Description") or r.get("Product"),
+              "Tax": _num(r.get("Tax")), "TaxPercentage": _num(r.get("TaxPercentage"))}
+             for r in _records(ws.rows("atera", "invoice_lines"))
+             if (_num(r.get("Tax")) or 0) != 0 or (_num(r.get("TaxPercentage")) or 0) != 0]
+    return TaxInfo(revenue, contracts, lines)
+
+
+def names_of(rows: Iterable[Row]) -> dict[str, Row]:
+    return {r.atera_id: r for r in rows}

@@ -1,0 +1,110 @@
+"""The Summary: every change Done will make, computed without touching anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..store import Decision
+
+__all__ = ["AteraProductAdd", "ContactCreate", "ItemCreate", "Plan"]
+
+
+@dataclass(frozen=True)
+class ItemCreate:
+    atera_id: str
+    name: str  # the Atera name; Xero's Name is this, tidied and cut to 50
+    code: str
+    price: float | None
+
+
+@dataclass(frozen=True)
+class ContactCreate:
+    atera_id: str
+    atera_name: str
+    name: str  # the name the contact gets in Xero (unique among active contacts)
+
+
+@dataclass(frozen=True)
+class AteraProductAdd:
+    xero_id: str
+    code: str
+    name: str
+    price: float | None
+
+
+@dataclass(frozen=True)
+class Named:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A dry run of Done. ``decisions`` are appended to the log; the rest is what changes
+    in Xero and in Atera."""
+
+    run_id: str
+    decisions: tuple[Decision, ...]
+    xero_items: tuple[ItemCreate, ...]
+    xero_contacts: tuple[ContactCreate, ...]
+    atera_customers: tuple[Named, ...]  # Xero contacts imported as Atera customers
+    atera_archive: tuple[Named, ...]  # Atera products/expenses archived (unmatched)
+    atera_products: tuple[AteraProductAdd, ...]  # Xero items added to Atera's list
+    rates_kept: tuple[Named, ...] = field(default=())  # unmatched labour rates (no API)
+
+    def counts(self) -> dict[str, int]:
+        by_action: dict[str, int] = {}
+        for d in self.decisions:
+            key = f"decisions {d.entity} {d.action}"
+            by_action[key] = by_action.get(key, 0) + 1
+        return {
+            "xero items to create": len(self.xero_items),
+            "xero contacts to create": len(self.xero_contacts),
+            "atera customers to create": len(self.atera_customers),
+            "atera products to archive": len(self.atera_archive),
+            "atera products to add": len(self.atera_products),
+            "decisions to record": len(self.decisions),
+            **dict(sorted(by_action.items())),
+        }
+
+    @property
+    def empty(self) -> bool:
+        return not (self.decisions or self.xero_items or self.xero_contacts
+                    or self.atera_customers or self.atera_archive or self.atera_products)
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        """Titled lists of plain-text lines (escape before putting them into HTML)."""
+
+        def price(p: float | None) -> str:
+            return "no price" if p is None else f"{p:.2f}"
+
+        return [
+            ("Create in Xero: items",
+             [f"{i.code} — {i.name} ({price(i.price)})" for i in self.xero_items]),
+            ("Create in Xero: contacts",
+             [c.name if c.name == c.atera_name else f"{c.name} (Atera: {c.atera_name})"
+              for c in self.xero_contacts]),
+            ("Create in Atera: customers (imported from Xero)",
+             [c.name for c in self.atera_customers]),
+            ("Archive in Atera: products no longer offered",
+             [a.name for a in self.atera_archive]),
+            ("Add to Atera's product list: Xero items",
+             [f"{p.code} — {p.name} ({price(p.price)})" for p in self.atera_products]),
+            ("Left as they are: labour rates without a match (Atera's API cannot archive them)",
+             [r.name for r in self.rates_kept]),
+        ]
+
+    def text(self) -> str:
+        """The Summary as plain text: counts, then every change listed."""
+        lines = ["Summary (dry run): Done will make these changes"]
+        lines += [f"  {k}: {v}" for k, v in self.counts().items()]
+        for title, items in self.sections():
+            if items:
+                lines.append(f"{title}:")
+                lines += [f"  - {x}" for x in items]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "counts": self.counts(),
+                "sections": {t: items for t, items in self.sections()}}
