@@ -35,14 +35,15 @@ def settings_from(workspace_path: str | None = None) -> Settings:
     return Settings.from_env(workspace=workspace_path)
 
 
-def xero_client(settings: Settings) -> Any:
-    """A connected Xero client (OAuth as configured; see README)."""
-    from ..xero import connect
+def xero_client(settings: Settings, ws: Workspace | None = None) -> Any:
+    """A connected Xero client (OAuth as configured; see README), recorded in ``ws``."""
+    from .._connect import connect_xero
 
-    return connect(settings)
+    return connect_xero(ws, settings, on_url=lambda url: click.echo(
+        f"Log in to Xero in your browser: {url}", err=True))
 
 
 def atera_client(settings: Settings) -> Any:
-    from ..atera import AteraClient
+    from .._connect import connect_atera
 
-    return AteraClient.from_settings(settings)
+    return connect_atera(settings)

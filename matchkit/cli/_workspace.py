@@ -52,7 +52,7 @@ def snapshot_cmd(which: str, incremental: bool, *, settings: Settings, ws: Works
     if "atera" in systems:
         clients["atera"] = atera_client(settings)
     if "xero" in systems:
-        clients["xero"] = xero_client(settings)
+        clients["xero"] = xero_client(settings, ws)
     results = take_snapshots(ws, systems=systems, incremental=incremental, **clients)
     for r in results:
         extra = f", {r.changed} changed" if r.mode == "incremental" else ""
