@@ -34,8 +34,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check matchkit tests bench
 	$(BIN)/mypy
 
+# Unit, loopback integration, contract, browser tests, and the notebooks under nbval.
 test: $(STAMP) $(CHROMIUM) lint
-	MATCHKIT_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -p no:cacheprovider
+	MATCHKIT_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -p no:cacheprovider tests notebooks \
+	  --nbval-lax --nbval-current-env
 
 stress: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m stress --run-stress
