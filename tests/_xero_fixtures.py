@@ -101,9 +101,9 @@ class FakeXero:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
         with self.lock:
             self.token_calls += 1
-            if form.get("grant_type") == "refresh_token":
-                if form.get("refresh_token") not in self.refresh_tokens:
-                    return httpx.Response(400, json={"error": "invalid_grant"})
+            if (form.get("grant_type") == "refresh_token"
+                    and form.get("refresh_token") not in self.refresh_tokens):
+                return httpx.Response(400, json={"error": "invalid_grant"})
             return httpx.Response(200, json=self.issue())
 
     def contacts_page(self, request: httpx.Request) -> httpx.Response:

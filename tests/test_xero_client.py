@@ -67,7 +67,7 @@ def test_invoice_ids_are_sent_in_chunks_of_40(tmp_path: Path) -> None:
     calls = _api_requests(fake)
     sent = [r.url.params["IDs"].split(",") for r in calls]
     assert [len(s) for s in sent] == [40, 40, 15]
-    assert sum(sent, []) == ids
+    assert [i for chunk in sent for i in chunk] == ids
     assert {r.url.params["Statuses"] for r in calls} == {"AUTHORISED,DRAFT"}
 
 
