@@ -133,6 +133,8 @@ class Wizard:
             raise WizardError("the wizard was closed; open a new one")
         if self._step == Step.DONE and Step.DONE not in steps:
             raise WizardError("Done has completed; open the manage page to change anything")
+        if self._step == Step.CONNECT and steps and Step.CONNECT not in steps:
+            raise WizardError("connect first: the wizard has no data yet")
         if steps and self._step not in steps and not (self.manage and self._cat is not None):
             names = ", ".join(s.title for s in steps)
             raise WizardError(f"not possible in step {self._step.title!r} (only in: {names})")
