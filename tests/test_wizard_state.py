@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill, small_ws
+from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 
 from matchkit._exceptions import MatchkitError, WizardError
 from matchkit.store import Workspace
@@ -31,7 +31,7 @@ def test_steps_in_order_and_refusals() -> None:
         w.rows("products")
     w.use_workspace()
     assert w.step == Step.WELCOME
-    with pytest.raises(WizardError, match="not possible in step .Welcome."):
+    with pytest.raises(WizardError, match=r"not possible in step .Welcome."):
         w.back()
     with pytest.raises(WizardError, match="only in: Match products"):
         w.create("products", "product:11")
@@ -59,7 +59,7 @@ def test_exact_matches_are_proposed_and_choices_validated() -> None:
     assert w.choice("customers", "1").xero_id == "c-acme"
     assert w.choice("products", "product:11").action == "undecided"
     assert w.accept_exact("products") == 1
-    assert [o.xero_id for o in w.options("products", "product:11")][0] == "i-bk"
+    assert next(o.xero_id for o in w.options("products", "product:11")) == "i-bk"
     assert w.search("products", "consult")[0].xero_id == "i-extra"
     w.next()
     with pytest.raises(WizardError, match="not an active Xero item"):
@@ -73,7 +73,7 @@ def test_exact_matches_are_proposed_and_choices_validated() -> None:
 
 
 def test_summary_is_a_dry_run_with_valid_unique_names() -> None:
-    w, x, a = _wizard()
+    w, x, _a = _wizard()
     w.use_workspace()
     before = _state(w.ws)
     w.next()
@@ -230,7 +230,7 @@ def test_done_interrupted_then_run_again_creates_nothing_twice(where: str) -> No
 
 
 def test_same_wizard_can_retry_done() -> None:
-    w, x, a = _wizard()
+    w, x, _a = _wizard()
     x.fail_after = 1
     w.use_workspace()
     _auto(w)
@@ -247,7 +247,7 @@ def test_same_wizard_can_retry_done() -> None:
 
 
 def test_unmatched_products_are_archived_and_rates_kept() -> None:
-    w, x, a = _wizard()
+    w, _x, a = _wizard()
     w.use_workspace()
     w.next()
     w.unmatch("products", "product:12")
