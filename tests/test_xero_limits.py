@@ -66,7 +66,7 @@ def test_server_saying_zero_remaining_pauses_the_tenant() -> None:
 def test_pause_holds_every_caller() -> None:
     heard: list[str] = []
     limiter = RateLimiter(time_scale=100)
-    limiter.pause(20)  # 20 API seconds = 0.2 real seconds
+    limiter.pause(0.2)
     limiter.acquire(on_wait=lambda s, why: heard.append(why))
     limiter.release(None)
     assert heard == ["Xero asked to slow down"]

@@ -169,8 +169,8 @@ class XeroClient:
             reason = f"{type(error).__name__} on {method} {_where(url)}; retry {attempt}"
             log.info("Xero: %s in %.1fs", reason, wait)
             if self.on_wait is not None:
-                self.on_wait(wait / self.time_scale, reason)
-            time.sleep(wait / self.time_scale)
+                self.on_wait(wait, reason)
+            time.sleep(wait)
 
     def _error_for(self, method: str, url: str, response: httpx.Response
                    ) -> tuple[ApiError, float | None]:
@@ -390,7 +390,7 @@ def connect(
     if settings.xero_grant == "authorization_code" and store.load() is None:
         manager.adopt(oauth.authorization_code(browser=browser, port=redirect_port,
                                                timeout=login_timeout, on_url=on_url))
-    tenant = _choose_tenant(settings, manager, transport)
+    tenant = _choose_tenant(settings, manager, transport, retry)
     client = XeroClient(
         settings, manager, tenant_id=tenant["tenantId"], tenant_name=tenant.get("tenantName"),
         connection_id=tenant.get("id"), transport=transport, time_scale=time_scale,
@@ -399,21 +399,40 @@ def connect(
 
 
 def _choose_tenant(settings: Settings, manager: TokenManager,
-                   transport: httpx.BaseTransport | None) -> dict[str, Any]:
+                   transport: httpx.BaseTransport | None,
+                   retry: RetryPolicy | None = None) -> dict[str, Any]:
     url = settings.xero_api_url.rstrip("/") + "/connections"
-    try:
-        with httpx.Client(auth=XeroAuth(manager), transport=transport, timeout=30.0,
-                          headers={"Accept": "application/json"}) as http:
-            response = http.get(url)
-    except httpx.TransportError as exc:
-        raise TransportError(f"no answer from Xero for GET /connections ({type(exc).__name__})",
-                             system="xero", url=url) from None
-    if response.status_code in (401, 403):
-        raise AuthError(f"Xero refused GET /connections ({response.status_code}); connect "
-                        "again", system="xero", status=response.status_code, url=url)
-    if not response.is_success or not _is_json(response):
-        raise ProtocolError(f"Xero answered GET /connections with {response.status_code}",
-                            system="xero", status=response.status_code, url=url)
+    policy = retry or RetryPolicy()
+    attempt = 0
+    with httpx.Client(auth=XeroAuth(manager), transport=transport, timeout=30.0,
+                      headers={"Accept": "application/json"}) as http:
+        while True:
+            attempt += 1
+            try:
+                response = http.get(url)
+            except httpx.TransportError as exc:
+                error: ApiError = TransportError(
+                    f"no answer from Xero for GET /connections ({type(exc).__name__})",
+                    system="xero", url="/connections")
+                retry_after = None
+            else:
+                status = response.status_code
+                retry_after = _float(response.headers.get("Retry-After"))
+                if status in (401, 403):
+                    raise AuthError(f"Xero refused GET /connections ({status}); connect again",
+                                    system="xero", status=status, url="/connections")
+                if response.is_success and _is_json(response):
+                    break
+                error = ProtocolError(f"Xero answered GET /connections with {status}",
+                                      system="xero", status=status, url="/connections")
+                if status == 429 or status >= 500:
+                    error = ServerError(f"Xero answered GET /connections with {status}",
+                                        system="xero", status=status, url="/connections")
+                elif status >= 400:
+                    raise error
+            if not policy.may_retry("GET", None, attempt):
+                raise error
+            time.sleep(policy.delay(attempt, retry_after))
     connections = [c for c in response.json() if isinstance(c, dict) and c.get("tenantId")]
     if settings.xero_tenant_id:
         for c in connections:

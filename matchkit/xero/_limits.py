@@ -105,9 +105,10 @@ class RateLimiter:
             self._cond.notify_all()
 
     def pause(self, seconds: float) -> None:
-        """Hold every caller of this tenant for ``seconds`` of sandbox/API time."""
+        """Hold every caller of this tenant for ``seconds`` (real time: a ``Retry-After``
+        is what the caller really has to wait, also from a time-scaled sandbox)."""
         with self._cond:
-            until = time.monotonic() + seconds / self.time_scale
+            until = time.monotonic() + seconds
             self._paused_until = max(self._paused_until, until)
             self._cond.notify_all()
 
