@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 __all__ = ["Clock", "FaultPlan", "Ledger", "LedgerEntry", "ServerThread", "parse_faults"]
@@ -161,8 +161,15 @@ class Ledger:
         )
 
 
-class DropConnection(Exception):  # noqa: N818 - a signal, not an error
+class DropConnection(Exception):  # a signal, not an error
     """Raised by an app to close the connection without answering."""
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr: the Ledger records every request instead."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 class ServerThread:
@@ -171,7 +178,8 @@ class ServerThread:
     def __init__(self, app: Callable[[Request], Response], port: int = 0,
                  host: str = "127.0.0.1") -> None:
         self._app = app
-        self.server: BaseWSGIServer = make_server(host, port, self._wsgi, threaded=True)
+        self.server: BaseWSGIServer = make_server(host, port, self._wsgi, threaded=True,
+                                                  request_handler=_QuietHandler)
         self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
         self.port = self.server.port
