@@ -1,0 +1,965 @@
+"""Bulk review of match suggestions: the model behind the review grid and the CLI.
+
+A :class:`Review` holds one row per Atera record (customers or products) with its best
+remaining suggestion and its current decision, and writes every judgment to the workspace's
+append-only decision log. It knows nothing about widgets: the grid in
+``matchkit.widgets`` and ``matchkit review`` are thin faces over it.
+
+Semantics (see docs/internals.md, "Decisions"):
+
+- accept: ``match`` to the shown candidate (or one the analyst chose);
+- create: ``create`` in Xero (pending); leave unmatched: ``unmatch``; clear: ``clear``;
+- reject: "not this candidate". Stored as ``clear`` with ``method='rejected'`` and the rejected
+  Xero id, so the record stays undecided (``ws.current_decisions`` leaves it out) and the
+  next candidate is shown. The note lists every candidate rejected so far, so the latest log
+  row alone describes the state and undo can simply re-append an older row;
+- undo: re-appends, for every record the last action touched, the row that was current before
+  it (or a ``clear``), so the log keeps both the mistake and its correction;
+- bulk actions first return a :class:`BulkPreview` (count + sample + what is skipped and why);
+  :meth:`Review.apply` writes exactly those rows, and refuses if any of them changed since.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from ._exceptions import InputError, WorkspaceError
+from .store import Decision, Workspace
+
+__all__ = [
+    "ApplyResult",
+    "BulkPreview",
+    "Counts",
+    "Review",
+    "ReviewFilter",
+    "file_kind",
+]
+
+Kind = Literal["customers", "products"]
+KINDS: tuple[str, ...] = ("customers", "products")
+BULK_ACTIONS: tuple[str, ...] = ("accept", "reject", "create", "unmatch", "clear")
+FILE_ACTIONS: tuple[str, ...] = ("match", "create", "unmatch", "clear")
+REJECTED = "rejected"
+_REJECT_PREFIX = "rejected: "
+
+#: Columns of :meth:`Review.view`, in display order.
+COLUMNS = (
+    "atera_id", "atera_name", "xero_id", "xero_name", "score", "method", "ambiguous",
+    "evidence", "candidates", "decision", "decided_xero_id", "decided_xero_name",
+)
+#: Columns of the decisions file; ``action``, ``xero_id`` and ``note`` are the editable ones.
+FILE_COLUMNS = (
+    "kind", "atera_id", "atera_name", "suggested_xero_id", "suggested_xero_name", "score",
+    "method", "ambiguous", "action", "xero_id", "xero_name", "note", "decision_id",
+)
+REQUIRED_FILE_COLUMNS = ("kind", "atera_id", "action", "xero_id")
+_MAX_LISTED = 25
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """Which rows the view shows. ``None`` / empty means "any"."""
+
+    score_min: float | None = None
+    score_max: float | None = None
+    methods: tuple[str, ...] = ()
+    ambiguous: bool | None = None
+    undecided: bool | None = None  # True: only undecided rows; False: only decided rows
+    text: str = ""  # case-insensitive substring of either name or id
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    decided: int
+    undecided: int
+    accepted: int
+    created: int
+    unmatched: int
+    rejected: int  # undecided rows with at least one rejected candidate
+
+    def __str__(self) -> str:
+        return (f"{self.decided}/{self.total} decided: {self.accepted} accepted, "
+                f"{self.created} to create, {self.unmatched} left unmatched; "
+                f"{self.undecided} undecided")
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    """What a bulk action would change, shown before anything is written."""
+
+    action: str
+    atera_ids: tuple[str, ...]
+    xero_ids: tuple[str | None, ...]
+    sample: pd.DataFrame = field(repr=False)
+    skipped: dict[str, str] = field(repr=False)  # atera_id -> reason
+    description: str
+    _state: tuple[tuple[str, str, str], ...] = field(repr=False)
+
+    @property
+    def count(self) -> int:
+        return len(self.atera_ids)
+
+    def __str__(self) -> str:
+        extra = f" ({len(self.skipped)} skipped)" if self.skipped else ""
+        return f"{self.description}: {self.count} rows will change{extra}"
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What applying a decisions file did."""
+
+    rows: int  # data rows read
+    changed: int  # decisions appended
+    unchanged: int
+    run_id: str | None
+
+
+@dataclass(frozen=True)
+class _Want:
+    line: int
+    action: str
+    xero_id: str | None
+    note: str | None
+    decision_id: str | None  # as exported; None when the file has no such column
+    explicit_clear: bool = False
+
+
+@dataclass
+class _Batch:
+    label: str
+    previous: list[Decision]
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v == ""
+
+
+def _text(v: Any) -> str:
+    return "" if _blank(v) else str(v)
+
+
+def _natural(key: str) -> tuple[Any, ...]:
+    """Sort ids the way people count: customer 9 before customer 10, product:2 before 10."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key))
+
+
+def _rejected_ids(method: Any, note: Any) -> tuple[str, ...]:
+    if method != REJECTED or not isinstance(note, str) or not note.startswith(_REJECT_PREFIX):
+        return ()
+    return tuple(note[len(_REJECT_PREFIX):].split())
+
+
+def xero_records(ws: Workspace, kind: str) -> pd.DataFrame:
+    """All Xero records a row can be matched to (latest snapshot): ``id, name, code``."""
+    if kind == "customers":
+        df = ws.rows("xero", "contacts")
+        out = pd.DataFrame({"id": df["ContactID"].astype(object), "name": df["Name"],
+                            "code": df["ContactNumber"]})
+    else:
+        df = ws.rows("xero", "items")
+        out = pd.DataFrame({"id": df["ItemID"].astype(object),
+                            "name": df["Name"].where(df["Name"].notna(), df["Code"]),
+                            "code": df["Code"]})
+    return out.astype(object).where(out.notna(), None).reset_index(drop=True)
+
+
+def atera_ids(ws: Workspace, kind: str) -> set[str]:
+    """Ids (as decisions spell them) of every Atera record in the latest snapshots."""
+    if kind == "customers":
+        return {str(v) for v in ws.rows("atera", "customers")["CustomerID"]}
+    ids = {f"product:{v}" for v in ws.rows("atera", "products")["RateID"]}
+    ids |= {f"expense:{v}" for v in ws.rows("atera", "expenses")["RateID"]}
+    ids |= {str(v) for v in ws.rows("atera", "contract_rates")["RateKey"]}
+    return ids
+
+
+def _open_file(path: str | Path) -> tuple[Any, list[str]]:
+    """Decode a decisions file and check its header; return the csv reader and the header."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read the file ({exc.strerror})") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{name}: the file is UTF-16; save it as UTF-8 CSV")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{name}: line {line}: not valid UTF-8 (byte {exc.start}); save "
+                         "the file as UTF-8 CSV") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise InputError(f"{name}: the file is empty") from None
+    except csv.Error as exc:
+        raise InputError(f"{name}: line 1: {exc}") from None
+    missing = [c for c in REQUIRED_FILE_COLUMNS if c not in header]
+    if missing:
+        raise InputError(f"{name}: missing column(s) {', '.join(map(repr, missing))}; the "
+                         f"header must have {', '.join(REQUIRED_FILE_COLUMNS)}")
+    dups = sorted({h for h in header if header.count(h) > 1 and h})
+    if dups:
+        raise InputError(f"{name}: column(s) {', '.join(map(repr, dups))} appear twice")
+    return reader, header
+
+
+def file_kind(path: str | Path) -> str:
+    """The kind (customers/products) a decisions file is for, from its first data row."""
+    reader, header = _open_file(path)
+    i = header.index("kind")
+    try:
+        for rec in reader:
+            if any(v.strip() for v in rec):
+                kind = rec[i].strip() if i < len(rec) else ""
+                if kind not in KINDS:
+                    raise InputError(f"{path}: line {reader.line_num}, field 'kind': {kind!r}; "
+                                     "use customers or products")
+                return kind
+    except csv.Error as exc:
+        raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
+    raise InputError(f"{path}: the file has a header but no rows")
+
+
+class Review:
+    """Suggestions plus current decisions for one kind, with filters, actions and undo.
+
+    ``suggestions`` has the columns of ``matchkit.matching.match_frames`` (``left_id,
+    right_id, score, method, rank, ambiguous, evidence, left_name, right_name``); a row with
+    an empty ``right_id`` stands for an Atera record without candidates. ``xero`` (``id,
+    name``) lists every Xero record for :meth:`search`; by default the latest snapshot.
+    """
+
+    def __init__(
+        self,
+        ws: Workspace,
+        kind: str,
+        suggestions: pd.DataFrame,
+        *,
+        xero: pd.DataFrame | None = None,
+        who: str | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        if kind not in KINDS:
+            raise InputError(f"unknown kind {kind!r}; use customers or products")
+        missing = [c for c in ("left_id", "right_id", "score") if c not in suggestions]
+        if missing:
+            raise InputError(f"suggestions lack column(s) {', '.join(missing)}")
+        self.ws = ws
+        self.kind = kind
+        self.who = who
+        self.run_id = run_id or ws.new_run_id("review")
+        self._build_candidates(suggestions)
+        self.xero = self._xero_frame(xero)
+        self._xero_names = dict(zip(self.xero["id"], self.xero["name"], strict=True))
+        self._build_table()
+        self._undo: list[_Batch] = []
+        self._filter = ReviewFilter()
+        self._sort: tuple[str, bool] = ("score", False)
+        self._view: pd.DataFrame | None = None
+        self.selected: str | None = None
+        self.refresh()
+
+    @classmethod
+    def from_workspace(cls, ws: Workspace, kind: str, *, who: str | None = None,
+                       run_id: str | None = None) -> Review:
+        """A review over the latest stored suggestions of ``kind``."""
+        if kind not in KINDS:
+            raise InputError(f"unknown kind {kind!r}; use customers or products")
+        sugg = ws.latest_suggestions(kind)
+        if sugg.empty:
+            raise InputError(
+                f"the workspace {ws.path} has no {kind} suggestions yet; run the matching "
+                "step first (wizard, `matchkit suggest`, or ws.record_suggestions)"
+            )
+        return cls(ws, kind, sugg, who=who, run_id=run_id)
+
+    # --- building ---------------------------------------------------------------------
+
+    def _build_candidates(self, suggestions: pd.DataFrame) -> None:
+        s = suggestions.copy()
+        for col, default in (("method", ""), ("rank", 0), ("ambiguous", False),
+                             ("evidence", ""), ("left_name", ""), ("right_name", "")):
+            if col not in s:
+                s[col] = default
+        s["left_id"] = s["left_id"].astype(str)
+        s = s.astype({"right_id": object}).reset_index(drop=True)
+        has = s["right_id"].map(lambda v: not _blank(v))
+        s.loc[has, "right_id"] = s.loc[has, "right_id"].astype(str)
+        s["score"] = pd.to_numeric(s["score"], errors="coerce").astype(float)
+        s["ambiguous"] = s["ambiguous"].fillna(False).astype(bool)
+        self._names = (s.drop_duplicates("left_id").set_index("left_id")["left_name"]
+                       .map(_text).to_dict())
+        cands = s[has].sort_values(["left_id", "score", "rank"], ascending=[True, False, True],
+                                   kind="stable")
+        self._cands = cands.reset_index(drop=True)
+        # Candidates are sorted by Atera id: each row's slice is found without a groupby.
+        keys, starts, sizes = np.unique(self._cands["left_id"].to_numpy(dtype=str),
+                                        return_index=True, return_counts=True)
+        self._slices = {str(k): (int(a), int(a + n))
+                        for k, a, n in zip(keys, starts, sizes, strict=True)}
+        self._order = sorted(dict.fromkeys(s["left_id"]), key=_natural)
+
+    def _xero_frame(self, xero: pd.DataFrame | None) -> pd.DataFrame:
+        if xero is None:
+            try:
+                xero = xero_records(self.ws, self.kind)
+            except WorkspaceError:
+                xero = pd.DataFrame(columns=["id", "name"])
+        xero = xero[["id", "name"]].astype(object).copy()
+        xero["id"] = xero["id"].astype(str)
+        # Names seen only in suggestions (e.g. no Xero snapshot) still make searchable rows.
+        c = self._cands.drop_duplicates("right_id")
+        extra = c[~c["right_id"].isin(set(xero["id"]))]
+        if not extra.empty:
+            xero = pd.concat([xero, pd.DataFrame({"id": extra["right_id"],
+                                                  "name": extra["right_name"]})],
+                             ignore_index=True)
+        xero["name"] = xero["name"].map(_text)
+        return xero.reset_index(drop=True)
+
+    def _build_table(self) -> None:
+        top = self._cands.drop_duplicates("left_id")
+        counts = self._cands.groupby("left_id").size()
+        t = pd.DataFrame({"atera_id": pd.Series(self._order, dtype=object)})
+        t["atera_name"] = t["atera_id"].map(self._names).map(_text).astype(object)
+        t = t.merge(
+            top[["left_id", "right_id", "right_name", "score", "method", "ambiguous",
+                 "evidence"]].rename(columns={"left_id": "atera_id", "right_id": "xero_id",
+                                              "right_name": "xero_name"}),
+            on="atera_id", how="left")
+        t["candidates"] = t["atera_id"].map(counts).fillna(0).astype(int)
+        for col in ("xero_id", "xero_name", "method", "evidence"):
+            t[col] = t[col].map(_text).astype(object)
+        t["ambiguous"] = t["ambiguous"].astype(object).fillna(False).astype(bool)
+        t["score"] = t["score"].astype(float)
+        for col in ("decision", "decided_xero_id", "decided_xero_name", "_method", "_note"):
+            t[col] = pd.Series([""] * len(t), dtype=object)
+        t["_rejected"] = pd.Series([()] * len(t), dtype=object)
+        t["_score"] = np.nan
+        t["_decision_id"] = pd.Series([""] * len(t), dtype=object)
+        self._table = t.set_index("atera_id", drop=False)
+        self._table.index.name = None
+
+    # --- decisions state --------------------------------------------------------------
+
+    def _latest_rows(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        q = "SELECT * FROM current_decisions WHERE entity = ?"
+        params: list[Any] = [self.kind]
+        if ids is not None:
+            q += " AND atera_id IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(list(ids))
+        return self.ws.sql(q, params)
+
+    def refresh(self) -> None:
+        """Reload current decisions from the workspace (another notebook or the CLI)."""
+        latest = self._latest_rows()
+        t = self._table
+        for col in ("decision", "decided_xero_id", "decided_xero_name", "_method", "_note"):
+            t[col] = ""
+        t["_rejected"] = pd.Series([()] * len(t), index=t.index, dtype=object)
+        t["_score"] = np.nan
+        t["_decision_id"] = ""
+        latest = latest[latest["atera_id"].isin(t.index)]
+        if not latest.empty:
+            self._set_state([{str(k): v for k, v in r.items()}
+                             for r in latest.to_dict("records")])
+        self._view = None
+
+    def _set_state(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Put the latest log rows (dicts with action, xero_id, method, note) into the table."""
+        rows = list(rows)
+        if not rows:
+            return
+        ids = [r["atera_id"] for r in rows]
+        actions = [("" if r["action"] == "clear" else r["action"]) for r in rows]
+        xids = [_text(r.get("xero_id")) if r["action"] == "match" else "" for r in rows]
+        t = self._table
+        t.loc[ids, "decision"] = actions
+        t.loc[ids, "decided_xero_id"] = xids
+        t.loc[ids, "decided_xero_name"] = [self._xero_names.get(x, "") if x else "" for x in xids]
+        t.loc[ids, "_method"] = [_text(r.get("method")) for r in rows]
+        t.loc[ids, "_note"] = [_text(r.get("note")) for r in rows]
+        t.loc[ids, "_decision_id"] = [_text(r.get("decision_id")) for r in rows]
+        t.loc[ids, "_score"] = [np.nan if _blank(r.get("score")) else float(r["score"])
+                                for r in rows]
+        rejected = [_rejected_ids(r.get("method"), r.get("note")) if r["action"] == "clear"
+                    else () for r in rows]
+        old = t.loc[ids, "_rejected"].tolist()
+        t.loc[ids, "_rejected"] = pd.Series(rejected, index=ids, dtype=object)
+        for aid, before, after in zip(ids, old, rejected, strict=True):
+            if before or after:
+                self._retop(aid, set(after))
+
+    def _candidates_of(self, aid: str) -> pd.DataFrame:
+        a, b = self._slices.get(aid, (0, 0))
+        return self._cands.iloc[a:b]
+
+    def _retop(self, aid: str, rejected: set[str]) -> None:
+        c = self._candidates_of(aid)
+        c = c[~c["right_id"].isin(rejected)]
+        t = self._table
+        if c.empty:
+            t.loc[aid, ["xero_id", "xero_name", "method", "evidence"]] = ["", "", "", ""]
+            t.loc[aid, "score"] = np.nan
+            t.loc[aid, "ambiguous"] = False
+        else:
+            r = c.iloc[0]
+            t.loc[aid, ["xero_id", "xero_name", "method", "evidence"]] = [
+                r["right_id"], _text(r["right_name"]), _text(r["method"]), _text(r["evidence"])]
+            t.loc[aid, "score"] = float(r["score"])
+            t.loc[aid, "ambiguous"] = bool(r["ambiguous"])
+
+    def _state_key(self, aid: str) -> tuple[str, str, str]:
+        r = self._table.loc[aid]
+        return (str(r["decision"]), str(r["decided_xero_id"]), " ".join(r["_rejected"]))
+
+    def _previous(self, aid: str) -> Decision:
+        """The current state of ``aid`` as a decision that restores it when re-appended."""
+        r = self._table.loc[aid]
+        action = r["decision"] or "clear"
+        score: float | None = None if pd.isna(r["_score"]) else float(r["_score"])
+        return Decision(self.kind, action, aid, r["decided_xero_id"] or (
+            r["_rejected"][-1] if r["_rejected"] else None), r["_method"] or "undo", score,
+            self.who, self.run_id, r["_note"] or None)
+
+    def _taken(self) -> dict[str, str]:
+        t = self._table
+        m = t[(t["decision"] == "match") & (t["decided_xero_id"] != "")]
+        return dict(zip(m["decided_xero_id"], m["atera_id"], strict=True))
+
+    # --- writing ----------------------------------------------------------------------
+
+    def _commit(self, decisions: list[Decision], label: str,
+                expected: dict[str, tuple[str, str, str]] | None = None) -> int:
+        """Append ``decisions`` in one transaction, if the log still matches the model."""
+        if not decisions:
+            return 0
+        ids = [d.atera_id for d in decisions if d.atera_id is not None]
+        previous = [self._previous(a) for a in ids]
+        with self.ws.transaction():
+            latest = self._latest_rows(ids)
+            stale = self._stale(latest, ids, expected)
+            if stale:
+                raise InputError(
+                    f"{len(stale)} row(s) changed since this review loaded them (e.g. Atera "
+                    f"{stale[0]}), probably in another notebook or the CLI; nothing was "
+                    "written. Call refresh() (or press Refresh) and try again."
+                )
+            new_ids = self.ws.record_decisions(decisions)
+        self._set_state([{"atera_id": d.atera_id, "action": d.action, "xero_id": d.xero_id,
+                          "method": d.method, "note": d.note, "score": d.score,
+                          "decision_id": i} for d, i in zip(decisions, new_ids, strict=True)])
+        self._undo.append(_Batch(label, previous))
+        self._view = None
+        return len(decisions)
+
+    def _stale(self, latest: pd.DataFrame, ids: list[str],
+               expected: dict[str, tuple[str, str, str]] | None) -> list[str]:
+        db: dict[str, tuple[str, str, str]] = {}
+        for r in latest.to_dict("records"):
+            action = "" if r["action"] == "clear" else r["action"]
+            xid = _text(r["xero_id"]) if r["action"] == "match" else ""
+            rej = _rejected_ids(r["method"], r["note"]) if r["action"] == "clear" else ()
+            db[r["atera_id"]] = (action, xid, " ".join(rej))
+        out = []
+        for aid in ids:
+            model = expected[aid] if expected and aid in expected else self._state_key(aid)
+            if db.get(aid, ("", "", "")) != model or self._state_key(aid) != model:
+                out.append(aid)
+        return out
+
+    def _row(self, atera_id: str | None) -> pd.Series:
+        aid = atera_id if atera_id is not None else self.selected
+        if aid is None:
+            raise InputError("no row selected; select a row or pass an Atera id")
+        if aid not in self._table.index:
+            raise InputError(f"unknown Atera {self.kind[:-1]} id {aid!r}")
+        row: pd.Series = self._table.loc[aid]  # type: ignore[assignment]  # unique index
+        return row
+
+    def _decision(self, aid: str, action: str, xero_id: str | None = None,
+                  method: str | None = None, score: float | None = None,
+                  note: str | None = None) -> Decision:
+        return Decision(self.kind, action, aid, xero_id, method, score, self.who, self.run_id,
+                        note)
+
+    def accept(self, atera_id: str | None = None, xero_id: str | None = None) -> int:
+        """Match a row to its shown candidate, or to ``xero_id`` (any Xero record)."""
+        r = self._row(atera_id)
+        aid = str(r["atera_id"])
+        if xero_id is None:
+            if not r["xero_id"]:
+                raise InputError(f"Atera {aid} has no candidate left; search for a Xero record "
+                                 "and pass its id, or create it in Xero")
+            xid, method, score = str(r["xero_id"]), str(r["method"]) or "manual", r["score"]
+        else:
+            xid = str(xero_id)
+            if xid not in self._xero_names:
+                raise InputError(f"unknown Xero id {xid!r} for {self.kind}")
+            c = self._candidates_of(aid)
+            hit = c[c["right_id"] == xid]
+            method, score = "manual", (hit["score"].iloc[0] if len(hit) else None)
+        owner = self._taken().get(xid)
+        if owner is not None and owner != aid:
+            raise InputError(f"Xero record {xid} ({self._xero_names.get(xid, '')}) is already "
+                             f"matched to Atera {owner}; undo or change that row first")
+        if r["decision"] == "match" and r["decided_xero_id"] == xid:
+            return 0
+        score_f = None if score is None or pd.isna(score) else float(score)
+        return self._commit([self._decision(aid, "match", xid, method, score_f)], "accept")
+
+    def reject(self, atera_id: str | None = None) -> int:
+        """Reject the shown candidate: the row stays undecided and shows the next one."""
+        r = self._row(atera_id)
+        aid = str(r["atera_id"])
+        if not r["xero_id"]:
+            raise InputError(f"Atera {aid} has no candidate to reject")
+        rejected = (*r["_rejected"], str(r["xero_id"]))
+        return self._commit([self._decision(aid, "clear", str(r["xero_id"]), REJECTED, None,
+                                            _REJECT_PREFIX + " ".join(rejected))], "reject")
+
+    def create(self, atera_id: str | None = None) -> int:
+        """Mark a row to be created in Xero (carried out later by the sync step)."""
+        return self._simple(atera_id, "create")
+
+    def leave_unmatched(self, atera_id: str | None = None) -> int:
+        """Leave a row unmatched on purpose."""
+        return self._simple(atera_id, "unmatch")
+
+    def clear(self, atera_id: str | None = None) -> int:
+        """Make a row undecided again (forgets its rejected candidates too)."""
+        return self._simple(atera_id, "clear")
+
+    def _simple(self, atera_id: str | None, action: str) -> int:
+        r = self._row(atera_id)
+        aid = str(r["atera_id"])
+        if r["decision"] == ("" if action == "clear" else action) and not r["_rejected"]:
+            return 0
+        return self._commit([self._decision(aid, action, method="manual")], action)
+
+    # --- bulk -------------------------------------------------------------------------
+
+    def preview(self, action: str, *, score_min: float | None = None,
+                atera_ids: Sequence[str] | None = None, include_decided: bool = False,
+                sample: int = 10) -> BulkPreview:
+        """What ``action`` would change on the rows now shown (or on ``atera_ids``).
+
+        ``accept`` takes rows with a candidate scoring at least ``score_min``; rows already
+        decided are left alone unless ``include_decided``. Rows whose candidate is already
+        matched elsewhere, or wanted by two rows, are skipped with the reason.
+        """
+        if action not in BULK_ACTIONS:
+            raise InputError(f"unknown bulk action {action!r}; use {', '.join(BULK_ACTIONS)}")
+        rows = self.view() if atera_ids is None else self._table.loc[
+            [a for a in atera_ids if a in self._table.index]]
+        skipped: dict[str, str] = {}
+        if not include_decided and action != "clear":
+            decided = rows["decision"] != ""
+            skipped.update(dict.fromkeys(rows.loc[decided, "atera_id"], "already decided"))
+            rows = rows[~decided]
+        if action in ("accept", "reject"):
+            none = rows["xero_id"] == ""
+            skipped.update(dict.fromkeys(rows.loc[none, "atera_id"], "no candidate"))
+            rows = rows[~none]
+        if score_min is not None and action in ("accept", "reject"):
+            low = ~(rows["score"] >= score_min)
+            rows = rows[~low]  # below the threshold: not part of the action, not "skipped"
+        if action == "accept":
+            taken = self._taken()
+            owner = rows["xero_id"].map(taken)
+            clash = owner.notna() & (owner != rows["atera_id"])
+            skipped.update({a: f"Xero record already matched to Atera {o}"
+                            for a, o in zip(rows.loc[clash, "atera_id"], owner[clash],
+                                            strict=True)})
+            rows = rows[~clash]
+            dup = rows["xero_id"].duplicated(keep=False)
+            skipped.update(dict.fromkeys(rows.loc[dup, "atera_id"],
+                                         "two or more rows want the same Xero record"))
+            rows = rows[~dup]
+            same = (rows["decision"] == "match") & (rows["decided_xero_id"] == rows["xero_id"])
+            rows = rows[~same]
+        elif action == "clear":
+            rows = rows[(rows["decision"] != "") | rows["_rejected"].map(bool)]
+        else:
+            target = {"create": "create", "unmatch": "unmatch"}.get(action)
+            if target:
+                rows = rows[rows["decision"] != target]
+        where = f" with score >= {score_min:g}" if score_min is not None else ""
+        desc = f"{action} {len(rows)} {self.kind}{where}"
+        return BulkPreview(
+            action=action,
+            atera_ids=tuple(rows["atera_id"]),
+            xero_ids=tuple(x or None for x in rows["xero_id"]),
+            sample=rows[list(COLUMNS)].head(sample).reset_index(drop=True),
+            skipped=skipped,
+            description=desc,
+            _state=tuple(self._state_key(a) for a in rows["atera_id"]),
+        )
+
+    def apply(self, preview: BulkPreview) -> int:
+        """Carry out a previewed bulk action (one transaction); return rows changed."""
+        expected = dict(zip(preview.atera_ids, preview._state, strict=True))
+        t = self._table
+        decisions: list[Decision] = []
+        if preview.action in ("accept", "reject"):
+            now = t.loc[list(preview.atera_ids), "xero_id"].tolist()
+            if now != [x or "" for x in preview.xero_ids]:
+                raise InputError("the shown candidates changed since the preview; preview again")
+        for aid, xid in zip(preview.atera_ids, preview.xero_ids, strict=True):
+            r = t.loc[aid]
+            if preview.action == "accept":
+                score: float | None = None if pd.isna(r["score"]) else float(r["score"])
+                decisions.append(self._decision(aid, "match", xid, "bulk", score,
+                                                f"bulk accept ({r['method']})"))
+            elif preview.action == "reject":
+                rej = " ".join((*r["_rejected"], str(xid)))
+                decisions.append(self._decision(aid, "clear", xid, REJECTED, None,
+                                                _REJECT_PREFIX + rej))
+            else:
+                decisions.append(self._decision(aid, preview.action, method="bulk"))
+        return self._commit(decisions, f"bulk {preview.action}", expected)
+
+    # --- undo -------------------------------------------------------------------------
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def undo_label(self) -> str:
+        return self._undo[-1].label if self._undo else ""
+
+    def undo(self) -> int:
+        """Undo the last action of this review (re-append the previous state of its rows)."""
+        if not self._undo:
+            raise InputError("nothing to undo in this review")
+        batch = self._undo[-1]
+        now = dt.datetime.now(dt.UTC)
+        restore = [replace(d, who=self.who, run_id=self.run_id, decided_at=now)
+                   for d in batch.previous]
+        n = self._commit(restore, "undo")
+        self._undo.pop()  # the undo's own batch
+        self._undo.pop()  # the batch it undid
+        return n
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def filter(self) -> ReviewFilter:
+        return self._filter
+
+    def set_filter(self, flt: ReviewFilter | None = None, **changes: Any) -> pd.DataFrame:
+        """Replace the filter (or change some of its fields); return the new view."""
+        base = flt if flt is not None else self._filter
+        if "methods" in changes and changes["methods"] is not None:
+            changes["methods"] = tuple(changes["methods"])
+        try:
+            self._filter = replace(base, **changes)
+        except TypeError as exc:
+            raise InputError(f"bad filter: {exc}") from None
+        self._view = None
+        return self.view()
+
+    def sort(self, by: str = "score", ascending: bool = False) -> pd.DataFrame:
+        if by not in COLUMNS:
+            raise InputError(f"cannot sort by {by!r}; use one of {', '.join(COLUMNS)}")
+        self._sort = (by, ascending)
+        self._view = None
+        return self.view()
+
+    def view(self) -> pd.DataFrame:
+        """The filtered, sorted rows (all columns, index = Atera id)."""
+        if self._view is not None:
+            return self._view
+        t, f = self._table, self._filter
+        mask = np.ones(len(t), dtype=bool)
+        if f.score_min is not None:
+            mask &= (t["score"] >= f.score_min).to_numpy()
+        if f.score_max is not None:
+            mask &= (t["score"] <= f.score_max).to_numpy()
+        if f.methods:
+            mask &= t["method"].isin(f.methods).to_numpy()
+        if f.ambiguous is not None:
+            mask &= (t["ambiguous"] == f.ambiguous).to_numpy()
+        if f.undecided is not None:
+            mask &= ((t["decision"] == "") == f.undecided).to_numpy()
+        if f.text:
+            needle = f.text.casefold()
+            hay = (t["atera_name"] + "\x00" + t["xero_name"] + "\x00" + t["atera_id"] + "\x00"
+                   + t["decided_xero_name"]).str.casefold()
+            mask &= hay.str.contains(needle, regex=False).to_numpy()
+        v = t[mask]
+        by, asc = self._sort
+        v = v.sort_values([by, "atera_id"], ascending=[asc, True], na_position="last",
+                          kind="stable")
+        self._view = v
+        return v
+
+    def rows(self) -> pd.DataFrame:
+        """Every row (unfiltered), public columns only."""
+        return self._table[list(COLUMNS)].reset_index(drop=True)
+
+    def page(self, number: int, size: int = 50) -> pd.DataFrame:
+        """Page ``number`` (0-based) of the view, public columns only."""
+        if size < 1 or number < 0:
+            raise InputError("page number must be >= 0 and size >= 1")
+        v = self.view()
+        return v[list(COLUMNS)].iloc[number * size:(number + 1) * size].reset_index(drop=True)
+
+    def page_count(self, size: int = 50) -> int:
+        return max(1, -(-len(self.view()) // size))
+
+    def row(self, atera_id: str | None = None) -> dict[str, Any]:
+        r = self._row(atera_id)
+        out = {c: r[c] for c in COLUMNS}
+        out["rejected"] = tuple(r["_rejected"])
+        return out
+
+    def candidates(self, atera_id: str | None = None) -> pd.DataFrame:
+        """The row's candidates, best first, with ``rejected`` and ``taken_by`` columns."""
+        r = self._row(atera_id)
+        c = self._candidates_of(str(r["atera_id"]))
+        taken = self._taken()
+        out = pd.DataFrame({
+            "xero_id": c["right_id"].astype(object), "xero_name": c["right_name"].map(_text),
+            "score": c["score"].astype(float), "method": c["method"].map(_text),
+            "evidence": c["evidence"].map(_text),
+        }).reset_index(drop=True)
+        out["rejected"] = out["xero_id"].isin(set(r["_rejected"]))
+        out["taken_by"] = out["xero_id"].map(lambda x: taken.get(x, "")).astype(object)
+        return out
+
+    def search(self, text: str, limit: int = 20) -> pd.DataFrame:
+        """Xero records whose name or id looks like ``text`` (substring first, then fuzzy)."""
+        text = text.strip()
+        if not text:
+            return pd.DataFrame(columns=["xero_id", "xero_name", "score"])
+        names = self.xero["name"].tolist()
+        folded = text.casefold()
+        sub = [i for i, (n, x) in enumerate(zip(names, self.xero["id"], strict=True))
+               if folded in n.casefold() or folded == x.casefold()]
+        hits: dict[int, float] = {i: 100.0 for i in sub[:limit]}
+        if len(hits) < limit:
+            for _, score, i in process.extract(text, names, scorer=fuzz.WRatio,
+                                               processor=str.casefold, limit=limit):
+                hits.setdefault(int(i), float(score))
+        order = sorted(hits.items(), key=lambda kv: (-kv[1], names[kv[0]]))[:limit]
+        idx = [i for i, _ in order]
+        return pd.DataFrame({"xero_id": self.xero["id"].iloc[idx].tolist(),
+                             "xero_name": [names[i] for i in idx],
+                             "score": [s for _, s in order]})
+
+    # --- selection --------------------------------------------------------------------
+
+    def select(self, atera_id: str | None) -> None:
+        if atera_id is not None and atera_id not in self._table.index:
+            raise InputError(f"unknown Atera {self.kind[:-1]} id {atera_id!r}")
+        self.selected = atera_id
+
+    def _step(self, delta: int) -> str | None:
+        ids = self.view()["atera_id"].tolist()
+        if not ids:
+            self.selected = None
+            return None
+        if self.selected in ids:
+            i = min(max(ids.index(self.selected) + delta, 0), len(ids) - 1)
+        else:
+            i = 0 if delta > 0 else len(ids) - 1
+        self.selected = ids[i]
+        return self.selected
+
+    def next(self) -> str | None:
+        """Select the next row of the view (the first one if nothing is selected)."""
+        return self._step(1)
+
+    def previous(self) -> str | None:
+        return self._step(-1)
+
+    # --- counts and histogram data -----------------------------------------------------
+
+    def counts(self) -> Counts:
+        t = self._table
+        d = t["decision"]
+        created = (d == "create") | ((d == "match") & (t["_method"] == "created"))
+        accepted = (d == "match") & ~created
+        return Counts(
+            total=len(t), decided=int((d != "").sum()), undecided=int((d == "").sum()),
+            accepted=int(accepted.sum()), created=int(created.sum()),
+            unmatched=int((d == "unmatch").sum()),
+            rejected=int(((d == "") & t["_rejected"].map(bool)).sum()),
+        )
+
+    def scores_by_method(self) -> dict[str, np.ndarray]:
+        """Top-candidate scores of the shown rows, per method (for the histogram)."""
+        v = self.view()
+        v = v[v["score"].notna()]
+        return {str(m): g["score"].to_numpy() for m, g in v.groupby("method", sort=True)}
+
+    # --- files ------------------------------------------------------------------------
+
+    def to_frame(self) -> pd.DataFrame:
+        """Suggestions and current decisions as the decisions file has them."""
+        t = self._table
+        return pd.DataFrame({
+            "kind": self.kind,
+            "atera_id": t["atera_id"].to_numpy(),
+            "atera_name": t["atera_name"].to_numpy(),
+            "suggested_xero_id": t["xero_id"].to_numpy(),
+            "suggested_xero_name": t["xero_name"].to_numpy(),
+            "score": t["score"].round(2).to_numpy(),
+            "method": t["method"].to_numpy(),
+            "ambiguous": t["ambiguous"].map({True: "yes", False: ""}).to_numpy(),
+            "action": t["decision"].to_numpy(),
+            "xero_id": t["decided_xero_id"].to_numpy(),
+            "xero_name": t["decided_xero_name"].to_numpy(),
+            "note": t["_note"].where(t["_method"] != REJECTED, "").to_numpy(),
+            "decision_id": t["_decision_id"].to_numpy(),
+        }, columns=list(FILE_COLUMNS))
+
+    def export_csv(self, path: str | Path) -> int:
+        """Write the decisions file (UTF-8, RFC 4180); return the number of rows."""
+        frame = self.to_frame()
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, lineterminator="\n")
+        Path(path).write_text(buf.getvalue(), encoding="utf-8")
+        return len(frame)
+
+    def apply_csv(self, path: str | Path, *, dry_run: bool = False) -> ApplyResult:
+        """Apply an edited decisions file: every row checked first, then all or nothing.
+
+        Only rows whose ``action``/``xero_id`` differ from the workspace are written. When
+        the file has ``decision_id`` (as exported), a row that would change but whose
+        decision was changed in the workspace after the export is refused, so an old file
+        never silently overwrites newer work.
+        """
+        name = str(path)
+        reader, header = _open_file(path)
+        col = {h: i for i, h in enumerate(header)}
+        errors: list[str] = []
+        wanted: dict[str, _Want] = {}
+        seen: dict[str, int] = {}
+        n_rows = 0
+        try:
+            for rec in reader:
+                line = reader.line_num
+                if not any(v.strip() for v in rec):
+                    continue
+                n_rows += 1
+                if len(rec) != len(header):
+                    errors.append(f"line {line}: {len(rec)} fields, the header has "
+                                  f"{len(header)}")
+                    continue
+                self._check_row(rec, col, line, seen, wanted, errors)
+        except csv.Error as exc:
+            errors.append(f"line {reader.line_num}: {exc}")
+        changes = self._changes(wanted, errors)
+        self._check_targets(changes, errors)
+        if errors:
+            listed = errors[:_MAX_LISTED]
+            more = len(errors) - len(listed)
+            raise InputError(f"{name}: {len(errors)} problem(s), nothing was applied:\n  "
+                             + "\n  ".join(listed)
+                             + (f"\n  ... and {more} more" if more else ""))
+        decisions = []
+        for aid, w in changes.items():
+            score = None
+            if w.action == "match":
+                c = self._candidates_of(aid)
+                hit = c[c["right_id"] == w.xero_id]
+                score = float(hit["score"].iloc[0]) if len(hit) else None
+            decisions.append(Decision(self.kind, w.action, aid, w.xero_id, "file", score,
+                                      self.who, self.run_id,
+                                      w.note or f"from {Path(path).name}"))
+        run = self.run_id if decisions else None
+        if decisions and not dry_run:
+            self._commit(decisions, f"file {Path(path).name}")
+        return ApplyResult(n_rows, len(decisions), n_rows - len(decisions), run)
+
+    def _check_row(self, rec: list[str], col: dict[str, int], line: int,
+                   seen: dict[str, int], wanted: dict[str, _Want],
+                   errors: list[str]) -> None:
+        def get(c: str) -> str:
+            return rec[col[c]].strip() if c in col else ""
+
+        kind, aid, action, xid = get("kind"), get("atera_id"), get("action"), get("xero_id")
+        bad = len(errors)
+        if kind != self.kind:
+            errors.append(f"line {line}, field 'kind': {kind!r} but this review is for "
+                          f"{self.kind}")
+        if not aid:
+            errors.append(f"line {line}, field 'atera_id': empty")
+        elif aid not in self._table.index:
+            errors.append(f"line {line}, field 'atera_id': unknown Atera id {aid!r}")
+        elif aid in seen:
+            errors.append(f"line {line}, field 'atera_id': {aid!r} already on line "
+                          f"{seen[aid]}")
+        else:
+            seen[aid] = line
+        action = action.lower()
+        if action and action not in FILE_ACTIONS:
+            errors.append(f"line {line}, field 'action': unknown action {action!r}; use "
+                          f"{', '.join(FILE_ACTIONS)} or leave it empty (undecided)")
+        if action == "match":
+            if not xid:
+                xid = get("suggested_xero_id")
+            if not xid:
+                errors.append(f"line {line}, field 'xero_id': a match needs a Xero id")
+            elif xid not in self._xero_names:
+                errors.append(f"line {line}, field 'xero_id': unknown Xero id {xid!r}")
+        elif xid and action in ("create", "unmatch", "clear", ""):
+            errors.append(f"line {line}, field 'xero_id': must be empty for action "
+                          f"{action or '(empty)'!r}")
+        if len(errors) == bad and aid:
+            did = get("decision_id") if "decision_id" in col else None
+            wanted[aid] = _Want(line, action or "clear", xid or None, get("note") or None, did,
+                                explicit_clear=action == "clear")
+
+    def _changes(self, wanted: dict[str, _Want], errors: list[str]) -> dict[str, _Want]:
+        """The rows that differ from the workspace; stale ones are reported in ``errors``."""
+        out = {}
+        for aid, w in wanted.items():
+            r = self._table.loc[aid]
+            current = (r["decision"] or "clear", r["decided_xero_id"] or None)
+            # An empty action keeps an undecided row (and its rejections) as it is.
+            if (w.action, w.xero_id) == current and not (
+                    w.action == "clear" and r["_rejected"] and w.explicit_clear):
+                continue
+            if w.decision_id is not None and w.decision_id != r["_decision_id"]:
+                now = r["decision"] or "undecided"
+                errors.append(f"line {w.line}, field 'decision_id': Atera {aid} was decided "
+                              f"again in the workspace after this file was written (now "
+                              f"{now}); export a fresh file")
+                continue
+            out[aid] = w
+        return out
+
+    def _check_targets(self, changes: dict[str, _Want], errors: list[str]) -> None:
+        """Refuse two Atera rows matched to one Xero record, counting rows left as they are."""
+        final = {x: a for x, a in self._taken().items() if a not in changes}
+        lines: dict[str, int] = {}
+        for aid, w in changes.items():
+            line, xid = w.line, w.xero_id
+            if w.action != "match" or xid is None:
+                continue
+            other = final.get(xid)
+            if other is not None:
+                where = f"line {lines[xid]}" if xid in lines else "the workspace"
+                errors.append(f"line {line}, field 'xero_id': Xero record {xid} is also "
+                              f"matched to Atera {other} ({where})")
+            else:
+                final[xid], lines[xid] = aid, line
