@@ -1,0 +1,175 @@
+"""Atera invoice -> Xero invoice (or credit note) payload, and the export options.
+
+Taxes live only in Xero: lines go with ``LineAmountTypes: Exclusive`` and no ``TaxType`` or
+``TaxAmount``, so Xero applies its own rates; Atera's tax figures are recorded, never sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+from .._exceptions import ConfigError
+from ..store import Workspace
+from ._batch import invoice_number
+
+__all__ = ["ExportOptions", "line_amount", "map_invoice", "reference_for", "xero_number"]
+
+Status = Literal["DRAFT", "SUBMITTED", "AUTHORISED"]
+Numbering = Literal["atera", "prefix", "xero"]
+SETTING_PREFIX = "export."
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How invoices are exported; stored as ``export.<name>`` workspace settings.
+
+    - ``status``: DRAFT (default), SUBMITTED or AUTHORISED (needs ``sales_account``).
+    - ``numbering``: ``atera`` (Atera's number), ``prefix`` (``prefix`` + Atera's number) or
+      ``xero`` (Xero's own sequence; the Reference then identifies the invoice).
+    - ``invoice_date``: ``atera`` (Atera's invoice date) or ``today``; ``due_days`` after it.
+    - ``credit_notes``: negative invoices become ACCRECCREDIT credit notes; when off they are
+      refused with a reason. ``allow_zero``: export zero-total invoices.
+    """
+
+    status: Status = "DRAFT"
+    sales_account: str | None = None
+    numbering: Numbering = "atera"
+    prefix: str = "AT-"
+    invoice_date: Literal["atera", "today"] = "atera"
+    due_days: int = 14
+    credit_notes: bool = True
+    allow_zero: bool = False
+    create_missing_customers: bool = False
+    create_missing_items: bool = True
+
+    def __post_init__(self) -> None:
+        if self.status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
+            raise ConfigError(f"export status {self.status!r}: use DRAFT, SUBMITTED or "
+                              "AUTHORISED")
+        if self.numbering not in ("atera", "prefix", "xero"):
+            raise ConfigError(f"export numbering {self.numbering!r}: use atera, prefix or xero")
+        if self.numbering == "prefix" and not self.prefix.strip():
+            raise ConfigError("export numbering 'prefix' needs a non-empty prefix")
+        if self.invoice_date not in ("atera", "today"):
+            raise ConfigError(f"export invoice_date {self.invoice_date!r}: use atera or today")
+        if not isinstance(self.due_days, int) or not 0 <= self.due_days <= 365:
+            raise ConfigError(f"export due_days {self.due_days!r}: a whole number 0-365")
+        if self.status == "AUTHORISED" and not (self.sales_account or "").strip():
+            raise ConfigError(
+                "AUTHORISED invoices need account codes on their lines: set the sales "
+                "account code (setting export.sales_account, e.g. '200')")
+
+    @classmethod
+    def from_workspace(cls, ws: Workspace, **overrides: Any) -> ExportOptions:
+        """Options from the workspace settings ``export.*``, then ``overrides`` (not None)."""
+        stored = ws.settings()
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if SETTING_PREFIX + f.name in stored:
+                values[f.name] = stored[SETTING_PREFIX + f.name]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown export options: {sorted(unknown)}")
+        return cls(**values)
+
+    def save(self, ws: Workspace) -> None:
+        for k, v in asdict(self).items():
+            ws.set_setting(SETTING_PREFIX + k, v)
+
+    def with_(self, **changes: Any) -> ExportOptions:
+        return replace(self, **changes)
+
+
+def xero_number(inv: Mapping[str, Any], options: ExportOptions) -> str | None:
+    """The InvoiceNumber sent to Xero (``None``: Xero numbers it)."""
+    n = invoice_number(inv)
+    if options.numbering == "atera":
+        return n
+    if options.numbering == "prefix":
+        return f"{options.prefix}{n}"
+    return None
+
+
+def reference_for(inv: Mapping[str, Any]) -> str:
+    """``Atera #<number>`` plus the contract: stable, so it can find the invoice again."""
+    ref = f"Atera #{invoice_number(inv)}"
+    contract = str(inv.get("ContractName") or "").strip()
+    if contract:
+        ref += f" / {contract}"
+    return ref[:255]
+
+
+def _num(value: Any, default: float = 0.0) -> float:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def line_amount(line: Mapping[str, Any]) -> float:
+    """Quantity x rate less discount, before tax (what Xero will compute from the line)."""
+    qty, rate = _num(line.get("Quantity"), 1.0), _num(line.get("Rate"))
+    disc = _num(line.get("DiscountPercentage"))
+    return round(qty * rate * (1 - disc / 100), 2)
+
+
+def _date(value: Any) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int, str | None],
+                options: ExportOptions, *, credit: bool = False,
+                today: dt.date | None = None) -> dict[str, Any]:
+    """The Xero payload for one Atera invoice.
+
+    ``item_codes`` maps a line's position (1-based) to its Xero ItemCode (``None``: a
+    description-only line). ``credit``: an ACCRECCREDIT credit note with the signs flipped so
+    its total is positive.
+    """
+    today = today or dt.date.today()
+    day = _date(inv.get("InvoiceDate")) if options.invoice_date == "atera" else None
+    day = day or today
+    lines = []
+    for i, line in enumerate(inv.get("LineItems") or [], start=1):
+        qty, rate = _num(line.get("Quantity"), 1.0), _num(line.get("Rate"))
+        desc = str(line.get("Description") or line.get("Product") or "").strip()
+        out: dict[str, Any] = {"Description": desc[:4000] or "-", "Quantity": qty,
+                               "UnitAmount": -rate if credit else rate}
+        code = item_codes.get(i)
+        if code:
+            out["ItemCode"] = code
+        disc = _num(line.get("DiscountPercentage"))
+        if disc:
+            out["DiscountRate"] = disc
+        if options.status == "AUTHORISED" and options.sales_account:
+            out["AccountCode"] = options.sales_account
+        # Deliberately no TaxType / TaxAmount: Xero applies the organisation's tax.
+        lines.append(out)
+    body: dict[str, Any] = {
+        "Type": "ACCRECCREDIT" if credit else "ACCREC",
+        "Contact": {"ContactID": contact_id},
+        "Date": day.isoformat(),
+        "LineAmountTypes": "Exclusive",
+        "Reference": reference_for(inv),
+        "Status": options.status,
+        "LineItems": lines,
+    }
+    number = xero_number(inv, options)
+    if number is not None:
+        body["CreditNoteNumber" if credit else "InvoiceNumber"] = number
+    if not credit:
+        body["DueDate"] = (day + dt.timedelta(days=options.due_days)).isoformat()
+    currency = str(inv.get("Currency") or "").strip().upper()
+    if currency:
+        body["CurrencyCode"] = currency
+    return body

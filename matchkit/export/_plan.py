@@ -1,0 +1,121 @@
+"""The dry-run plan: every call an export would make and every invoice's Xero payload."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .._xero_sync import xero_item_code
+from ._mapping import map_invoice
+from ._validate import Prepared, ValidationReport
+
+__all__ = ["CHUNK", "ExportPlan", "PlannedCall", "build_payloads", "plan_from_report"]
+
+CHUNK = 50  # invoices per request: Xero's advice, and the 3,000/min ceiling assumes it
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    method: str
+    path: str
+    purpose: str
+    count: int = 0  # elements in the body
+    payload: Any = None
+
+    def __str__(self) -> str:
+        n = f" ({self.count} element(s))" if self.count else ""
+        return f"{self.method} {self.path}{n}: {self.purpose}"
+
+
+@dataclass
+class ExportPlan:
+    report: ValidationReport
+    calls: list[PlannedCall]
+    payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # Atera number -> body
+
+    def text(self, *, with_payloads: bool = False) -> str:
+        out = [self.report.summary(), ""]
+        out += [f"{i:>3}. {c}" for i, c in enumerate(self.calls, start=1)]
+        if with_payloads:
+            for number, body in self.payloads.items():
+                out += ["", f"invoice {number}:", json.dumps(body, indent=2)]
+        return "\n".join(out)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"method": c.method, "path": c.path, "purpose": c.purpose,
+                              "count": c.count} for c in self.calls],
+                            columns=["method", "path", "purpose", "count"])
+
+
+def build_payloads(report: ValidationReport, contact_ids: Mapping[str, str],
+                   item_codes: Mapping[str, str]) -> dict[str, tuple[Prepared, dict[str, Any]]]:
+    """Xero payloads of the ready invoices whose contact and items are all known.
+
+    ``contact_ids``: Atera CustomerID -> ContactID for created/planned contacts;
+    ``item_codes``: Atera product id -> Xero Code for created/planned items.
+    """
+    out: dict[str, tuple[Prepared, dict[str, Any]]] = {}
+    for p in report.ready:
+        contact = p.contact_id or (contact_ids.get(p.customer_id) if p.customer_id else None)
+        if contact is None:
+            continue
+        codes = dict(p.item_codes)
+        missing = False
+        for line, atera_id in p.item_needs.items():
+            code = item_codes.get(atera_id)
+            if code is None:
+                missing = True
+            codes[line] = code
+        if missing:
+            continue
+        out[p.number] = (p, map_invoice(p.invoice, contact, codes, report.options,
+                                        credit=p.credit))
+    return out
+
+
+def plan_from_report(report: ValidationReport, existing_codes: list[str],
+                     in_flight: int = 0) -> ExportPlan:
+    """What :func:`export_batch` would do, without doing it."""
+    calls = [PlannedCall("GET", "Organisation", "short code and base currency (links, checks)"),
+             PlannedCall("GET", "Currencies", "currencies enabled in the organisation"),
+             PlannedCall("GET", "Items", "the item catalogue (codes for lines)")]
+    if in_flight:
+        calls.append(PlannedCall("GET", "Invoices?InvoiceNumbers=...", f"look up {in_flight} "
+                                 "invoice(s) sent before without a recorded answer"))
+    contact_ids = {c.atera_id: f"<new contact: {c.name}>" for c in report.contacts_to_create}
+    if report.contacts_to_create:
+        calls.append(PlannedCall("GET", "Contacts", "existing contacts, so none is made twice"))
+        for i in range(0, len(report.contacts_to_create), CHUNK):
+            cpart = report.contacts_to_create[i:i + CHUNK]
+            calls.append(PlannedCall("PUT", "Contacts?summarizeErrors=false",
+                                     "create missing customers (Idempotency-Key)", len(cpart),
+                                     [c.payload(c.name) for c in cpart]))
+    taken = list(existing_codes)
+    item_codes: dict[str, str] = {}
+    for s in report.items_to_create:
+        code = xero_item_code(s.code or s.name, taken)
+        taken.append(code)
+        item_codes[s.atera_id] = code
+    if report.items_to_create:
+        for i in range(0, len(report.items_to_create), CHUNK):
+            ipart = report.items_to_create[i:i + CHUNK]
+            calls.append(PlannedCall("PUT", "Items?summarizeErrors=false",
+                                     "create missing items with the Atera price "
+                                     "(Idempotency-Key)", len(ipart),
+                                     [s.payload(item_codes[s.atera_id]) for s in ipart]))
+    built = build_payloads(report, contact_ids, item_codes)
+    invoices = [(n, b) for n, (p, b) in built.items() if not p.credit]
+    credits = [(n, b) for n, (p, b) in built.items() if p.credit]
+    for path, rows, what in (("Invoices", invoices, "invoices"),
+                             ("CreditNotes", credits, "credit notes")):
+        for i in range(0, len(rows), CHUNK):
+            part = rows[i:i + CHUNK]
+            calls.append(PlannedCall(
+                "PUT", f"{path}?summarizeErrors=false",
+                f"create {what} {part[0][0]}..{part[-1][0]} (Idempotency-Key)", len(part),
+                [b for _, b in part]))
+    return ExportPlan(report, calls, {n: b for n, (_, b) in built.items()})

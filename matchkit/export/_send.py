@@ -1,0 +1,462 @@
+"""Sending a batch to Xero exactly once.
+
+The export log is the truth of "already exported" (per organisation and Atera invoice). Each
+invoice's intent (``sending``, with its payload and Idempotency-Key) is written *before* its
+request leaves; each outcome as soon as Xero answers. Whenever an answer is missing (killed
+process, dropped connection, 429 or 5xx after the client's own retries), Xero is asked what it
+holds, by invoice number (or Reference when Xero numbers the invoices), before anything is sent
+again; so nothing is ever created twice and nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .._exceptions import ApiError, AuthError, ValidationError
+from .._xero_sync import XeroSyncError, ensure_contacts, ensure_items
+from ..store import Workspace
+from ._batch import Batch
+from ._lock import STALE_AFTER, export_lock
+from ._lookup import credit_note_link, find_existing, record_id, record_number
+from ._mapping import ExportOptions
+from ._plan import CHUNK, ExportPlan, build_payloads, plan_from_report
+from ._validate import Prepared, Problem, ValidationReport, XeroCatalogue, validate_batch
+
+__all__ = ["ExportResult", "InvoiceOutcome", "export_batch", "plan_export"]
+
+MAX_ROUNDS = 5
+IN_FLIGHT = ("sending", "unknown")
+Progress = Callable[[int, int], None]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class InvoiceOutcome:
+    number: str  # Atera's
+    status: str  # 'exported' | 'already' | 'refused' | 'failed' | 'unknown'
+    xero_number: str | None = None
+    xero_id: str | None = None
+    link: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class ExportResult:
+    batch_id: str
+    run_id: str
+    tenant_id: str
+    report: ValidationReport
+    outcomes: dict[str, InvoiceOutcome] = field(default_factory=dict)
+    requests: int = 0  # write and lookup requests this export made (before client retries)
+    http_calls: int = 0  # HTTP attempts, counting the client's own retries
+    resends: int = 0  # invoices sent again after a lost or refused-as-duplicate answer
+    seconds: float = 0.0
+
+    def _with(self, status: str) -> list[str]:
+        return [n for n, o in self.outcomes.items() if o.status == status]
+
+    @property
+    def exported(self) -> list[str]:
+        return self._with("exported")
+
+    @property
+    def already(self) -> list[str]:
+        return self._with("already")
+
+    @property
+    def refused(self) -> list[str]:
+        return self._with("refused")
+
+    @property
+    def failed(self) -> list[str]:
+        return self._with("failed") + self._with("unknown")
+
+    @property
+    def ok(self) -> bool:
+        """Every valid invoice of the batch is in Xero (now or before)."""
+        return not self.failed
+
+    def summary(self) -> str:
+        return (f"batch {self.batch_id}: {len(self.exported)} exported, {len(self.already)} "
+                f"already in Xero, {len(self.refused)} refused, {len(self.failed)} failed "
+                f"({self.requests} requests, {self.http_calls} HTTP calls, {self.resends} "
+                "resent)")
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([o.__dict__ for o in self.outcomes.values()],
+                            columns=["number", "status", "xero_number", "xero_id", "link",
+                                     "error"])
+
+
+# --- the export log ---------------------------------------------------------------------
+
+_COLS = ("batch_id", "tenant_id", "atera_invoice", "xero_number", "xero_invoice_id",
+         "xero_type", "idempotency_key", "status", "error", "attempts", "link", "sent_total",
+         "atera_tax", "xero_subtotal", "xero_tax", "xero_total", "xero_status", "amount_due",
+         "amount_paid", "payload")
+
+
+def log_events(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
+    """Append export-log events in one transaction."""
+    if not rows:
+        return
+    frame = pd.DataFrame([{c: r.get(c) for c in _COLS} for r in rows], columns=list(_COLS))
+    frame["attempts"] = frame["attempts"].fillna(0).astype(int)
+    frame["payload"] = [json.dumps(p) if p is not None else None for p in frame["payload"]]
+    frame["logged_at"] = _now()
+    cols = ", ".join(_COLS)
+    with ws.transaction() as conn:
+        conn.register("_mk_events", frame)
+        try:
+            conn.execute(f"INSERT INTO export_log (event_id, {cols}, logged_at) SELECT "
+                         f"nextval('export_event_seq'), {cols}, logged_at FROM _mk_events")
+        finally:
+            conn.unregister("_mk_events")
+
+
+def _state(ws: Workspace, tenant: str, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
+    if not numbers:
+        return {}
+    df = ws.sql("SELECT * FROM export_state WHERE tenant_id = ? AND atera_invoice IN "
+                "(SELECT unnest(?::VARCHAR[]))", [tenant, list(numbers)])
+    return {str(r["atera_invoice"]): {str(k): (None if _isna(v) else v) for k, v in r.items()}
+            for r in df.to_dict("records")}
+
+
+def _isna(v: Any) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _money(v: Any) -> float | None:
+    try:
+        return None if v is None else round(float(v), 2)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the sender -------------------------------------------------------------------------
+
+
+@dataclass
+class _Sender:
+    ws: Workspace
+    xero: Any
+    tenant: str
+    batch_id: str
+    run_id: str
+    web_url: str
+    short_code: str | None
+    result: ExportResult
+    heartbeat: Callable[[], None]
+    progress: Progress | None = None
+    total: int = 0
+    done: int = 0
+
+    def link(self, rec: dict[str, Any], credit: bool) -> str | None:
+        rid = record_id(rec)
+        if not rid or not self.short_code:
+            return None
+        if credit:
+            return credit_note_link(self.web_url, self.short_code, rid)
+        from ..xero import invoice_link
+
+        return invoice_link(self.web_url, self.short_code, rid)
+
+    def exported_row(self, number: str, rec: dict[str, Any], credit: bool,
+                     base: dict[str, Any]) -> dict[str, Any]:
+        link = self.link(rec, credit)
+        self.result.outcomes[number] = InvoiceOutcome(
+            number, "exported", record_number(rec), record_id(rec), link)
+        self._tick()
+        return {**base, "status": "exported", "xero_invoice_id": record_id(rec),
+                "xero_number": record_number(rec), "link": link, "error": None,
+                "xero_subtotal": _money(rec.get("SubTotal")),
+                "xero_tax": _money(rec.get("TotalTax")), "xero_total": _money(rec.get("Total")),
+                "xero_status": rec.get("Status"), "amount_due": _money(rec.get("AmountDue")),
+                "amount_paid": _money(rec.get("AmountPaid"))}
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def failed_row(self, number: str, base: dict[str, Any], error: str,
+                   status: str = "failed") -> dict[str, Any]:
+        self.result.outcomes[number] = InvoiceOutcome(number, status, error=error)
+        if status == "failed":
+            self._tick()
+        return {**base, "status": status, "error": error[:2000]}
+
+    def key(self, round_no: int, payloads: list[dict[str, Any]]) -> str:
+        digest = hashlib.sha256(json.dumps([self.tenant, payloads], sort_keys=True,
+                                           default=str).encode()).hexdigest()[:48]
+        return f"mk-inv-{self.run_id[-24:]}-r{round_no}-{digest}"[:128]
+
+    # One round: send each chunk; return the invoices whose fate is unknown.
+    def send_round(self, todo: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
+                   round_no: int) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
+        unsure: list[tuple[Prepared, dict[str, Any], dict[str, Any]]] = []
+        for credit in (False, True):
+            rows = [t for t in todo if t[0].credit is credit]
+            for i in range(0, len(rows), CHUNK):
+                unsure.extend(self._send_chunk(rows[i:i + CHUNK], round_no, credit))
+                self.heartbeat()
+        return unsure
+
+    def _send_chunk(self, chunk: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
+                    round_no: int, credit: bool
+                    ) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
+        payloads = [body for _, body, _ in chunk]
+        key = self.key(round_no, payloads)
+        sending = []
+        for _p, _body, base in chunk:
+            base["attempts"] = int(base.get("attempts") or 0) + 1
+            base["idempotency_key"] = key
+            sending.append({**base, "status": "sending"})
+        log_events(self.ws, sending)  # the intent is on disk before the request leaves
+        self.result.requests += 1
+        create = self.xero.create_credit_notes if credit else self.xero.create_invoices
+        try:
+            results = create(payloads, idempotency_key=key)
+        except AuthError:
+            log_events(self.ws, [{**b, "status": "unknown", "error": "stopped: Xero refused "
+                                  "the connection; reconnect and run again"}
+                                 for _, _, b in chunk])
+            raise
+        except ValidationError as exc:
+            msg = "; ".join(exc.errors) or str(exc)
+            log_events(self.ws, [self.failed_row(p.number, b, msg) for p, _, b in chunk])
+            return []
+        except ApiError as exc:
+            log_events(self.ws, [{**b, "status": "unknown", "error": f"no answer: {exc}"[:500]}
+                                 for _, _, b in chunk])
+            return chunk
+        rows: list[dict[str, Any]] = []
+        unsure = []
+        for i, (p, _body, base) in enumerate(chunk):
+            res = results[i] if i < len(results) else None
+            if res is None:
+                unsure.append(chunk[i])
+            elif res.ok and record_id(res.record):
+                rows.append(self.exported_row(p.number, res.record, credit, base))
+            elif any("must be unique" in e.lower() for e in res.errors):
+                unsure.append(chunk[i])  # an earlier attempt's invoice may be there: look
+            else:
+                rows.append(self.failed_row(p.number, base, "; ".join(res.errors)
+                                            or "refused by Xero without a message"))
+        log_events(self.ws, rows)
+        return unsure
+
+    # Look up invoices whose fate is unknown; log the found ones; return the missing ones.
+    def resolve(self, items: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
+                since: dt.datetime | None
+                ) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
+        if not items:
+            return []
+        numbers = [str(b["InvoiceNumber"]) for p, b, _ in items
+                   if not p.credit and b.get("InvoiceNumber")]
+        cnumbers = [str(b["CreditNoteNumber"]) for p, b, _ in items
+                    if p.credit and b.get("CreditNoteNumber")]
+        refs = [str(b["Reference"]) for p, b, _ in items
+                if not p.credit and not b.get("InvoiceNumber")]
+        crefs = [str(b["Reference"]) for p, b, _ in items
+                 if p.credit and not b.get("CreditNoteNumber")]
+        self.result.requests += 1
+        by_number, by_ref = find_existing(self.xero, numbers=numbers, credit_numbers=cnumbers,
+                                          references=refs, credit_references=crefs,
+                                          since=since)
+        rows, missing = [], []
+        for p, body, base in items:
+            n = body.get("CreditNoteNumber" if p.credit else "InvoiceNumber")
+            rec = by_number.get(str(n)) if n else by_ref.get(str(body["Reference"]))
+            if rec is None:
+                missing.append((p, body, base))
+            elif n and rec.get("Reference") != body.get("Reference"):
+                rows.append(self.failed_row(
+                    p.number, base, f"number {n} is already used in Xero by another invoice "
+                    f"(Reference {rec.get('Reference')!r}); choose another numbering"))
+            else:
+                rows.append(self.exported_row(p.number, rec, p.credit, base))
+        log_events(self.ws, rows)
+        return missing
+
+
+def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tenant: str
+                     ) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
+    """Invoices of the batch an earlier run sent without recording Xero's answer."""
+    out = []
+    for number in batch.numbers:
+        row = state.get(number)
+        if row is None or row["status"] not in IN_FLIGHT or not row.get("payload"):
+            continue
+        body = json.loads(row["payload"])
+        credit = row.get("xero_type") == "ACCRECCREDIT"
+        p = Prepared(invoice={}, number=number, company="", customer_id=None, contact_id=None,
+                     credit=credit, subtotal=float(row.get("sent_total") or 0), atera_tax=None)
+        base = {k: row.get(k) for k in _COLS}
+        base["tenant_id"] = report_tenant
+        out.append((p, body, base))
+    return out
+
+
+def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None
+             ) -> tuple[ExportOptions, XeroCatalogue, ValidationReport]:
+    options = options or ExportOptions.from_workspace(ws)
+    catalogue = XeroCatalogue.read(xero)
+    report = validate_batch(ws, batch, catalogue, xero.tenant_id, options)
+    return options, catalogue, report
+
+
+def plan_export(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None = None
+                ) -> ExportPlan:
+    """The dry run: validation and every call and payload the export would send; only reads."""
+    _, catalogue, report = _context(ws, xero, batch, options)
+    state = _state(ws, xero.tenant_id, batch.numbers)
+    in_flight = sum(1 for r in state.values() if r["status"] in IN_FLIGHT)
+    return plan_from_report(report, [str(i["Code"]) for i in catalogue.items if i.get("Code")],
+                            in_flight)
+
+
+def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None = None,
+                 *, run_id: str | None = None, progress: Progress | None = None,
+                 web_url: str | None = None, stale_after: float = STALE_AFTER,
+                 who: str | None = None) -> ExportResult:
+    """Export ``batch`` to the connected organisation; safe to run again after any failure.
+
+    Raises :class:`ExportBusyError` when another export to the same organisation runs, and
+    :class:`AuthError` when Xero refuses the connection (the log then holds what is unsure,
+    and the next run looks it up first).
+    """
+    started = time.monotonic()
+    tenant = xero.tenant_id
+    run_id = run_id or ws.new_run_id("export")
+    calls0 = int(getattr(xero, "calls", 0))
+    with export_lock(ws, tenant, run_id, stale_after=stale_after) as lock:
+        settings = getattr(xero, "settings", None)
+        web = web_url or getattr(settings, "xero_web_url", None) or "https://go.xero.com"
+        short_code = xero.organisation().get("ShortCode")
+        # First what an earlier run left unsure: it may already be in Xero.
+        state = _state(ws, tenant, batch.numbers)
+        placeholder = ValidationReport(batch, options or ExportOptions(), [], [], {}, [], [])
+        result = ExportResult(batch.batch_id, run_id, tenant, placeholder)
+        sender = _Sender(ws, xero, tenant, batch.batch_id, run_id, web, short_code, result,
+                         lock.heartbeat, None)
+        earlier = _in_flight_items(state, batch, tenant)
+        if earlier:
+            since = ws.sql("SELECT min(logged_at) AS t FROM export_log WHERE tenant_id = ? AND "
+                           "atera_invoice IN (SELECT unnest(?::VARCHAR[]))",
+                           [tenant, [p.number for p, _, _ in earlier]])["t"].iloc[0]
+            sender.resolve(earlier, _since(since))
+            result.outcomes.clear()
+        options, _catalogue, report = _context(ws, xero, batch, options)
+        result.report = report
+        ws.execute("INSERT INTO export_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   [batch.batch_id, tenant, batch.source, len(batch),
+                    json.dumps(options.__dict__), json.dumps(batch.invoices, default=str),
+                    run_id, _now()])
+        for number, row in report.already.items():
+            result.outcomes[number] = InvoiceOutcome(
+                number, "already", row.get("xero_number"), row.get("xero_invoice_id"),
+                row.get("link"))
+        ready = {p.number for p in report.ready}
+        refused = {n: probs for n, probs in report.refused.items() if n not in ready}
+        log_events(ws, [{"batch_id": batch.batch_id, "tenant_id": tenant, "atera_invoice": n,
+                         "status": "refused", "error": "; ".join(p.message for p in probs)[:2000]}
+                        for n, probs in refused.items()])
+        for n, probs in refused.items():
+            result.outcomes[n] = InvoiceOutcome(n, "refused",
+                                                error="; ".join(p.message for p in probs))
+        contact_ids, item_codes = _create_missing(ws, xero, report, run_id, who, result)
+        built = build_payloads(report, contact_ids, item_codes)
+        state = _state(ws, tenant, list(built))
+        todo = []
+        for number, (p, body) in built.items():
+            prior = state.get(number) or {}
+            base = {"batch_id": batch.batch_id, "tenant_id": tenant, "atera_invoice": number,
+                    "xero_number": body.get("CreditNoteNumber") or body.get("InvoiceNumber"),
+                    "xero_type": p.xero_type, "attempts": prior.get("attempts") or 0,
+                    "sent_total": round(-p.subtotal if p.credit else p.subtotal, 2),
+                    "atera_tax": p.atera_tax, "payload": body}
+            todo.append((p, body, base))
+        sender.total = len(todo)
+        sender.progress = progress
+        first_send = _now()
+        for round_no in range(1, MAX_ROUNDS + 1):
+            if not todo:
+                break
+            unsure = sender.send_round(todo, round_no)
+            todo = sender.resolve(unsure, first_send - dt.timedelta(minutes=5))
+            result.resends += len(todo)
+        if todo:
+            log_events(ws, [sender.failed_row(p.number, b, f"no answer from Xero after "
+                                              f"{MAX_ROUNDS} attempts; run the export again",
+                                              status="unknown") for p, _, b in todo])
+            result.resends -= len(todo)
+    result.http_calls = int(getattr(xero, "calls", 0)) - calls0
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _since(value: Any) -> dt.datetime | None:
+    if value is None or _isna(value):
+        return None
+    ts = pd.Timestamp(value).to_pydatetime()
+    return ts - dt.timedelta(minutes=5)
+
+
+def _create_missing(ws: Workspace, xero: Any, report: ValidationReport, run_id: str,
+                    who: str | None, result: ExportResult
+                    ) -> tuple[dict[str, str], dict[str, str]]:
+    """Create the contacts and items the ready invoices need; refuse those that cannot be."""
+    contact_ids: dict[str, str] = {}
+    item_codes: dict[str, str] = {}
+    failed_contacts: dict[str, str] = {}
+    failed_items: dict[str, str] = {}
+    if report.contacts_to_create:
+        try:
+            contact_ids = ensure_contacts(ws, xero, report.contacts_to_create, run_id=run_id,
+                                          who=who)
+        except XeroSyncError as exc:
+            contact_ids = exc.done
+            failed_contacts = {f.atera_id: f.reason for f in exc.failures}
+    if report.items_to_create:
+        try:
+            item_ids = ensure_items(ws, xero, report.items_to_create, run_id=run_id, who=who)
+        except XeroSyncError as exc:
+            item_ids = exc.done
+            failed_items = {f.atera_id: f.reason for f in exc.failures}
+        by_id = {str(i["ItemID"]): str(i["Code"]) for i in xero.items() if i.get("Code")}
+        item_codes = {a: by_id[i] for a, i in item_ids.items() if i in by_id}
+    rows = []
+    for p in report.ready:
+        why = None
+        if p.contact_id is None and p.customer_id not in contact_ids:
+            why = ("the customer could not be created in Xero: "
+                   + failed_contacts.get(str(p.customer_id), "not created"))
+        else:
+            gone = [a for a in p.item_needs.values() if a not in item_codes]
+            if gone:
+                why = "items could not be created in Xero: " + "; ".join(
+                    f"{a}: {failed_items.get(a, 'not created')}" for a in gone)
+        if why:
+            report.problems.append(Problem(p.number, None, "create_failed", why))
+            result.outcomes[p.number] = InvoiceOutcome(p.number, "refused", error=why)
+            rows.append({"batch_id": report.batch.batch_id, "tenant_id": xero.tenant_id,
+                         "atera_invoice": p.number, "status": "refused", "error": why})
+    log_events(ws, rows)
+    return contact_ids, item_codes
+
