@@ -1,0 +1,120 @@
+"""What every matchkit widget shares: escaping, CSS classes, errors shown, progress.
+
+Rules kept here so each view does not have to remember them: every name from Atera or Xero
+goes through :func:`esc` before it reaches an ``HTML`` widget; every control gets a stable
+``mk-...`` class (tests and the browser test find controls by it); a callback that raises
+shows the error in the view instead of vanishing into the kernel log.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import ipywidgets as w
+
+__all__ = ["ErrorArea", "ProgressBar", "css", "esc", "guard", "html_list", "html_table",
+           "slug"]
+
+log = logging.getLogger("matchkit.widgets")
+
+W = TypeVar("W", bound=w.DOMWidget)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def esc(value: Any) -> str:
+    """Text made safe for an HTML widget (``None`` becomes an empty string)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def slug(value: Any) -> str:
+    """A CSS-class-safe form of an id (``product:12`` -> ``product-12``)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", str(value)).strip("-") or "x"
+
+
+def css(widget: W, *names: str) -> W:
+    """Add ``mk-<name>`` classes to ``widget`` and return it."""
+    for name in names:
+        widget.add_class(f"mk-{name}")
+    return widget
+
+
+def html_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
+               headers: Sequence[str] | None = None, css_class: str = "mk-table") -> str:
+    """An escaped HTML table of ``rows``."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in (headers or columns))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows
+    )
+    return f'<table class="{esc(css_class)}"><thead><tr>{head}</tr></thead>' \
+           f"<tbody>{body}</tbody></table>"
+
+
+def html_list(items: Iterable[Any], limit: int = 200) -> str:
+    """An escaped bullet list, cut at ``limit`` with a count of the rest."""
+    items = list(items)
+    shown = "".join(f"<li>{esc(i)}</li>" for i in items[:limit])
+    more = f"<li>… and {len(items) - limit} more</li>" if len(items) > limit else ""
+    return f"<ul>{shown}{more}</ul>"
+
+
+class ErrorArea:
+    """An HTML area (``mk-error``) where failed actions say what went wrong."""
+
+    def __init__(self) -> None:
+        self.widget = css(w.HTML(value=""), "error")
+        self.last: BaseException | None = None
+
+    def show(self, exc: BaseException) -> None:
+        self.last = exc
+        kind = type(exc).__name__
+        self.widget.value = (f'<div class="mk-error-box" style="color:#b00020">'
+                             f"<b>{esc(kind)}</b>: {esc(exc)}</div>")
+
+    def clear(self) -> None:
+        self.last = None
+        self.widget.value = ""
+
+
+def guard(errors: ErrorArea) -> Callable[[F], F]:
+    """Wrap a widget callback: errors are shown in ``errors`` (and logged), never lost."""
+
+    def deco(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = fn(*args, **kwargs)
+            except Exception as exc:  # shown to the user; a callback has nobody else to tell
+                log.warning("widget action failed: %s: %s", type(exc).__name__, exc)
+                errors.show(exc)
+                return None
+            errors.clear()
+            return result
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
+
+
+class ProgressBar:
+    """A progress bar with a label; call it as ``progress(label, done, total)``."""
+
+    def __init__(self) -> None:
+        self.bar = css(w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="300px")),
+                       "progress")
+        self.label = css(w.HTML(value=""), "progress-label")
+        self.widget = css(w.HBox([self.bar, self.label]), "progress-box")
+        self.widget.layout.display = "none"
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        self.widget.layout.display = None
+        self.bar.max = max(total, 1)
+        self.bar.value = min(done, self.bar.max)
+        self.label.value = f"{esc(label)}: {done}/{total}"
+
+    def hide(self) -> None:
+        self.widget.layout.display = "none"

@@ -1,0 +1,210 @@
+"""The sync wizard in JupyterLab: a thin ipywidgets view over :class:`matchkit.wizard.Wizard`.
+
+Every button has a method behind it (``view.next()``, ``view.done()``...) and a stable CSS
+class (``mk-next``, ``mk-done``...), so a notebook in auto mode, a test and a person all
+drive the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from ..wizard import Step, Wizard
+from ._common import ErrorArea, ProgressBar, css, esc, guard, html_list, html_table
+from ._wizard_tables import ChoiceTable, ImportTable
+
+__all__ = ["WizardView", "summary_html", "taxes_html"]
+
+Connector = Callable[[], tuple[Any, Any]]
+_STEPS = [s for s in Step if s != Step.CONNECT]
+
+WELCOME = """
+<p>This wizard puts Atera and Xero in step. When you click <b>Done</b> at the end:</p>
+<ul>
+<li><b>Taxes</b> are created and edited in Xero only; invoices leave Atera without tax and
+Xero applies its own.</li>
+<li><b>Products and rates</b>: Atera's are matched to Xero items; the ones you choose are
+created in Xero with the Atera price. Unmatched Atera products are no longer offered.</li>
+<li><b>Customers</b>: Atera customers are matched to Xero contacts or created there; Xero
+customers missing from Atera can be imported.</li>
+</ul>
+<p>Nothing is saved until you click Done.</p>
+"""
+
+
+def taxes_html(wizard: Wizard) -> str:
+    t = wizard.taxes()
+    rates = html_table(t.revenue_rates, ["Name", "TaxType", "Rate"],
+                       ["Xero tax rate", "Code", "Rate %"], "mk-tax-rates")
+    parts = [f"<h4>Taxes</h4><p>{esc(t.message)}</p>",
+             f"<p>Xero's active tax rates for sales:</p>{rates}"]
+    if t.taxable_contracts:
+        parts.append("<p>Atera contracts marked taxable (their tax will come from Xero):</p>"
+                     + html_list(f"{c['ContractName']} ({c['CustomerName'] or 'no customer'})"
+                                 for c in t.taxable_contracts))
+    if t.taxed_lines:
+        parts.append(f"<p>{len(t.taxed_lines)} Atera invoice line(s) carry tax; it will not "
+                     "be sent to Xero:</p>"
+                     + html_list(f"invoice {x['InvoiceNumber']} line {x['Line']}: "
+                                 f"{x['Description']} (tax {x['Tax']})"
+                                 for x in t.taxed_lines[:50]))
+    return "".join(parts)
+
+
+def summary_html(wizard: Wizard) -> str:
+    plan = wizard.summary()
+    counts = html_table([{"what": k, "n": v} for k, v in plan.counts().items()],
+                        ["what", "n"], ["Change", "Count"], "mk-summary-counts")
+    sections = "".join(f"<h4>{esc(title)} ({len(items)})</h4>{html_list(items)}"
+                       for title, items in plan.sections() if items)
+    if plan.empty:
+        sections = "<p>Nothing to change.</p>"
+    return f"<h4>What Done will do</h4>{counts}{sections}"
+
+
+class WizardView:
+    """The wizard's widgets. ``connector`` returns ``(xero, atera)`` clients for Connect."""
+
+    def __init__(self, wizard: Wizard, connector: Connector | None = None,
+                 page_size: int = 15) -> None:
+        self.wizard = wizard
+        self.connector = connector
+        self.page_size = page_size
+        self.errors = ErrorArea()
+        self.progress = ProgressBar()
+        g = guard(self.errors)
+        self.title = css(w.HTML(), "title")
+        self.body = css(w.VBox(), "body")
+        self.status = css(w.HTML(), "status")
+        self.connect_button = css(w.Button(description="Connect", button_style="primary"),
+                                  "connect")
+        self.connect_button.on_click(g(lambda _b: self.connect()))
+        self.back_button = css(w.Button(description="Back"), "back")
+        self.back_button.on_click(g(lambda _b: self.back()))
+        self.next_button = css(w.Button(description="Next", button_style="primary"), "next")
+        self.next_button.on_click(g(lambda _b: self.next()))
+        self.done_button = css(w.Button(description="Done", button_style="success"), "done")
+        self.done_button.on_click(g(lambda _b: self.done()))
+        self.close_button = css(w.Button(description="Close without saving"), "close")
+        self.close_button.on_click(g(lambda _b: self.close()))
+        self.confirm_text = css(w.HTML(), "confirm-text")
+        self.confirm_button = css(w.Button(description="Continue", button_style="warning"),
+                                  "confirm")
+        self.confirm_button.on_click(g(lambda _b: self.next(confirm=True)))
+        self.cancel_button = css(w.Button(description="Go back and match"), "confirm-cancel")
+        self.cancel_button.on_click(g(lambda _b: self._hide_confirm()))
+        self.confirm_box = css(w.VBox([self.confirm_text,
+                                       w.HBox([self.confirm_button, self.cancel_button])]),
+                               "confirm-box")
+        self.nav = css(w.HBox([self.back_button, self.next_button, self.done_button,
+                               self.close_button]), "nav")
+        self.tables: dict[str, ChoiceTable] = {}
+        self.imports: ImportTable | None = None
+        self.widget = css(w.VBox([self.title, self.errors.widget, self.body,
+                                  self.confirm_box, self.progress.widget, self.nav,
+                                  self.status]), "wizard")
+        self._hide_confirm()
+        self.render()
+
+    # --- drawing ----------------------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)  # type: ignore[no-untyped-call]
+
+    def _hide_confirm(self) -> None:
+        self.confirm_box.layout.display = "none"
+
+    def table(self, kind: str) -> ChoiceTable:
+        if kind not in self.tables:
+            self.tables[kind] = ChoiceTable(self.wizard, kind, self.errors, self.page_size)
+        return self.tables[kind]
+
+    def render(self) -> None:
+        wiz = self.wizard
+        step = wiz.step
+        if wiz.closed:
+            self.title.value = "<h3>Closed: nothing was saved</h3>"
+            self.body.children = ()
+            self.nav.layout.display = "none"
+            return
+        n = _STEPS.index(step) + 1 if step in _STEPS else 0
+        self.title.value = (f"<h3>Step {n}/{len(_STEPS)}: {esc(step.title)}</h3>" if n
+                            else f"<h3>{esc(step.title)}</h3>")
+        self.back_button.disabled = step <= Step.WELCOME or step == Step.DONE
+        self.next_button.disabled = step in (Step.CONNECT, Step.SUMMARY, Step.DONE)
+        self.done_button.layout.display = None if step == Step.SUMMARY else "none"
+        self.close_button.disabled = step == Step.DONE
+        if step == Step.CONNECT:
+            self.body.children = (css(w.HTML(
+                "<p>Connect to Xero and Atera; matchkit takes a fresh snapshot of both "
+                "(reading only).</p>"), "connect-text"), self.connect_button)
+        elif step == Step.WELCOME:
+            self.body.children = (css(w.HTML(WELCOME), "welcome"),
+                                  css(w.HTML(taxes_html(wiz)), "taxes"))
+        elif step in (Step.PRODUCTS, Step.CUSTOMERS):
+            kind = "products" if step == Step.PRODUCTS else "customers"
+            table = self.table(kind)
+            table.show_page(table.pager.page)
+            self.body.children = (table.widget,)
+        elif step == Step.IMPORTS:
+            if self.imports is None:
+                self.imports = ImportTable(wiz, self.errors)
+            self.imports.show_page(0)
+            self.body.children = (css(w.HTML(
+                "<p>Xero customers that match no Atera customer. Tick the ones to create "
+                "in Atera.</p>"), "imports-text"), self.imports.widget)
+        elif step == Step.SUMMARY:
+            self.body.children = (css(w.HTML(summary_html(wiz)), "summary"),)
+        else:
+            result = wiz.result
+            rows = [{"what": k, "n": v} for k, v in (result.counts() if result else {}).items()]
+            self.body.children = (css(w.HTML(
+                "<p>Atera and Xero are in step. Manage the integration any time on the "
+                "manage page (notebook 02).</p>"
+                + html_table(rows, ["what", "n"], ["Done", "Count"], "mk-result-counts")),
+                "result"),)
+
+    # --- actions ----------------------------------------------------------------------
+
+    def connect(self) -> None:
+        if self.connector is None:
+            self.wizard.use_workspace()
+        else:
+            self.status.value = "connecting and taking snapshots…"
+            xero, atera = self.connector()
+            self.wizard.connect(xero, atera)
+        self.status.value = ""
+        self.render()
+
+    def next(self, confirm: bool = False) -> None:
+        question = self.wizard.pending_confirmation()
+        if question is not None and not confirm:
+            self.confirm_text.value = f"<p><b>Please confirm:</b> {esc(question.message)}</p>"
+            self.confirm_box.layout.display = None
+            return
+        self._hide_confirm()
+        self.wizard.next(confirm=confirm)
+        self.render()
+
+    def back(self) -> None:
+        self._hide_confirm()
+        self.wizard.back()
+        self.render()
+
+    def done(self) -> None:
+        self.status.value = "applying…"
+        try:
+            self.wizard.done(progress=self.progress)
+        finally:
+            self.progress.hide()
+            self.status.value = ""
+            self.render()
+
+    def close(self) -> None:
+        self.wizard.close()
+        self.render()

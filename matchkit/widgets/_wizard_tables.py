@@ -1,0 +1,299 @@
+"""Paged tables for choosing Xero records for Atera rows, and for picking imports.
+
+Thousands of rows and options would freeze the browser as one Dropdown per row with every
+option (see jupyter-testing.md): a page shows ``page_size`` rows, each with a Dropdown of
+its top suggestions only, and one search panel searches every Xero record for the row that
+was picked. Row widgets are reused across pages, so a page flip only changes values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from ..wizard import Row, Wizard
+from ._common import ErrorArea, css, esc, guard, slug
+
+__all__ = ["ChoiceTable", "ImportTable"]
+
+UNDECIDED = "undecided"
+CREATE = "create"
+UNMATCH = "unmatch"
+FILTERS = {"all rows": "all", "undecided": "undecided", "to create": "create",
+           "unmatched": "unmatch", "matched": "match"}
+
+
+def _encode(action: str, xero_id: str | None) -> str:
+    return f"match:{xero_id}" if action == "match" else action
+
+
+class _Pager:
+    def __init__(self, on_flip: Callable[[int], None], errors: ErrorArea) -> None:
+        self.page = 0
+        self.pages = 1
+        self.prev = css(w.Button(description="◀ Previous", layout=w.Layout(width="110px")),
+                        "page-prev")
+        self.next = css(w.Button(description="Next page ▶", layout=w.Layout(width="110px")),
+                        "page-next")
+        self.label = css(w.HTML(value=""), "page")
+        self.prev.on_click(guard(errors)(lambda _b: on_flip(self.page - 1)))
+        self.next.on_click(guard(errors)(lambda _b: on_flip(self.page + 1)))
+        self.widget = w.HBox([self.prev, self.label, self.next])
+
+    def update(self, page: int, pages: int, total: int) -> None:
+        self.page, self.pages = page, pages
+        self.label.value = f"page {page + 1} of {pages} ({total} rows)"
+        self.prev.disabled = page <= 0
+        self.next.disabled = page >= pages - 1
+
+
+class ChoiceTable:
+    """Atera rows of one kind with a choice each: a Xero record, create, or unmatched."""
+
+    def __init__(self, wizard: Wizard, kind: str, errors: ErrorArea, page_size: int = 15
+                 ) -> None:
+        self.wizard, self.kind, self.errors, self.page_size = wizard, kind, errors, page_size
+        self._updating = False
+        self._visible: list[Row] = []
+        self.selected: str | None = None  # the row the search panel works for
+        self.filter = css(w.Dropdown(options=list(FILTERS.items()), value="all",
+                                     description="Show", layout=w.Layout(width="220px")),
+                          "filter")
+        self.filter.observe(guard(errors)(lambda _c: self.show_page(0)), names="value")
+        self.pager = _Pager(self.show_page, errors)
+        self.names: list[w.HTML] = []
+        self.choices: list[w.Dropdown] = []
+        self.picks: list[w.Button] = []
+        self.lines: list[w.HBox] = []
+        for i in range(page_size):
+            name = css(w.HTML(layout=w.Layout(width="340px")), "row-name", f"row-name-{i}")
+            dd = css(w.Dropdown(options=[("", UNDECIDED)], layout=w.Layout(width="360px")),
+                     "choice", f"row-{i}")
+            dd.observe(guard(errors)(lambda c, i=i: self._on_choice(i, c["new"])),
+                       names="value")
+            pick = css(w.Button(description="Search…", layout=w.Layout(width="90px")),
+                       "pick", f"pick-{i}")
+            pick.on_click(guard(errors)(lambda _b, i=i: self.pick(i)))
+            self.names.append(name)
+            self.choices.append(dd)
+            self.picks.append(pick)
+            self.lines.append(css(w.HBox([name, dd, pick]), "row"))
+        # the search panel: all Xero records, for the picked row
+        self.search_for = css(w.HTML(value="Pick a row's “Search…” to search every Xero "
+                                           "record for it."), "search-for")
+        self.search_box = css(w.Text(placeholder="type part of a name or code",
+                                     continuous_update=True), "search")
+        self.search_box.observe(guard(errors)(lambda _c: self._search()), names="value")
+        self.hits = css(w.Dropdown(options=[], layout=w.Layout(width="360px")), "search-hits")
+        self.use = css(w.Button(description="Use for the row", button_style="primary"),
+                       "search-use")
+        self.use.on_click(guard(errors)(lambda _b: self.use_hit()))
+        self.create_rest = css(w.Button(description="Create the rest in Xero"),
+                               "create-rest")
+        self.create_rest.on_click(guard(errors)(lambda _b: self.bulk(CREATE)))
+        self.unmatch_rest = css(w.Button(description="Leave the rest unmatched"),
+                                "unmatch-rest")
+        self.unmatch_rest.on_click(guard(errors)(lambda _b: self.bulk(UNMATCH)))
+        self.counts = css(w.HTML(), "counts")
+        self.widget = css(w.VBox([
+            w.HBox([self.filter, self.create_rest, self.unmatch_rest]),
+            css(w.VBox(self.lines), "rows"), self.pager.widget, self.counts,
+            css(w.VBox([self.search_for, w.HBox([self.search_box, self.hits, self.use])]),
+                "search-panel"),
+        ]), "choice-table", f"table-{kind}")
+        self.show_page(0)
+
+    # --- rows -----------------------------------------------------------------------
+
+    def _filtered(self) -> list[Row]:
+        rows = self.wizard.rows(self.kind)
+        want = self.filter.value
+        if want == "all":
+            return rows
+        return [r for r in rows if self.wizard.choice(self.kind, r.atera_id).action == want]
+
+    def _options(self, row: Row) -> list[tuple[str, str]]:
+        opts: list[tuple[str, str]] = [("— choose —", UNDECIDED)]
+        seen = set()
+        for o in self.wizard.options(self.kind, row.atera_id):
+            score = f" ({o.score:.0f})" if o.score is not None else ""
+            opts.append((f"{o.label}{score}", _encode("match", o.xero_id)))
+            seen.add(o.xero_id)
+        c = self.wizard.choice(self.kind, row.atera_id)
+        if c.action == "match" and c.xero_id not in seen:
+            opts.insert(1, (f"✓ {self.wizard.label(self.kind, c.xero_id or '')}",
+                            _encode("match", c.xero_id)))
+        opts.append(("＋ Create in Xero", CREATE))
+        opts.append(("✗ Leave unmatched", UNMATCH))
+        return opts
+
+    def show_page(self, page: int) -> None:
+        rows = self._filtered()
+        pages = max(1, -(-len(rows) // self.page_size))
+        page = min(max(page, 0), pages - 1)
+        self._visible = rows[page * self.page_size:(page + 1) * self.page_size]
+        self._updating = True
+        try:
+            for i in range(self.page_size):
+                line, dd = self.lines[i], self.choices[i]
+                for cls in [c for c in dd._dom_classes if c.startswith("mk-choice-")]:
+                    dd.remove_class(cls)
+                if i >= len(self._visible):
+                    line.layout.display = "none"
+                    continue
+                row = self._visible[i]
+                line.layout.display = None
+                price = f" · {row.price:.2f}" if row.price is not None else ""
+                detail = f" · {row.detail}" if row.detail else ""
+                self.names[i].value = (f"<b>{esc(row.name)}</b><br><small>{esc(row.source)}"
+                                       f"{esc(price)}{esc(detail)}</small>")
+                c = self.wizard.choice(self.kind, row.atera_id)
+                with dd.hold_sync():
+                    dd.options = self._options(row)
+                    dd.value = _encode(c.action, c.xero_id)
+                dd.add_class(f"mk-choice-{slug(row.atera_id)}")
+        finally:
+            self._updating = False
+        self.pager.update(page, pages, len(rows))
+        self._count()
+
+    def _count(self) -> None:
+        tally: dict[str, int] = {}
+        for r in self.wizard.rows(self.kind):
+            a = self.wizard.choice(self.kind, r.atera_id).action
+            tally[a] = tally.get(a, 0) + 1
+        parts = [f"{tally.get(k, 0)} {label}" for k, label in
+                 (("match", "matched"), ("create", "to create in Xero"),
+                  ("unmatch", "left unmatched"), ("undecided", "undecided"))]
+        self.counts.value = esc(", ".join(parts))
+
+    def row_index(self, atera_id: str) -> int:
+        """Where ``atera_id`` is on the current page (flip there first if needed)."""
+        for i, r in enumerate(self._visible):
+            if r.atera_id == atera_id:
+                return i
+        rows = self._filtered()
+        for n, r in enumerate(rows):
+            if r.atera_id == atera_id:
+                self.show_page(n // self.page_size)
+                return n % self.page_size
+        raise KeyError(atera_id)
+
+    # --- actions (all callable from code) ------------------------------------------------
+
+    def _on_choice(self, i: int, value: Any) -> None:
+        if self._updating or i >= len(self._visible) or value is None:
+            return
+        aid = self._visible[i].atera_id
+        self.set_choice(aid, str(value))
+
+    def set_choice(self, atera_id: str, value: str) -> None:
+        """``value``: ``match:<xero id>``, ``create``, ``unmatch`` or ``undecided``."""
+        if value.startswith("match:"):
+            self.wizard.choose(self.kind, atera_id, value.split(":", 1)[1])
+        elif value == CREATE:
+            self.wizard.create(self.kind, atera_id)
+        elif value == UNMATCH:
+            self.wizard.unmatch(self.kind, atera_id)
+        else:
+            self.wizard.undecide(self.kind, atera_id)
+        self._count()
+
+    def pick(self, i: int) -> None:
+        if i >= len(self._visible):
+            return
+        row = self._visible[i]
+        self.selected = row.atera_id
+        self.search_for.value = f"Search every Xero record for <b>{esc(row.name)}</b>:"
+        self._search()
+
+    def _search(self) -> None:
+        hits = self.wizard.search(self.kind, self.search_box.value or "", limit=20)
+        with self.hits.hold_sync():
+            self.hits.options = [(h.label, h.xero_id) for h in hits]
+            self.hits.value = hits[0].xero_id if hits else None
+
+    def use_hit(self) -> None:
+        if self.selected is None:
+            raise ValueError("pick a row first (its “Search…” button)")
+        if not self.hits.value:
+            raise ValueError("no Xero record selected in the search results")
+        self.wizard.choose(self.kind, self.selected, str(self.hits.value), method="manual")
+        self.show_page(self.pager.page)
+
+    def bulk(self, action: str) -> None:
+        for r in self.wizard.rows(self.kind):
+            if not self.wizard.choice(self.kind, r.atera_id).decided:
+                self.set_choice(r.atera_id, action)
+        self.show_page(self.pager.page)
+
+
+class ImportTable:
+    """Xero customers without an Atera match, each with a checkbox to import it."""
+
+    def __init__(self, wizard: Wizard, errors: ErrorArea, page_size: int = 20) -> None:
+        self.wizard, self.errors, self.page_size = wizard, errors, page_size
+        self._updating = False
+        self._visible: list[str] = []
+        self.pager = _Pager(self.show_page, errors)
+        self.boxes: list[w.Checkbox] = []
+        self.names: list[w.HTML] = []
+        self.lines: list[w.HBox] = []
+        for i in range(page_size):
+            box = css(w.Checkbox(value=False, indent=False, layout=w.Layout(width="30px")),
+                      "import", f"import-row-{i}")
+            box.observe(guard(errors)(lambda c, i=i: self._on_box(i, bool(c["new"]))),
+                        names="value")
+            name = css(w.HTML(), "import-name")
+            self.boxes.append(box)
+            self.names.append(name)
+            self.lines.append(w.HBox([box, name]))
+        self.all = css(w.Button(description="Select all"), "import-all")
+        self.all.on_click(guard(errors)(lambda _b: self.select_all(True)))
+        self.none = css(w.Button(description="Select none"), "import-none")
+        self.none.on_click(guard(errors)(lambda _b: self.select_all(False)))
+        self.counts = css(w.HTML(), "import-counts")
+        self.widget = css(w.VBox([w.HBox([self.all, self.none]), w.VBox(self.lines),
+                                  self.pager.widget, self.counts]), "import-table")
+        self.show_page(0)
+
+    def show_page(self, page: int) -> None:
+        rows = self.wizard.import_candidates()
+        chosen = {r.xero_id for r in self.wizard.selected_imports()}
+        pages = max(1, -(-len(rows) // self.page_size))
+        page = min(max(page, 0), pages - 1)
+        visible = rows[page * self.page_size:(page + 1) * self.page_size]
+        self._visible = [r.xero_id for r in visible]
+        self._updating = True
+        try:
+            for i in range(self.page_size):
+                box = self.boxes[i]
+                for cls in [c for c in box._dom_classes if c.startswith("mk-import-c")]:
+                    box.remove_class(cls)
+                if i >= len(visible):
+                    self.lines[i].layout.display = "none"
+                    continue
+                r = visible[i]
+                self.lines[i].layout.display = None
+                box.value = r.xero_id in chosen
+                box.add_class(f"mk-import-c-{slug(r.xero_id)}")
+                extra = ", ".join(x for x in (r.email, r.city, r.country) if x)
+                self.names[i].value = f"{esc(r.name)}" + (
+                    f" <small>({esc(extra)})</small>" if extra else "")
+        finally:
+            self._updating = False
+        self.pager.update(page, pages, len(rows))
+        self.counts.value = f"{len(chosen)} of {len(rows)} selected for import into Atera"
+
+    def _on_box(self, i: int, value: bool) -> None:
+        if self._updating or i >= len(self._visible):
+            return
+        self.wizard.select_import(self._visible[i], value)
+        self.show_page(self.pager.page)
+
+    def select_all(self, value: bool) -> None:
+        for r in self.wizard.import_candidates():
+            self.wizard.select_import(r.xero_id, value)
+        self.show_page(self.pager.page)
