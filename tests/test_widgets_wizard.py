@@ -1,0 +1,179 @@
+"""The wizard and manage widgets, driven headless (Button.click, .value =), no browser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import ipywidgets as w
+import pytest
+from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
+
+from matchkit.store import Workspace
+from matchkit.widgets import ManageView, WizardView, esc
+from matchkit.wizard import Step, Wizard
+
+CONTROLS = (w.Button, w.Dropdown, w.Text, w.Checkbox, w.Tab, w.IntProgress)
+
+
+def _walk(widget: w.Widget) -> Iterator[w.Widget]:
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from _walk(child)
+
+
+def _html(widget: w.Widget) -> str:
+    return "\n".join(x.value for x in _walk(widget) if isinstance(x, w.HTML))
+
+
+def _setup() -> tuple[WizardView, Wizard, FakeXero, FakeAtera]:
+    x, a = FakeXero(), FakeAtera()
+    ws = fill(Workspace.open(), xero=x, atera=a)
+    wiz = Wizard(ws, xero=x, atera=a, suggest=fake_suggest)
+    return WizardView(wiz, connector=lambda: (x, a), page_size=3), wiz, x, a
+
+
+def _assert_safe(widget: w.Widget) -> None:
+    text = _html(widget)
+    assert "<script" not in text and "<img" not in text and "<b>Pro</b>" not in text
+    for x in _walk(widget):
+        if isinstance(x, CONTROLS):
+            assert any(c.startswith("mk-") for c in x._dom_classes), x
+        if isinstance(x, w.Checkbox):
+            assert not x.description_allow_html
+
+
+def test_click_through_to_done_with_names_escaped_everywhere() -> None:
+    view, wiz, x, _a = _setup()
+    assert "Connect" in view.title.value
+    view.connect_button.click()
+    assert wiz.step == Step.WELCOME and "GST on Income" in view.body.children[1].value
+    _assert_safe(view.widget)
+    view.next_button.click()
+    table = view.tables["products"]
+    assert table.choices[0].value == "match:i-fw"  # the exact match, proposed
+    assert "mk-choice-product-10" in table.choices[0]._dom_classes
+    table.choices[1].value = "match:i-bk"  # pick a suggestion in the dropdown
+    table.pager.next.click()  # page 2: rows 4-5 of 5
+    assert table.pager.label.value.startswith("page 2 of 2")
+    i = table.row_index("product:12")  # flips back to page 1
+    assert table.pager.page == 0
+    table.picks[i].click()
+    assert "&lt;b&gt;Pro&lt;/b&gt;" in table.search_for.value
+    table.search_box.value = "consult"
+    assert table.hits.value == "i-extra"
+    table.use.click()
+    assert wiz.choice("products", "product:12").xero_id == "i-extra"
+    _assert_safe(view.widget)
+    view.next_button.click()  # two rows undecided: asks first
+    assert view.confirm_box.layout.display is None and wiz.step == Step.PRODUCTS
+    view.cancel_button.click()
+    table.create_rest.click()
+    view.next_button.click()
+    assert wiz.step == Step.CUSTOMERS
+    customers = view.tables["customers"]
+    customers.row_index("4")  # page 2
+    _assert_safe(view.widget)
+    assert "&lt;script&gt;" in _html(customers.widget)
+    customers.set_choice("4", "create")
+    view.next_button.click()
+    view.confirm_button.click()
+    assert wiz.step == Step.IMPORTS
+    assert "&lt;img src=x onerror=alert(2)&gt;" in _html(view.imports.widget)  # type: ignore[union-attr]
+    _assert_safe(view.widget)
+    view.imports.boxes[1].value = True  # type: ignore[union-attr]
+    assert len(wiz.selected_imports()) == 1
+    view.next_button.click()
+    assert wiz.step == Step.SUMMARY
+    summary = view.body.children[0].value
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Pty" in summary
+    _assert_safe(view.widget)
+    n_items = len(x.item_list)
+    view.done_button.click()
+    assert view.errors.last is None, view.errors.widget.value
+    assert wiz.step == Step.DONE and "Step 6/6: Done" in view.title.value
+    assert len(x.item_list) == n_items + 2  # the two rows "create the rest" gave
+    assert any(c["Name"] == "<script>alert(1)</script> Pty" for c in x.contact_list)
+
+
+def test_errors_are_shown_not_swallowed() -> None:
+    view, wiz, _, _ = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    table = view.tables["products"]
+    table.use.click()  # no row picked
+    assert "pick a row first" in view.errors.widget.value
+    assert "mk-error" in view.errors.widget._dom_classes
+    table.choices[0].value = "create"  # a later success clears it
+    assert view.errors.widget.value == ""
+
+    def broken() -> tuple[object, object]:
+        raise RuntimeError("<b>no</b> connection")
+
+    v2 = WizardView(Wizard(wiz.ws, suggest=fake_suggest), connector=broken)
+    v2.connect_button.click()
+    assert "&lt;b&gt;no&lt;/b&gt; connection" in v2.errors.widget.value
+
+
+def test_close_changes_nothing() -> None:
+    view, wiz, x, _a = _setup()
+    view.connect_button.click()
+    before = len(wiz.ws.decision_history())
+    view.next_button.click()
+    view.tables["products"].create_rest.click()
+    view.close_button.click()
+    assert "nothing was saved" in view.title.value
+    assert len(wiz.ws.decision_history()) == before and len(x.item_list) == 3
+
+
+def test_manage_view_tabs_apply_and_disconnect() -> None:
+    view, wiz, x, a = _setup()
+    view.connect()
+    for _ in range(4):
+        view.next(confirm=True)
+    view.done()
+    disconnected: list[bool] = []
+    x.disconnect = lambda: disconnected.append(True)  # type: ignore[attr-defined]
+    m = Wizard(wiz.ws, xero=x, atera=a, suggest=fake_suggest, manage=True)
+    m.use_workspace()
+    mv = ManageView(m, page_size=3)
+    _assert_safe(mv.widget)
+    mv.show("Customers")
+    mv.customers.row_index("4")
+    assert "&lt;script&gt;" in _html(mv.customers.widget)
+    mv.customers.set_choice("2", "match:c-blue")
+    mv.show("Changes to apply")
+    assert "decisions customers match" in mv.summary.value
+    mv.apply_button.click()
+    assert mv.errors.last is None, mv.errors.widget.value
+    assert m.ws.current_decisions("customers").set_index("atera_id").loc["2", "xero_id"] \
+        == "c-blue"
+    mv.show("Invoices")
+    assert "No invoices exported yet" in mv.exports.value
+    mv.show("Taxes")
+    assert "without tax" in mv.taxes.value
+    mv.disconnect_button.click()
+    assert disconnected == []
+    mv.confirm_disconnect.click()
+    assert disconnected == [True]
+    assert "tax features can be used again" in mv.status.value
+    assert m.ws.connection("xero") is None
+
+
+def test_esc() -> None:
+    assert esc('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
+    assert esc(None) == ""
+
+
+@pytest.mark.parametrize("page_size", [1, 50])
+def test_paging_covers_every_row_once(page_size: int) -> None:
+    view, wiz, _, _ = _setup()
+    view.connect()
+    view.next()
+    from matchkit.widgets import ChoiceTable
+
+    t = ChoiceTable(wiz, "products", view.errors, page_size)
+    seen = []
+    for p in range(t.pager.pages):
+        t.show_page(p)
+        seen += [r.atera_id for r in t._visible]
+    assert seen == [r.atera_id for r in wiz.rows("products")]
