@@ -912,8 +912,9 @@ def _invoices(rng: random.Random, customers: list[Json], contacts: list[Json],
                                    float(rng.randrange(1, 60)) if e["Amount"] < 2 else 1.0,
                                    e["Amount"], tax_pct))
             if rng.random() < 0.04 and lines:  # a credit for an outage or a returned item
+                credit = round(lines[0]["Subtotal"] * 0.2, 2) or 10.0
                 lines.append(_line(len(lines), lines[0]["Product"],
-                                   "Credit: service outage", -1.0, lines[0]["Rate"], tax_pct))
+                                   "Credit: service outage (20%)", -1.0, credit, tax_pct))
             if not lines:
                 continue
             sub = round(sum(x["Subtotal"] for x in lines), 2)
