@@ -183,8 +183,9 @@ class ServerThread:
         self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
         self.port = self.server.port
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
-                                        name=f"sandbox-{self.port}")
+        # A short poll interval makes stop() quick (tests start and stop many servers).
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                        daemon=True, name=f"sandbox-{self.port}")
 
     @property
     def url(self) -> str:

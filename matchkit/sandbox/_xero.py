@@ -379,8 +379,9 @@ class XeroApp:
             return _json([
                 {"id": c.id, "authEventId": c.auth_event_id, "tenantId": c.tenant_id,
                  "tenantType": "ORGANISATION", "tenantName": c.tenant_name,
-                 "createdDateUtc": iso_utc(c.created) + ".0000000",
-                 "updatedDateUtc": iso_utc(c.updated) + ".0000000"}
+                 # Xero sends no zone here; the spec says date-time, which needs one.
+                 "createdDateUtc": iso_utc(c.created) + ".0000000Z",
+                 "updatedDateUtc": iso_utc(c.updated) + ".0000000Z"}
                 for c in conns.values() if not event or c.auth_event_id == event
             ])
         m = re.fullmatch(r"/connections/([0-9a-f-]{36})", low)

@@ -94,9 +94,9 @@ class XeroAuth:
     """The identity service for one demo app (client) and the sandbox's organisations."""
 
     client_id: str
-    client_secret: str
-    now: Callable[[], float]
-    tenants: dict[str, str]  # tenant id -> name
+    client_secret: str = field(repr=False)
+    now: Callable[[], float] = field(repr=False)
+    tenants: dict[str, str] = field(default_factory=dict)  # tenant id -> name
     redirect_uris: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _codes: dict[str, _Code] = field(default_factory=dict, repr=False)
