@@ -239,8 +239,11 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
                   result: ApplyResult, run_id: str, who: str | None, say: Progress) -> None:
     if not todo:
         return
+    # Only products nobody matched yet: a matched one with the same name is another record.
+    matched = {str(d["atera_id"]) for d in _records(ws.current_decisions("products"))
+               if d["action"] in ("match", "create")}
     existing = {_fold(p.get("Description")): p for p in atera.products()
-                if not p.get("Archived")}
+                if not p.get("Archived") and f"product:{p['RateID']}" not in matched}
     for n, item in enumerate(todo, start=1):
         say("adding Xero items to Atera's product list", n - 1, len(todo))
         name = _text(item.get("Name")) or str(item["Code"])

@@ -310,6 +310,20 @@ class Wizard:
             self.create(kind, aid)
         return len(todo)
 
+    def auto(self, *, import_all: bool = False) -> Plan:
+        """Auto mode, from wherever the wizard is to the Summary: keep the exact matches,
+        create every other row in Xero, import nothing (or every candidate); return the
+        Summary. Done is still a separate call."""
+        self._require(Step.WELCOME, Step.PRODUCTS, Step.CUSTOMERS, Step.IMPORTS, Step.SUMMARY)
+        while self._step < Step.SUMMARY:
+            if self._step in (Step.PRODUCTS, Step.CUSTOMERS):
+                self.create_rest("products" if self._step == Step.PRODUCTS else "customers")
+            if self._step == Step.IMPORTS and import_all:
+                for r in self.import_candidates():
+                    self.select_import(r.xero_id)
+            self.next(confirm=True)
+        return self.summary()
+
     def unmatched(self, kind: str) -> list[Row]:
         """Rows that Done would leave without a Xero record."""
         return [r for r in self.rows(kind)
@@ -447,7 +461,10 @@ class Wizard:
         if refresh and self.xero is not None and self.atera is not None:
             from ..snapshot import take_snapshots
 
-            take_snapshots(self.ws, xero=self.xero, atera=self.atera, progress=False)
+            # Only what Done changed: the workspace shows the new records and matches.
+            take_snapshots(self.ws, xero=self.xero, atera=self.atera, progress=False,
+                           entities=("customers", "products", "expenses", "items",
+                                     "contacts"))
         with self.ws.transaction():
             if self.ws.connection("xero") is not None:
                 self.ws.mark_setup_done()
@@ -471,9 +488,11 @@ class Wizard:
         if current is not None and current.get("tenant_id") == tenant:
             return
         org = self.ws.records("xero", "organisation")
+        short = getattr(self.xero, "short_code", None) or (org[0].get("ShortCode") if org
+                                                            else None)
         self.ws.record_connection(
             "xero", tenant_id=tenant, tenant_name=getattr(self.xero, "tenant_name", None),
-            short_code=org[0].get("ShortCode") if org else None,
+            short_code=short,
             xero_connection=getattr(self.xero, "connection_id", None))
 
 

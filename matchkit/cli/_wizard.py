@@ -1,0 +1,85 @@
+"""``matchkit wizard --auto`` and ``matchkit disconnect``: the wizard from a terminal."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from typing import Any
+
+import click
+
+from .._config import Settings
+from ..store import Workspace
+from ..wizard import Wizard, disconnect, pending_run
+from ._options import workspace_option
+
+__all__ = ["COMMANDS"]
+
+
+def _clients(settings: Settings) -> tuple[Any, Any]:
+    from .._connect import connect_atera, connect_xero
+
+    # ws=None: the wizard records the connection itself, at Done ("without Done, nothing
+    # is saved").
+    xero = connect_xero(None, settings, on_url=lambda url: click.echo(
+        f"Log in to Xero in your browser: {url}", err=True))
+    return xero, connect_atera(settings)
+
+
+@click.command("wizard")
+@click.option("--auto", "auto", is_flag=True,
+              help="Accept exact matches, create the rest in Xero, import nothing, Done.")
+@click.option("--import-all", is_flag=True,
+              help="With --auto: also import every unmatched Xero customer into Atera.")
+@click.option("--dry-run", is_flag=True, help="Print the Summary and stop before Done.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Summary and result as JSON.")
+@workspace_option
+def wizard_cmd(auto: bool, import_all: bool, dry_run: bool, as_json: bool,
+               settings: Settings, ws: Workspace) -> None:
+    """Run the sync wizard headless (the interactive one is notebook 01: `matchkit lab`)."""
+    if not auto:
+        raise click.UsageError("the interactive wizard runs in JupyterLab (`matchkit lab`, "
+                               "notebook 01); from a terminal use --auto")
+    interrupted = pending_run(ws)
+    if interrupted:
+        click.echo(f"An earlier Done ({interrupted.get('run_id')}) did not finish: this run "
+                   "completes it.", err=True)
+    xero, atera = _clients(settings)
+    wiz = Wizard(ws, xero=xero, atera=atera, who=f"cli:{getpass.getuser()}")
+    wiz.connect(progress=lambda line: click.echo(f"snapshot {line}", err=True))
+    plan = wiz.auto(import_all=import_all)
+    if not as_json:
+        click.echo(plan.text())
+    if dry_run:
+        wiz.close()
+        if as_json:
+            click.echo(json.dumps({"summary": plan.as_dict()}, default=str))
+        click.echo("dry run: nothing was saved", err=True)
+        return
+
+    def progress(label: str, done: int, total: int) -> None:
+        if done == total:
+            click.echo(f"{label}: {done}/{total}", err=True)
+
+    result = wiz.done(progress=progress)
+    if as_json:
+        click.echo(json.dumps({"summary": plan.as_dict(), "done": result.counts()},
+                              default=str))
+    else:
+        click.echo("Done: " + ", ".join(f"{k} {v}" for k, v in result.counts().items()))
+
+
+@click.command("disconnect")
+@workspace_option
+def disconnect_cmd(settings: Settings, ws: Workspace) -> None:
+    """Revoke matchkit's access to Xero and delete the connection; record it."""
+    from .._connect import connect_xero
+
+    if ws.connection("xero") is None:
+        click.echo("Not connected to Xero: nothing to disconnect.")
+        return
+    xero = connect_xero(None, settings)
+    click.echo(disconnect(ws, xero))
+
+
+COMMANDS = [wizard_cmd, disconnect_cmd]
