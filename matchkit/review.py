@@ -272,6 +272,7 @@ class Review:
         self._sort: tuple[str, bool] = ("score", False)
         self._view: pd.DataFrame | None = None
         self.selected: str | None = None
+        self.last_changed: tuple[str, ...] = ()  # Atera ids the last action wrote
         self.refresh()
 
     @classmethod
@@ -466,6 +467,7 @@ class Review:
                           "decision_id": i} for d, i in zip(decisions, new_ids, strict=True)])
         self._undo.append(_Batch(label, previous))
         self._view = None
+        self.last_changed = tuple(ids)
         return len(decisions)
 
     def _stale(self, latest: pd.DataFrame, ids: list[str],
@@ -710,9 +712,10 @@ class Review:
         self._view = v
         return v
 
-    def rows(self) -> pd.DataFrame:
-        """Every row (unfiltered), public columns only."""
-        return self._table[list(COLUMNS)].reset_index(drop=True)
+    def rows(self, atera_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every row (unfiltered) or the rows of ``atera_ids``, public columns only."""
+        t = self._table if atera_ids is None else self._table.loc[list(atera_ids)]
+        return t[list(COLUMNS)].reset_index(drop=True)
 
     def page(self, number: int, size: int = 50) -> pd.DataFrame:
         """Page ``number`` (0-based) of the view, public columns only."""

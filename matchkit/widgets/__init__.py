@@ -1,9 +1,10 @@
-"""ipywidgets faces: the sync wizard and the manage-integration page."""
+"""ipywidgets faces: the sync wizard, the manage-integration page and the review grid."""
 
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_list, html_table, slug
 from ._manage import ManageView
+from ._review import ReviewGrid
 from ._wizard import WizardView
 from ._wizard_tables import ChoiceTable, ImportTable
 
 __all__ = ["ChoiceTable", "ErrorArea", "ImportTable", "ManageView", "ProgressBar",
-           "WizardView", "css", "esc", "guard", "html_list", "html_table", "slug"]
+           "ReviewGrid", "WizardView", "css", "esc", "guard", "html_list", "html_table", "slug"]

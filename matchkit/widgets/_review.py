@@ -1,0 +1,471 @@
+"""The bulk-review grid: thousands of suggestions in one ipydatagrid, judged with few clicks.
+
+A thin view over :class:`matchkit.review.Review`: every button calls a model method, so
+anything a person can click, code (and the tests) can call. One grid for all rows (no widget
+per row: see ../shared/reference/jupyter-testing.md), one side panel for the selected row.
+
+Keyboard: ipywidgets has no global key handler, so the panel has a small text box
+(``mk-review-keys``) as the focus target; with ``continuous_update`` every key typed there
+reaches the kernel at once and the box empties again. Keys: ``j``/``n`` next row, ``k``/``p``
+previous row, ``a`` accept, ``r`` reject, ``c`` create in Xero, ``x`` leave unmatched,
+``u`` undo. JupyterLab's own shortcuts do not fire while a text box has the focus.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+from ipydatagrid import DataGrid
+
+from .._exceptions import InputError
+from ..review import COLUMNS, BulkPreview, Review, ReviewFilter
+from ..store import Workspace
+from ._common import ErrorArea, css, esc, guard, html_table
+
+__all__ = ["KEYS", "ReviewGrid"]
+
+#: key typed in the keys box -> ReviewGrid method name
+KEYS: dict[str, str] = {
+    "j": "next", "n": "next", "k": "previous", "p": "previous", "a": "accept",
+    "r": "reject", "c": "create", "x": "leave_unmatched", "u": "undo",
+}
+_GRID_COLUMNS = [c for c in COLUMNS if c not in ("atera_id", "decided_xero_id")]
+_HEADERS = {
+    "atera_name": "Atera", "xero_id": "suggested id", "xero_name": "suggested Xero",
+    "score": "score", "method": "method", "ambiguous": "ambiguous", "evidence": "evidence",
+    "candidates": "cands", "decision": "decision", "decided_xero_name": "decided Xero",
+}
+_ANY = "any"
+# More rows than this changed at once: resend the grid rather than cell by cell.
+_CELL_UPDATE_LIMIT = 50
+
+
+class ReviewGrid:
+    """The review grid, its filters, the side panel, bulk actions, undo and keys."""
+
+    def __init__(self, review: Review, *, height: str = "460px") -> None:
+        self.review = review
+        self.errors = ErrorArea()
+        self._shown: list[str] = []
+        self._pos: dict[str, int] = {}
+        self._pending: BulkPreview | None = None
+        self._selecting = False
+        self._fig: Any = None
+        self._vline: Any = None
+        self._hist_stale = True
+        self._build(height)
+        self._wire()
+        self._render()
+
+    @classmethod
+    def from_workspace(cls, ws: Workspace, kind: str, *, who: str | None = None) -> ReviewGrid:
+        return cls(Review.from_workspace(ws, kind, who=who))
+
+    # --- layout -----------------------------------------------------------------------
+
+    def _build(self, height: str) -> None:
+        r = self.review
+        methods = sorted({m for m in r.rows()["method"] if m})
+        self.title = css(w.HTML(f"<h3>Review {esc(r.kind)}</h3>"), "review-title")
+        self.counts = css(w.HTML(), "review-counts")
+        self.status = css(w.HTML(), "review-status")
+        self.score = css(w.FloatRangeSlider(value=(0.0, 100.0), min=0.0, max=100.0, step=1.0,
+                                            description="score", continuous_update=False,
+                                            readout_format=".0f"), "review-score")
+        self.methods = css(w.SelectMultiple(options=methods, value=(), rows=min(4, len(methods))
+                                            or 1, description="method"), "review-methods")
+        self.ambiguous = css(w.Dropdown(options=[_ANY, "ambiguous", "clear-cut"], value=_ANY,
+                                        description="ambiguity"), "review-ambiguous")
+        self.state = css(w.Dropdown(options=[_ANY, "undecided", "decided"], value=_ANY,
+                                    description="decision"), "review-state")
+        self.text = css(w.Text(placeholder="name or id contains…", description="find",
+                               continuous_update=False), "review-text")
+        self.sort_by = css(w.Dropdown(options=[(_HEADERS.get(c, c), c) for c in COLUMNS],
+                                      value="score", description="sort"), "review-sort")
+        self.descending = css(w.Checkbox(value=True, description="descending", indent=False),
+                              "review-desc")
+        self.grid = css(DataGrid(self._frame(None), selection_mode="row", base_row_size=22,
+                                 base_column_size=110, column_widths={"Atera": 200,
+                                 "suggested Xero": 200, "decided Xero": 180, "atera id": 80},
+                                 layout=w.Layout(height=height)), "review-grid")
+        # side panel
+        self.detail = css(w.HTML(), "review-detail")
+        self.candidates = css(w.Select(options=[], rows=5, description="candidates"),
+                              "review-candidates")
+        self.accept_btn = css(w.Button(description="Accept (a)", button_style="success"),
+                              "review-accept")
+        self.accept_candidate_btn = css(w.Button(description="Match to chosen"),
+                                        "review-accept-chosen")
+        self.reject_btn = css(w.Button(description="Reject (r)", button_style="warning"),
+                              "review-reject")
+        self.create_btn = css(w.Button(description="Create in Xero (c)"), "review-create")
+        self.unmatch_btn = css(w.Button(description="Leave unmatched (x)"), "review-unmatch")
+        self.clear_btn = css(w.Button(description="Clear"), "review-clear")
+        self.search = css(w.Text(placeholder="search all Xero records…", description="search",
+                                 continuous_update=False), "review-search")
+        self.results = css(w.Select(options=[], rows=6, description="results"),
+                           "review-results")
+        self.match_result_btn = css(w.Button(description="Match to result"),
+                                    "review-match-result")
+        self.keys = css(w.Text(placeholder="keys: j/k next/prev, a accept, r reject, u undo",
+                               continuous_update=True, description="keys"), "review-keys")
+        self.prev_btn = css(w.Button(description="◀ prev (k)"), "review-prev")
+        self.next_btn = css(w.Button(description="next (j) ▶"), "review-next")
+        self.undo_btn = css(w.Button(description="Undo (u)", disabled=True), "review-undo")
+        self.refresh_btn = css(w.Button(description="Reload decisions"), "review-refresh")
+        # bulk
+        self.threshold = css(w.FloatSlider(value=95.0, min=0.0, max=100.0, step=0.5,
+                                           description="score ≥", continuous_update=False),
+                             "review-threshold")
+        self.bulk_action = css(w.Dropdown(options=["accept", "reject", "create", "unmatch",
+                                                   "clear"], value="accept",
+                                          description="bulk"), "review-bulk-action")
+        self.preview_btn = css(w.Button(description="Preview on shown rows…"),
+                               "review-preview")
+        self.confirm_btn = css(w.Button(description="Confirm", button_style="danger",
+                                        disabled=True), "review-confirm")
+        self.cancel_btn = css(w.Button(description="Cancel", disabled=True), "review-cancel")
+        self.preview_box = css(w.HTML(), "review-preview-box")
+        self.histogram = css(w.Image(format="png", layout=w.Layout(width="420px")),
+                             "review-histogram")
+        # Drawn only while open: importing matplotlib alone costs about a second.
+        self.histogram_box = css(w.Accordion(children=[self.histogram], selected_index=None),
+                                 "review-histogram-box")
+        self.histogram_box.set_title(0, "Score histogram by method (pick a threshold)")
+
+        filters = w.VBox([w.HBox([self.score, self.ambiguous, self.state]),
+                          w.HBox([self.methods, w.VBox([self.text,
+                                                        w.HBox([self.sort_by,
+                                                                self.descending])])])])
+        actions = w.VBox([self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
+                          self.clear_btn])
+        side = css(w.VBox([
+            self.detail, self.candidates, self.accept_candidate_btn, actions,
+            w.HBox([self.prev_btn, self.next_btn]), self.keys, self.undo_btn,
+            self.search, self.results, self.match_result_btn,
+        ], layout=w.Layout(width="380px")), "review-side")
+        bulk = css(w.VBox([
+            w.HBox([self.bulk_action, self.threshold, self.preview_btn]),
+            self.preview_box, w.HBox([self.confirm_btn, self.cancel_btn]),
+        ]), "review-bulk")
+        main = w.VBox([filters, self.grid, bulk], layout=w.Layout(flex="1 1 auto"))
+        self.widget = css(w.VBox([
+            self.title, w.HBox([self.counts, self.refresh_btn]), self.status,
+            self.errors.widget, w.HBox([main, side]), self.histogram_box,
+        ]), "review")
+
+    def _wire(self) -> None:
+        g = guard(self.errors)
+        for ctl in (self.score, self.methods, self.ambiguous, self.state, self.text,
+                    self.sort_by, self.descending):
+            ctl.observe(g(self._on_filter), names=["value"])
+        self.grid.observe(g(self._on_grid_select), names=["selections"])
+        self.keys.observe(g(self._on_key), names=["value"])
+        self.search.observe(g(self._on_search), names=["value"])
+        self.threshold.observe(g(lambda _: self._draw_histogram(data_changed=False)),
+                               names=["value"])
+        self.histogram_box.observe(g(lambda _: self._draw_histogram()),
+                                   names=["selected_index"])
+        clicks: list[tuple[w.Button, Callable[[], Any]]] = [
+            (self.accept_btn, self.accept), (self.reject_btn, self.reject),
+            (self.create_btn, self.create), (self.unmatch_btn, self.leave_unmatched),
+            (self.clear_btn, self.clear), (self.undo_btn, self.undo),
+            (self.prev_btn, self.previous), (self.next_btn, self.next),
+            (self.accept_candidate_btn, self.accept_candidate),
+            (self.match_result_btn, self.match_result), (self.preview_btn, self.preview),
+            (self.confirm_btn, self.confirm), (self.cancel_btn, self.cancel),
+            (self.refresh_btn, self.reload),
+        ]
+        for btn, fn in clicks:
+            btn.on_click(g(lambda _b, fn=fn: fn()))
+
+    # --- rendering --------------------------------------------------------------------
+
+    @staticmethod
+    def _frame(rows: pd.DataFrame | None) -> pd.DataFrame:
+        cols = ["atera_id", *_GRID_COLUMNS]
+        v = (rows[cols] if rows is not None
+             else pd.DataFrame({c: pd.Series(dtype=object) for c in cols}))
+        v = v.rename(columns={"atera_id": "atera id", **_HEADERS}).set_index("atera id")
+        v["ambiguous"] = v["ambiguous"].map(lambda b: "yes" if b is True else "").astype(object)
+        return v
+
+    def _send(self, rows: pd.DataFrame) -> None:
+        with self.grid.hold_sync():
+            self.grid.clear_selection()
+            self.grid.data = self._frame(rows)
+
+    def _render(self) -> None:
+        """Show the model's current view in the grid (a full resend)."""
+        view = self.review.view()
+        self._shown = view["atera_id"].tolist()
+        self._pos = {a: i for i, a in enumerate(self._shown)}
+        self._send(view)
+        self._show_counts()
+        self._show_detail()
+        self._draw_histogram()
+
+    def _update_rows(self, ids: list[str]) -> None:
+        """Refresh the cells of rows an action changed (or resend when there are many)."""
+        ids = [a for a in ids if a in self._pos]
+        if len(ids) > _CELL_UPDATE_LIMIT:
+            # Rows stay where they are until the next filter, so the analyst sees the change.
+            self._send(self.review.rows(self._shown))
+        else:
+            for row in self.review.rows(ids).to_dict("records"):
+                aid = row["atera_id"]
+                for col in ("xero_id", "xero_name", "score", "method", "ambiguous",
+                            "evidence", "decision", "decided_xero_name"):
+                    value = row[col]
+                    if col == "ambiguous":
+                        value = "yes" if value else ""
+                    elif col == "score" and pd.isna(value):
+                        value = None
+                    self.grid.set_cell_value_by_index(_HEADERS[col], self._pos[aid], value)
+        self._show_counts()
+        self._show_detail()
+
+
+    def _show_counts(self) -> None:
+        c = self.review.counts()
+        self.counts.value = (
+            f"<b>{c.undecided}</b> undecided of {c.total} · {c.accepted} accepted · "
+            f"{c.created} to create · {c.unmatched} left unmatched · "
+            f"{len(self._shown)} shown")
+        self.undo_btn.disabled = not self.review.can_undo
+        self.undo_btn.description = (f"Undo {self.review.undo_label} (u)"
+                                     if self.review.can_undo else "Undo (u)")
+
+    def _show_detail(self) -> None:
+        aid = self.review.selected
+        if aid is None:
+            self.detail.value = "<i>select a row (click it, or type j in the keys box)</i>"
+            self.candidates.options = []
+            return
+        row = self.review.row(aid)
+        decided = row["decision"] or "undecided"
+        if row["decision"] == "match":
+            decided += f" → {esc(row['decided_xero_name'])}"
+        score = "" if pd.isna(row["score"]) else f"{row['score']:.0f}"
+        self.detail.value = (
+            f"<div><b>{esc(row['atera_name'])}</b> <small>(Atera {esc(aid)})</small><br>"
+            f"suggested: {esc(row['xero_name']) or '<i>no candidate</i>'} "
+            f"<small>{esc(score)} {esc(row['method'])} {esc(row['evidence'])}</small><br>"
+            f"decision: <b>{esc(decided)}</b>"
+            + (f"<br><small>{len(row['rejected'])} candidate(s) rejected</small>"
+               if row["rejected"] else "") + "</div>")
+        cands = self.review.candidates(aid)
+        self.candidates.options = [
+            (f"{s:5.1f}  {n}" + ("  [rejected]" if rej else "")
+             + (f"  [taken by {t}]" if t and t != aid else ""), x)
+            for x, n, s, rej, t in zip(cands["xero_id"], cands["xero_name"], cands["score"],
+                                       cands["rejected"], cands["taken_by"], strict=True)]
+
+    def show_histogram(self) -> None:
+        """Open the histogram panel (and draw it)."""
+        self.histogram_box.selected_index = 0
+        self._draw_histogram()
+
+    def _draw_histogram(self, data_changed: bool = True) -> None:
+        if self.histogram_box.selected_index is None:
+            self._hist_stale = True
+            return
+        if self._fig is None:
+            from matplotlib.figure import Figure  # no pyplot: no global state, no GUI
+
+            self._fig = Figure(figsize=(5.2, 2.2), dpi=72)
+            self._fig.add_subplot()
+            self._hist_stale = True
+        fig = self._fig
+        ax = fig.axes[0]
+        if data_changed or self._hist_stale:
+            ax.cla()
+            edges = np.arange(0, 102, 2)
+            for method, scores in self.review.scores_by_method().items():
+                counts, _ = np.histogram(scores, bins=edges)
+                ax.stairs(counts, edges, label=f"{method} ({len(scores)})")
+            self._vline = ax.axvline(self.threshold.value, color="black", linestyle="--",
+                                     linewidth=1)
+            ax.set_xlabel("score of the best candidate (shown rows)")
+            ax.set_ylabel("rows")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7, loc="upper left")
+            fig.tight_layout()
+            self._hist_stale = False
+        else:
+            self._vline.set_xdata([self.threshold.value])
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        self.histogram.value = buf.getvalue()
+
+    # --- events -----------------------------------------------------------------------
+
+    def _on_filter(self, _change: Any = None) -> None:
+        lo, hi = self.score.value
+        self.review.set_filter(ReviewFilter(
+            score_min=None if lo <= 0 else float(lo),
+            score_max=None if hi >= 100 else float(hi),
+            methods=tuple(self.methods.value),
+            ambiguous=None if self.ambiguous.value == _ANY else self.ambiguous.value == "ambiguous",
+            undecided=None if self.state.value == _ANY else self.state.value == "undecided",
+            text=self.text.value.strip(),
+        ))
+        self.review.sort(self.sort_by.value, ascending=not self.descending.value)
+        self.review.selected = None
+        self._render()
+
+    def _visible_ids(self) -> list[str]:
+        """Shown ids in the order the grid draws them (its header menu can sort/filter)."""
+        rows = list(self.grid._visible_rows or [])
+        return [self._shown[i] for i in rows if i < len(self._shown)] if rows else self._shown
+
+    def _on_grid_select(self, change: dict[str, Any]) -> None:
+        if self._selecting or not change["new"]:
+            return
+        i = int(change["new"][0]["r1"])
+        ids = self._visible_ids()
+        if 0 <= i < len(ids):
+            self.review.select(ids[i])
+            self._show_detail()
+
+    def _on_key(self, change: dict[str, Any]) -> None:
+        typed = change["new"]
+        if not typed:
+            return
+        self.keys.value = ""
+        name = KEYS.get(typed[-1].lower())
+        if name is None:
+            self.status.value = f"unknown key {esc(typed[-1])!s}; use j k a r c x u"
+            return
+        getattr(self, name)()
+
+    def _on_search(self, change: dict[str, Any]) -> None:
+        hits = self.review.search(change["new"])
+        self.results.options = [(f"{n}  ({x})", x) for x, n in
+                                zip(hits["xero_id"], hits["xero_name"], strict=True)]
+
+    def _move_to(self, aid: str | None) -> None:
+        ids = self._visible_ids()
+        self.review.selected = aid
+        if aid is not None and aid in ids:
+            self._selecting = True
+            try:
+                i = ids.index(aid)
+                self.grid.select(i, 0, i, len(_GRID_COLUMNS), clear_mode="all")
+            finally:
+                self._selecting = False
+        self._show_detail()
+
+    # --- actions (also what the buttons and keys call) ---------------------------------
+
+    def select(self, atera_id: str) -> None:
+        self.review.select(atera_id)
+        self._move_to(atera_id)
+
+    def next(self) -> str | None:
+        ids = self._visible_ids()
+        cur = self.review.selected
+        i = ids.index(cur) + 1 if cur in ids else 0
+        self._move_to(ids[min(i, len(ids) - 1)] if ids else None)
+        return self.review.selected
+
+    def previous(self) -> str | None:
+        ids = self._visible_ids()
+        cur = self.review.selected
+        i = ids.index(cur) - 1 if cur in ids else len(ids) - 1
+        self._move_to(ids[max(i, 0)] if ids else None)
+        return self.review.selected
+
+    def _act(self, fn: Callable[[], int], verb: str, advance: bool = False) -> None:
+        aid = self.review.selected
+        n = fn()
+        self._update_rows([aid] if aid else [])
+        self.status.value = f"{esc(verb)} Atera {esc(aid)}" if n else "no change"
+        if advance:
+            self.next()
+
+    def accept(self) -> None:
+        self._act(self.review.accept, "accepted", advance=True)
+
+    def reject(self) -> None:
+        self._act(self.review.reject, "rejected the suggestion for")
+
+    def create(self) -> None:
+        self._act(self.review.create, "to create in Xero:", advance=True)
+
+    def leave_unmatched(self) -> None:
+        self._act(self.review.leave_unmatched, "left unmatched:", advance=True)
+
+    def clear(self) -> None:
+        self._act(self.review.clear, "cleared")
+
+    def accept_candidate(self) -> None:
+        xid = self.candidates.value
+        if not xid:
+            _fail("choose a candidate in the list first")
+        self._act(lambda: self.review.accept(xero_id=xid), "matched")
+
+    def match_result(self) -> None:
+        xid = self.results.value
+        if not xid:
+            _fail("search for a Xero record and choose it in the results first")
+        self._act(lambda: self.review.accept(xero_id=xid), "matched")
+
+    def undo(self) -> None:
+        label = self.review.undo_label
+        self.review.undo()
+        self._update_rows(list(self.review.last_changed))
+        self.status.value = f"undone: {esc(label)} ({len(self.review.last_changed)} rows)"
+
+    def reload(self) -> None:
+        self.review.refresh()
+        self._render()
+        self.status.value = "decisions reloaded from the workspace"
+
+    def preview(self) -> BulkPreview:
+        """Show what the chosen bulk action would change on the shown rows; write nothing."""
+        action = self.bulk_action.value
+        thr = float(self.threshold.value) if action in ("accept", "reject") else None
+        p = self.review.preview(action, score_min=thr, atera_ids=self._visible_ids())
+        self._pending = p
+        reasons: dict[str, int] = {}
+        for why in p.skipped.values():
+            reasons[why] = reasons.get(why, 0) + 1
+        skipped = "".join(f"<li>{n} skipped: {esc(why)}</li>" for why, n in reasons.items())
+        records = [{str(k): v for k, v in r.items()} for r in p.sample.to_dict("records")]
+        sample = html_table(records,
+                            ["atera_id", "atera_name", "xero_name", "score", "method",
+                             "decision"], ["Atera id", "Atera", "Xero", "score", "method",
+                                           "now"], css_class="mk-review-sample")
+        self.preview_box.value = (
+            f"<div><b>{esc(p)}</b>. Sample:</div>{sample}<ul>{skipped}</ul>"
+            + ("<div>Press Confirm to write these decisions (Undo takes them back).</div>"
+               if p.count else "<div>Nothing to do.</div>"))
+        self.confirm_btn.disabled = p.count == 0
+        self.cancel_btn.disabled = False
+        return p
+
+    def confirm(self) -> int:
+        if self._pending is None:
+            _fail("preview a bulk action first")
+        p, self._pending = self._pending, None
+        self.confirm_btn.disabled = self.cancel_btn.disabled = True
+        n = self.review.apply(p)
+        self.preview_box.value = ""
+        self._update_rows(list(self.review.last_changed))
+        self.status.value = f"{esc(p.description)}: done ({n} rows)"
+        return n
+
+    def cancel(self) -> None:
+        self._pending = None
+        self.preview_box.value = ""
+        self.confirm_btn.disabled = self.cancel_btn.disabled = True
+
+
+def _fail(message: str) -> NoReturn:
+    raise InputError(message)

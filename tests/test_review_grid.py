@@ -1,0 +1,169 @@
+"""The review grid driven from Python: filters, selection, keys, bulk accept with undo, escaping."""
+
+from __future__ import annotations
+
+import pytest
+from _review_fixtures import build, xero_id
+
+from matchkit.review import Review
+from matchkit.widgets import ReviewGrid
+
+# ipydatagrid's own `data` getter uses an inplace drop that pandas 3.1 deprecates.
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
+
+EVIL = "<script>alert('x')</script> & <b>Co</b>"
+
+
+@pytest.fixture
+def grid() -> ReviewGrid:
+    ws, sugg = build(40, names={3: EVIL})
+    return ReviewGrid(Review(ws, "customers", sugg, who="analyst"))
+
+
+def _grid_ids(g: ReviewGrid) -> list[str]:
+    return [str(i) for i in g.grid.data.index]
+
+
+def _current(g: ReviewGrid) -> dict[str, str]:
+    cur = g.review.ws.current_decisions("customers")
+    return dict(zip(cur["atera_id"], cur["action"], strict=True))
+
+
+def test_all_rows_in_one_grid_and_filters_narrow_it(grid: ReviewGrid) -> None:
+    assert len(_grid_ids(grid)) == 40
+    assert "<b>40</b> undecided of 40" in grid.counts.value
+    grid.score.value = (95.0, 100.0)
+    ids = _grid_ids(grid)
+    assert set(ids) == {"0", "1", "2", "3", "4", "5"}
+    assert ids[0] == "0"  # sorted by score, best first
+    grid.descending.value = False
+    assert _grid_ids(grid)[0] == "5"
+    grid.score.value = (0.0, 100.0)
+    grid.ambiguous.value = "ambiguous"
+    assert set(_grid_ids(grid)) == {str(i) for i in range(40) if i % 7 == 3}
+    grid.ambiguous.value = "any"
+    grid.methods.value = ("evidence",)
+    assert set(grid.grid.data["method"]) == {"evidence"}
+    grid.methods.value = ()
+    grid.text.value = "00021"
+    assert _grid_ids(grid) == ["21"]
+    assert "1 shown" in grid.counts.value
+
+
+def test_clicking_a_row_selects_it_and_fills_the_side_panel(grid: ReviewGrid) -> None:
+    ids = _grid_ids(grid)
+    grid.grid.selections = [{"r1": 2, "r2": 2, "c1": 0, "c2": 8}]
+    assert grid.review.selected == ids[2]
+    assert "Customer" in grid.detail.value
+    assert grid.candidates.options[0][1] == grid.review.row()["xero_id"]
+
+
+def test_keys_move_accept_reject_and_undo(grid: ReviewGrid) -> None:
+    ids = _grid_ids(grid)
+    grid.keys.value = "j"
+    assert grid.review.selected == ids[0]
+    assert grid.keys.value == ""  # the box empties so the next key arrives as a change
+    grid.keys.value = "a"  # accept, then move on
+    assert _current(grid) == {ids[0]: "match"}
+    assert grid.review.selected == ids[1]
+    assert grid.grid.get_cell_value_by_index("decision", 0) == "match"
+    grid.keys.value = "r"
+    row = grid.review.row(ids[1])
+    assert row["rejected"] and row["decision"] == ""
+    assert grid.grid.get_cell_value_by_index("suggested id", 1) == row["xero_id"]
+    grid.keys.value = "u"
+    assert grid.review.row(ids[1])["rejected"] == ()
+    grid.keys.value = "k"
+    assert grid.review.selected == ids[0]
+    grid.keys.value = "x"
+    assert _current(grid) == {ids[0]: "unmatch"}
+    grid.keys.value = "c"
+    assert _current(grid)[ids[1]] == "create"
+    grid.keys.value = "u"
+    grid.keys.value = "u"
+    assert _current(grid) == {ids[0]: "match"}
+    grid.keys.value = "q"
+    assert "unknown key" in grid.status.value
+
+
+def test_bulk_accept_confirms_count_and_sample_then_undo(grid: ReviewGrid) -> None:
+    grid.bulk_action.value = "accept"
+    grid.threshold.value = 96.0
+    grid.preview_btn.click()
+    assert "accept 5 customers with score &gt;= 96: 5 rows will change" in grid.preview_box.value
+    assert grid.preview_box.value.count("<tr>") == 1 + 5  # header + sample rows
+    assert "&lt;script&gt;" in grid.preview_box.value and "<script>" not in grid.preview_box.value
+    assert _current(grid) == {}  # nothing written before Confirm
+    assert not grid.confirm_btn.disabled
+    grid.confirm_btn.click()
+    assert set(_current(grid)) == {"0", "1", "2", "3", "4"}
+    assert "5 accepted" in grid.counts.value
+    assert grid.grid.get_cell_value_by_index("decision", 4) == "match"
+    assert grid.confirm_btn.disabled
+    assert "bulk accept" in grid.undo_btn.description
+    grid.undo_btn.click()
+    assert _current(grid) == {}
+    assert "0 accepted" in grid.counts.value
+    assert grid.grid.get_cell_value_by_index("decision", 4) == ""
+
+
+def test_bulk_acts_only_on_shown_rows_and_cancel_writes_nothing(grid: ReviewGrid) -> None:
+    grid.text.value = "0000"  # customers 0..9
+    grid.bulk_action.value = "create"
+    grid.preview_btn.click()
+    assert "create 10 customers" in grid.preview_box.value
+    grid.cancel_btn.click()
+    assert grid.preview_box.value == "" and _current(grid) == {}
+    grid.confirm_btn.click()  # disabled in the browser; from code it explains itself
+    assert "preview a bulk action first" in grid.errors.widget.value
+
+
+def test_side_panel_choose_candidate_search_and_errors(grid: ReviewGrid) -> None:
+    grid.accept_btn.click()
+    assert "no row selected" in grid.errors.widget.value
+    grid.select("5")
+    grid.candidates.value = xero_id(6)
+    grid.accept_candidate_btn.click()
+    assert grid.errors.widget.value == ""
+    assert grid.review.row("5")["decided_xero_id"] == xero_id(6)
+    grid.select("6")
+    grid.accept_btn.click()  # its candidate is taken by row 5 now
+    assert "already matched to Atera 5" in grid.errors.widget.value
+    grid.search.value = "Customer 00047"
+    assert grid.results.options[0][1] == xero_id(47)
+    grid.results.value = xero_id(47)
+    grid.match_result_btn.click()
+    assert grid.review.row("6")["decided_xero_id"] == xero_id(47)
+    grid.unmatch_btn.click()  # decides row 6 and moves on to the next row
+    assert _current(grid)["6"] == "unmatch" and grid.review.selected == "7"
+    grid.select("6")
+    grid.create_btn.click()
+    assert _current(grid)["6"] == "create"
+    grid.select("6")
+    grid.clear_btn.click()
+    assert "6" not in _current(grid)
+
+
+def test_names_from_outside_are_text_not_html(grid: ReviewGrid) -> None:
+    grid.select("3")
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;" \
+        in grid.detail.value
+    assert "<script>" not in grid.detail.value and "<b>Co" not in grid.detail.value
+    grid.keys.value = "<"
+    assert "<" not in grid.status.value.replace("&lt;", "")
+
+
+def test_histogram_is_drawn_when_opened(grid: ReviewGrid) -> None:
+    assert grid.histogram.value == b""  # not drawn while closed
+    grid.show_histogram()
+    png = bytes(grid.histogram.value)
+    assert png.startswith(b"\x89PNG")
+    grid.threshold.value = 80.0
+    assert bytes(grid.histogram.value) != png
+
+
+def test_reload_sees_decisions_made_elsewhere(grid: ReviewGrid) -> None:
+    other = Review(grid.review.ws, "customers", build(40)[1])
+    other.leave_unmatched("7")
+    grid.refresh_btn.click()
+    assert "1 left unmatched" in grid.counts.value
