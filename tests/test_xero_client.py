@@ -49,7 +49,7 @@ def test_contacts_page_through_to_the_last_page(tmp_path: Path) -> None:
     assert [r.url.params["page"] for r in calls] == ["1", "2", "3"]
     assert {r.url.params["pageSize"] for r in calls} == {"1000"}
     assert {r.url.params["includeArchived"] for r in calls} == {"true"}
-    assert {r.headers["if-modified-since"] for r in calls} == {"2026-01-02T03:04:05"}
+    assert {r.headers["if-modified-since"] for r in calls} == {"2026-01-02T03:04:05Z"}
 
 
 def test_a_full_last_page_stops_at_page_count(tmp_path: Path) -> None:

@@ -426,6 +426,8 @@ class TokenManager:
         self.grant = grant
         self._tokens: TokenSet | None = None
         self.refreshes = 0  # refreshes this manager made itself (tests, diagnostics)
+        # the 2-minute margin is API time: a time-scaled sandbox shortens it too
+        self.margin = REFRESH_MARGIN / oauth.time_scale
 
     def __repr__(self) -> str:
         return f"TokenManager(store={self.store!r}, grant={self.grant!r})"
@@ -446,7 +448,7 @@ class TokenManager:
             if self.grant != "client_credentials":
                 raise ReconnectRequired(f"no stored Xero tokens; {RECONNECT_HINT}",
                                         system="xero")
-        elif not tokens.expiring():
+        elif not tokens.expiring(self.margin):
             self._tokens = tokens
             return tokens.access_token
         return self.refresh(stale=tokens.access_token if tokens else None)
@@ -456,7 +458,7 @@ class TokenManager:
         with self.store.locked():
             current = self.store.load()
             if (current is not None and current.access_token != stale
-                    and not current.expiring()):
+                    and not current.expiring(self.margin)):
                 self._tokens = current  # another thread or process refreshed first
                 return current.access_token
             if self.grant == "client_credentials":
