@@ -49,15 +49,17 @@ When = dt.datetime | dt.date | str | None
 class _Pacer:
     """At most ``rate`` request starts per second, across threads."""
 
-    def __init__(self, rate: float, sleep: Callable[[float], None]) -> None:
+    def __init__(self, rate: float, sleep: Callable[[float], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self._sleep = sleep
+        self._clock = clock
         self._next = 0.0
         self._lock = threading.Lock()
 
     def wait(self) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             start = max(now, self._next)
             self._next = start + self.interval
         if start > now:
