@@ -176,14 +176,23 @@ def xero_records(ws: Workspace, kind: str) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None).reset_index(drop=True)
 
 
-def atera_ids(ws: Workspace, kind: str) -> set[str]:
-    """Ids (as decisions spell them) of every Atera record in the latest snapshots."""
+def atera_records(ws: Workspace, kind: str) -> pd.DataFrame:
+    """Every Atera record of ``kind`` in the latest snapshots: ``id`` (as decisions spell
+    it) and ``name``. Archived products and expenses are left out, as in ``matchkit status``."""
     if kind == "customers":
-        return {str(v) for v in ws.rows("atera", "customers")["CustomerID"]}
-    ids = {f"product:{v}" for v in ws.rows("atera", "products")["RateID"]}
-    ids |= {f"expense:{v}" for v in ws.rows("atera", "expenses")["RateID"]}
-    ids |= {str(v) for v in ws.rows("atera", "contract_rates")["RateKey"]}
-    return ids
+        c = ws.rows("atera", "customers")
+        return pd.DataFrame({"id": c["CustomerID"].astype(str).astype(object),
+                             "name": c["CustomerName"].astype(object)})
+    parts = []
+    for name, prefix in (("products", "product:"), ("expenses", "expense:")):
+        r = ws.rows("atera", name)
+        r = r[~r["Archived"].fillna(False).astype(bool)]
+        parts.append(pd.DataFrame({"id": [f"{prefix}{v}" for v in r["RateID"]],
+                                   "name": r["Description"].astype(object)}))
+    r = ws.rows("atera", "contract_rates")
+    parts.append(pd.DataFrame({"id": r["RateKey"].astype(str).astype(object),
+                               "name": r["Description"].astype(object)}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _open_file(path: str | Path) -> tuple[Any, list[str]]:
@@ -242,6 +251,7 @@ class Review:
     right_id, score, method, rank, ambiguous, evidence, left_name, right_name``); a row with
     an empty ``right_id`` stands for an Atera record without candidates. ``xero`` (``id,
     name``) lists every Xero record for :meth:`search`; by default the latest snapshot.
+    ``atera`` (``id, name``) adds Atera records that have no suggestion at all.
     """
 
     def __init__(
@@ -251,6 +261,7 @@ class Review:
         suggestions: pd.DataFrame,
         *,
         xero: pd.DataFrame | None = None,
+        atera: pd.DataFrame | None = None,
         who: str | None = None,
         run_id: str | None = None,
     ) -> None:
@@ -263,7 +274,7 @@ class Review:
         self.kind = kind
         self.who = who
         self.run_id = run_id or ws.new_run_id("review")
-        self._build_candidates(suggestions)
+        self._build_candidates(suggestions, atera)
         self.xero = self._xero_frame(xero)
         self._xero_names = dict(zip(self.xero["id"], self.xero["name"], strict=True))
         self._build_table()
@@ -287,12 +298,20 @@ class Review:
                 f"the workspace {ws.path} has no {kind} suggestions yet; run the matching "
                 "step first (wizard, `matchkit suggest`, or ws.record_suggestions)"
             )
-        return cls(ws, kind, sugg, who=who, run_id=run_id)
+        return cls(ws, kind, sugg, atera=atera_records(ws, kind), who=who, run_id=run_id)
 
     # --- building ---------------------------------------------------------------------
 
-    def _build_candidates(self, suggestions: pd.DataFrame) -> None:
+    def _build_candidates(self, suggestions: pd.DataFrame, atera: pd.DataFrame | None) -> None:
         s = suggestions.copy()
+        if atera is not None and len(atera):
+            ids = atera["id"].astype(str)
+            known = set(s["left_id"].astype(str))
+            lone = atera[~ids.isin(known)]
+            if len(lone):
+                s = pd.concat([s, pd.DataFrame({"left_id": lone["id"].astype(str),
+                                                "left_name": lone["name"],
+                                                "right_id": None})], ignore_index=True)
         for col, default in (("method", ""), ("rank", 0), ("ambiguous", False),
                              ("evidence", ""), ("left_name", ""), ("right_name", "")):
             if col not in s:

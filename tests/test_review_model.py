@@ -7,7 +7,7 @@ import pytest
 from _review_fixtures import build, xero_id
 
 from matchkit import InputError
-from matchkit.review import Review, ReviewFilter
+from matchkit.review import Review, ReviewFilter, atera_records
 
 
 @pytest.fixture
@@ -210,3 +210,14 @@ def test_bad_inputs_are_named(review: Review) -> None:
         Review(review.ws, "invoices", build(2)[1])
     with pytest.raises(InputError, match="no products suggestions"):
         Review.from_workspace(review.ws, "products")
+
+
+def test_atera_records_without_any_suggestion_are_rows_too() -> None:
+    ws, sugg = build(20)
+    sugg = sugg[sugg["right_id"].notna()]  # match_frames leaves such records out
+    assert "9" not in set(sugg["left_id"])
+    r = Review(ws, "customers", sugg, atera=atera_records(ws, "customers"))
+    assert len(r.rows()) == 20
+    assert r.row("9")["xero_id"] == "" and r.row("9")["atera_name"] == "Customer 00009 Ltd"
+    ws.record_suggestions("customers", sugg)
+    assert len(Review.from_workspace(ws, "customers").rows()) == 20
