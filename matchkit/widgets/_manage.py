@@ -48,6 +48,7 @@ class ManageView:
         self.confirm_disconnect.on_click(g(lambda _b: self.disconnect()))
         self.confirm_disconnect.layout.display = "none"
         self.status = css(w.HTML(), "status")
+        self.message = ""  # the last outcome, as plain text
         self.tabs = css(w.Tab(children=[
             self.products.widget, self.customers.widget, self.imports.widget, self.taxes,
             w.VBox([self.summary, self.apply_button]),
@@ -128,7 +129,8 @@ class ManageView:
         result = self.wizard.result
         if result is not None:
             done = ", ".join(f"{k}: {v}" for k, v in result.counts().items() if v)
-            self.status.value = esc(f"Applied. {done or 'nothing to do'}")
+            self.message = f"Applied. {done or 'nothing to do'}"
+            self.status.value = esc(self.message)
 
     def ask_disconnect(self) -> None:
         self.confirm_disconnect.layout.display = None
@@ -136,7 +138,7 @@ class ManageView:
                              "the workspace. Click “Yes, disconnect” to go ahead.")
 
     def disconnect(self) -> None:
-        message = disconnect(self.wizard.ws, self.xero)
+        self.message = disconnect(self.wizard.ws, self.xero)
         self.confirm_disconnect.layout.display = "none"
-        self.status.value = esc(message)
+        self.status.value = esc(self.message)
         self.connection.value = self.connection_html()
