@@ -155,6 +155,10 @@ def test_truth_overlaps_like_real_data() -> None:
     pk = Counter(t["kind"] for t in truth["products"])
     assert pk["exact"] >= 10 and pk["variant"] >= 20 and pk["atera_only"] >= 5
     assert truth["xero_only_items"] and set(truth["xero_only_items"]) <= set(items)
+    for t in truth["products"]:
+        if t["xero_id"]:
+            assert items[t["xero_id"]]["Name"] == t["xero_name"], t
+            assert (t["kind"] == "exact") == (t["xero_name"] == t["atera_name"]), t
     m365 = next(t for t in truth["products"]
                 if t["atera_name"] == "Microsoft 365 Business Premium (monthly)")
     assert items[m365["xero_id"]]["Name"] == "M365 Business Premium"

@@ -606,7 +606,9 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
 
     def add_item(code: str, name: str, price: float, account: str, purchase: float | None
                  ) -> Json:
-        assert len(code) <= 30 and len(name) <= 50 and code not in codes, (code, name)
+        if len(code) > 30 or len(name) > 50 or code in codes:  # Xero's own limits
+            raise ValueError(f"seed item {code!r}/{name!r}: code > 30, name > 50 or a "
+                             "duplicate code")
         codes.add(code)
         item = {
             "ItemID": _uuid(rng),
@@ -640,9 +642,9 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
             out.append({"RateID": rid, "Amount": amount, "Description": desc, "SKU": sku,
                         "Category": cat})
             xid = None
+            name_x = xname.upper() if kind == "case" else xname
             if kind != "atera_only":
                 price = amount if rng.random() < 0.7 else round(amount * 1.05, 2)
-                name_x = xname.upper() if kind == "case" else xname
                 item = add_item(code, name_x, price, _account_for.get(cat, "260"),
                                 round(amount * 0.7, 2) if cat in ("Hardware", "Accessories")
                                 else None)
@@ -651,7 +653,7 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
                 "atera_id": f"{prefix}:{rid}", "xero_id": xid,
                 "kind": "exact" if kind == "exact" else ("atera_only" if xid is None
                                                          else "variant"),
-                "atera_name": desc, "xero_name": xname or None,
+                "atera_name": desc, "xero_name": name_x or None,
             })
 
     catalogue(_PRODUCTS, 1, "product", products)
