@@ -577,18 +577,22 @@ class Review:
 
     def preview(self, action: str, *, score_min: float | None = None,
                 atera_ids: Sequence[str] | None = None, include_decided: bool = False,
-                sample: int = 10) -> BulkPreview:
+                include_ambiguous: bool = False, sample: int = 10) -> BulkPreview:
         """What ``action`` would change on the rows now shown (or on ``atera_ids``).
 
         ``accept`` takes rows with a candidate scoring at least ``score_min``; rows already
-        decided are left alone unless ``include_decided``. Rows whose candidate is already
-        matched elsewhere, or wanted by two rows, are skipped with the reason.
+        decided are left alone unless ``include_decided``, ambiguous ones (two candidates too
+        close to call) unless ``include_ambiguous``. Rows whose candidate is already matched
+        elsewhere, or wanted by two rows, are skipped with the reason.
         """
         if action not in BULK_ACTIONS:
             raise InputError(f"unknown bulk action {action!r}; use {', '.join(BULK_ACTIONS)}")
         rows = self.view() if atera_ids is None else self._table.loc[
             [a for a in atera_ids if a in self._table.index]]
         skipped: dict[str, str] = {}
+        if score_min is not None and action in ("accept", "reject"):
+            # Below the threshold: not part of the action at all (so not "skipped" either).
+            rows = rows[rows["score"] >= score_min]
         if not include_decided and action != "clear":
             decided = rows["decision"] != ""
             skipped.update(dict.fromkeys(rows.loc[decided, "atera_id"], "already decided"))
@@ -597,10 +601,12 @@ class Review:
             none = rows["xero_id"] == ""
             skipped.update(dict.fromkeys(rows.loc[none, "atera_id"], "no candidate"))
             rows = rows[~none]
-        if score_min is not None and action in ("accept", "reject"):
-            low = ~(rows["score"] >= score_min)
-            rows = rows[~low]  # below the threshold: not part of the action, not "skipped"
         if action == "accept":
+            if not include_ambiguous:
+                amb = rows["ambiguous"].astype(bool)
+                skipped.update(dict.fromkeys(rows.loc[amb, "atera_id"],
+                                             "ambiguous: choose by hand"))
+                rows = rows[~amb]
             taken = self._taken()
             owner = rows["xero_id"].map(taken)
             clash = owner.notna() & (owner != rows["atera_id"])

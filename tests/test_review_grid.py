@@ -90,14 +90,15 @@ def test_bulk_accept_confirms_count_and_sample_then_undo(grid: ReviewGrid) -> No
     grid.bulk_action.value = "accept"
     grid.threshold.value = 96.0
     grid.preview_btn.click()
-    assert "accept 5 customers with score &gt;= 96: 5 rows will change" in grid.preview_box.value
-    assert grid.preview_box.value.count("<tr>") == 1 + 5  # header + sample rows
-    assert "&lt;script&gt;" in grid.preview_box.value and "<script>" not in grid.preview_box.value
+    box = grid.preview_box.value
+    assert "accept 4 customers with score &gt;= 96: 4 rows will change (1 skipped)" in box
+    assert "1 skipped: ambiguous: choose by hand" in box  # row 3
+    assert box.count("<tr>") == 1 + 4  # header + sample rows
     assert _current(grid) == {}  # nothing written before Confirm
     assert not grid.confirm_btn.disabled
     grid.confirm_btn.click()
-    assert set(_current(grid)) == {"0", "1", "2", "3", "4"}
-    assert "5 accepted" in grid.counts.value
+    assert set(_current(grid)) == {"0", "1", "2", "4"}
+    assert "4 accepted" in grid.counts.value
     assert grid.grid.get_cell_value_by_index("decision", 4) == "match"
     assert grid.confirm_btn.disabled
     assert "bulk accept" in grid.undo_btn.description
@@ -149,6 +150,9 @@ def test_names_from_outside_are_text_not_html(grid: ReviewGrid) -> None:
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;" \
         in grid.detail.value
     assert "<script>" not in grid.detail.value and "<b>Co" not in grid.detail.value
+    grid.bulk_action.value = "create"
+    grid.preview_btn.click()  # the sample table escapes names too
+    assert "&lt;script&gt;" in grid.preview_box.value and "<script>" not in grid.preview_box.value
     grid.keys.value = "<"
     assert "<" not in grid.status.value.replace("&lt;", "")
 

@@ -109,12 +109,14 @@ def test_bulk_accept_previews_then_applies_and_undo_restores(review: Review) -> 
     review.accept("0")
     review.set_filter(score_min=95)
     p = review.preview("accept", score_min=97)
-    # Rows 1..3 score 99..97; row 0 is already decided; rows without candidates are skipped.
-    assert p.count == 3 and set(p.atera_ids) == {"1", "2", "3"}
-    assert p.skipped == {"0": "already decided"}
-    assert list(p.sample["atera_id"]) == ["1", "2", "3"]
-    assert "3 rows will change" in str(p)
+    # Rows 1..3 score 99..97; row 0 is already decided; row 3 is ambiguous (by hand only).
+    assert p.count == 2 and set(p.atera_ids) == {"1", "2"}
+    assert p.skipped == {"0": "already decided", "3": "ambiguous: choose by hand"}
+    assert list(p.sample["atera_id"]) == ["1", "2"]
+    assert "2 rows will change (2 skipped)" in str(p)
     assert len(_log(review)) == 1  # a preview writes nothing
+    p = review.preview("accept", score_min=97, include_ambiguous=True)
+    assert p.count == 3
     assert review.apply(p) == 3
     cur = review.ws.current_decisions("customers").set_index("atera_id")
     assert set(cur.index) == {"0", "1", "2", "3"}
