@@ -179,8 +179,12 @@ def test_stale_refresh_token_after_grace_needs_reconnect(sandbox: Sandbox,
     store = TokenStore.for_settings(settings)
     store.save(stale.__class__(**{**stale.__dict__, "previous_refresh_token": None}))
     with pytest.raises(ReconnectRequired, match="connect to Xero again") as info:
-        connect(settings, browser=False)
+        connect(settings, browser=False, relogin=False)
     assert stale.refresh_token not in str(info.value)
+    logins = sandbox.ledger.count(path_prefix="/identity/connect/authorize")
+    with connect(settings, browser=False) as xero:  # the default: log in anew
+        assert xero.items()
+    assert sandbox.ledger.count(path_prefix="/identity/connect/authorize") == logins + 1
 
 
 def _refresh_in_child(env: dict[str, str], token_dir: str, barrier: Any,
@@ -325,6 +329,22 @@ def test_per_element_results_and_validation_messages(sandbox: Sandbox, tmp_path:
         assert [(r.index, r.ok) for r in results] == [(0, True), (1, False)]
         assert results[0].record["ContactID"]
         assert "must be unique across all active contacts" in results[1].errors[0]
+
+
+def test_update_contacts_and_items_via_post(sandbox: Sandbox, tmp_path: Path) -> None:
+    with _connect(sandbox, tmp_path) as xero:
+        contact = next(c for c in xero.contacts() if c.get("ContactStatus") == "ACTIVE")
+        item = xero.items()[0]
+        new_name = f"Renamed {uuid.uuid4().hex[:8]}"
+        done = xero.update_contacts([{"ContactID": contact["ContactID"], "Name": new_name}],
+                                    idempotency_key=uuid.uuid4().hex)
+        assert done[0].ok and done[0].record["ContactID"] == contact["ContactID"]
+        assert any(c["Name"] == new_name for c in xero.contacts())
+        done = xero.update_items([{"Code": item["Code"], "Name": "Renamed item"}])
+        assert done[0].ok
+        assert {i["Code"]: i["Name"] for i in xero.items()}[item["Code"]] == "Renamed item"
+        posts = [e for e in sandbox.ledger.entries("xero") if e.method == "POST"]
+        assert len(posts) == 2 and all("summarizeErrors=false" in e.query for e in posts)
 
 
 def test_day_limit_raises_a_clear_error(sandbox: Sandbox, tmp_path: Path) -> None:

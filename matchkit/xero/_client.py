@@ -20,6 +20,7 @@ from matchkit._exceptions import (
     NotFoundError,
     ProtocolError,
     RateLimitError,
+    ReconnectRequired,
     ServerError,
     TransportError,
     ValidationError,
@@ -376,21 +377,41 @@ def connect(
     redirect_port: int = 0,
     login_timeout: float = 300.0,
     retry: RetryPolicy | None = None,
+    relogin: bool = True,
 ) -> XeroClient:
     """A ready :class:`XeroClient`: stored tokens, or a new login, then the tenant.
 
     ``settings.xero_grant`` picks the flow. For ``authorization_code`` stored tokens are used
     when present; otherwise the login runs (PKCE, a listener on 127.0.0.1:``redirect_port``;
     ``browser=False`` completes it headless where consent is automatic, as in the sandbox).
-    ``time_scale`` matches a time-scaled sandbox clock.
+    When the stored grant is dead (``invalid_grant``) a new login starts, unless
+    ``relogin=False``, which raises :class:`ReconnectRequired` instead. ``time_scale``
+    matches a time-scaled sandbox clock; ``on_wait(seconds, reason)`` hears every wait.
     """
     store = TokenStore.for_settings(settings)
     oauth = XeroOAuth(settings, transport=transport, time_scale=time_scale)
     manager = TokenManager(store, oauth, settings.xero_grant)
-    if settings.xero_grant == "authorization_code" and store.load() is None:
+
+    def login() -> None:
         manager.adopt(oauth.authorization_code(browser=browser, port=redirect_port,
                                                timeout=login_timeout, on_url=on_url))
-    tenant = _choose_tenant(settings, manager, transport, retry)
+
+    interactive = settings.xero_grant == "authorization_code"
+    if interactive and store.load() is None:
+        login()
+        tenant = _choose_tenant(settings, manager, transport, retry)
+    else:
+        try:
+            tenant = _choose_tenant(settings, manager, transport, retry)
+        except ReconnectRequired:
+            if not (interactive and relogin):
+                raise
+            # the stored grant is dead (revoked, or unused past its lifetime): log in anew
+            log.warning("Stored Xero grant is no longer valid; starting a new login")
+            with store.locked():
+                store.delete()
+            login()
+            tenant = _choose_tenant(settings, manager, transport, retry)
     client = XeroClient(
         settings, manager, tenant_id=tenant["tenantId"], tenant_name=tenant.get("tenantName"),
         connection_id=tenant.get("id"), transport=transport, time_scale=time_scale,
