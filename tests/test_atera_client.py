@@ -319,3 +319,34 @@ def test_labour_rates_without_ids_fall_back_to_a_content_hash() -> None:
                           contract(3, "Onsite", 200)])
     assert [r["ContractIDs"] for r in rates] == ["1,2", "3"]
     assert all(r["RateKey"].startswith("rate:h") for r in rates)
+
+
+def test_client_from_the_sandbox_environment() -> None:
+    # The same wiring the CLI and notebooks use: start(), its env, Settings, from_settings.
+    from matchkit.sandbox import start
+
+    with start(seed="demo") as sb:
+        settings = Settings.from_env(sb.env)
+        with AteraClient.from_settings(settings, rate=0) as c:
+            assert len(c.customers()) == len(demo_seed()["customers"])
+            sb.set_faults("atera", "503=1")
+            with pytest.raises(ServerError):
+                AteraClient.from_settings(settings, rate=0, max_attempts=2,
+                                          sleep=lambda s: None).account()
+        assert sb.ledger.count(system="atera", status=503) == 2
+
+
+def test_large_seed_pages_through_ten_thousand_customers() -> None:
+    from matchkit.sandbox._seed import large_atera_seed
+
+    sb = start_sandbox(large_atera_seed())
+    try:
+        with sb.client() as c:
+            customers = c.customers()
+            invoices = c.invoices(date_from="2026-10-01", date_to="2026-10-31")
+        assert len(customers) == len(demo_seed()["customers"]) + 10_000
+        assert len({x["CustomerID"] for x in customers}) == len(customers)
+        assert invoices and all(i["InvoiceDate"].startswith("2026-10") for i in invoices)
+        assert sb.requests("/api/v3/customers") == -(-len(customers) // 50)
+    finally:
+        sb.server.stop()
