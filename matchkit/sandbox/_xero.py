@@ -119,6 +119,15 @@ def _validation(elements: list[dict[str, Any]] | None = None, *, number: int = 1
     return _json(body, 400)
 
 
+def _drop_nulls(value: Any) -> Any:
+    """Xero leaves out fields it has no value for; the spec has no nullable fields."""
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
 class _HttpError(Exception):
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -398,7 +407,7 @@ class XeroApp:
                                 "DateTimeUTC": f"/Date({int(self.clock.now() * 1000)})/"}
         if extra:
             body.update(extra)
-        body[key] = records
+        body[key] = [_drop_nulls(r) for r in records]
         return _json(body)
 
     def _read(self, request: Request, tenant: str, parts: list[str]) -> Response:

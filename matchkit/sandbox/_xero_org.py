@@ -414,14 +414,12 @@ class XeroOrg:
                     tax = sales["TaxType"]
                 elif account is not None:
                     tax = account.get("TaxType")
-            if amount_types == "NoTax":
-                tax = "NONE"
             if tax:
                 if not self._tax_ok(str(tax), revenue=True):
                     errors.append(MSG_TAX_TYPE.format(tax=tax))
                 out["TaxType"] = str(tax)
             line_amount = _money(qty * unit * (1 - disc / 100))
-            rate = self._rate(str(tax)) if tax else Decimal(0)
+            rate = self._rate(str(tax)) if tax and amount_types != "NoTax" else Decimal(0)
             if amount_types == "Inclusive":
                 tax_amount = _money(line_amount * rate / (1 + rate))
                 net = line_amount - tax_amount
