@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -330,7 +330,8 @@ def _safe(url: str) -> str:
 def _custom_path(customer_id: int, field: str) -> str:
     if not field or "/" in field:
         raise ConfigError(f"custom field name {field!r} must be non-empty and contain no '/'")
-    return f"{API}/customvalues/customerfield/{int(customer_id)}/{field}"
+    # field names are free text ("Xero Contact ID"): encode everything but letters/digits
+    return f"{API}/customvalues/customerfield/{int(customer_id)}/{quote(field, safe='')}"
 
 
 def _since(value: When) -> dict[str, str]:
