@@ -129,6 +129,14 @@ def _item_specs(pending: list[tuple[str, dict[str, Any]]]) -> list[ItemSpec]:
 def apply_pending(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id: str,
                   who: str | None = None, progress: Progress | None = None) -> ApplyResult:
     """Create, import, archive and add whatever the decision log has pending."""
+    # One open file for the whole run (each step still commits on its own): reopening
+    # DuckDB for every record written costs more than the HTTP calls.
+    with ws.connect():
+        return _apply(ws, xero, atera, run_id=run_id, who=who, progress=progress)
+
+
+def _apply(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id: str,
+           who: str | None, progress: Progress | None) -> ApplyResult:
     say = progress or (lambda label, done, total: None)
     result = ApplyResult(run_id)
     items = _pending_creates(ws, "products")
