@@ -88,8 +88,8 @@ def main() -> int:
     print(f"limiter: {waits} waits, {waited:.2f}s real spent waiting")
     print(f"time in HTTP (sandbox building pages + transfer): {http:.2f}s; "
           f"client-side (decode, paging, limiter, retries): {real - http:.2f}s")
-    print(f"at Xero's 60 calls/minute, {ok} calls need at least {max(0, ok - 60) / 60:.1f} "
-          "minutes of waiting on the real service")
+    print(f"estimate, not measured: at Xero's 60 calls/minute these {ok} calls need at least "
+          f"{max(0, ok - 60) / 60:.1f} minutes of limiter waiting on the real service")
     return 0
 
 
