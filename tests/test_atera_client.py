@@ -350,3 +350,74 @@ def test_large_seed_pages_through_ten_thousand_customers() -> None:
         assert sb.requests("/api/v3/customers") == -(-len(customers) // 50)
     finally:
         sb.server.stop()
+
+
+CONTRACT_BODIES: dict[str, dict[str, Any]] = {
+    "RetainerFlatFee": {"RateID": 9008, "Quantity": 2.0, "BillingPeriod": "Monthly"},
+    "Hourly": {"HourlyRateID": 9001, "AdditionalRateIDs": [9002, 9003]},
+    "BlockHours": {"HourlyRateID": 9010, "OverageRateID": 9011, "HoursIncluded": 10.0},
+    "BlockMoney": {"ContractAmountRateID": 9012, "HourlyRateID": 9001},
+    "RemoteMonitoring": {"PerDeviceRateID": 9005, "CountBy": "PCAgents"},
+    "OnlineBackup": {"PerGBRateID": 9007, "CountBy": "TotalGB"},
+    "ProjectOneTimeFee": {"TotalAmountRateId": 9013},
+    "ProjectHourlyRate": {"TotalAmountRateId": 9004, "AdditionalRateIDs": [2]},
+}
+
+
+@pytest.mark.parametrize("ctype", sorted(CONTRACT_BODIES))
+def test_contracts_of_every_type_are_created_with_embedded_rates(atera: AteraSandbox,
+                                                                  ctype: str) -> None:
+    rates = {r["RateID"]: r for r in labour_rates(demo_seed()["contracts"])}
+    rates.update({p["RateID"]: p for p in demo_seed()["products"]})
+    sub = CONTRACT_BODIES[ctype]
+    with atera.client() as c:
+        cid = c.create_contract({"ContractName": f"New {ctype}", "CustomerID": 101,
+                                 "ContractType": ctype, "Active": True, "Taxable": True,
+                                 f"{ctype}Contract": sub})
+        got = c.contract(cid)
+        assert got["ContractType"] == ctype and got["CustomerID"] == 101
+        assert cid in {k["ContractID"] for k in c.contracts(customer_id=101)}
+        embedded = {r["RateID"] for v in got[f"{ctype}Contract"].values()
+                    for r in (v if isinstance(v, list) else [v]) if isinstance(r, dict)}
+        wanted = {v for k, v in sub.items() if k.endswith(("RateID", "RateId"))}
+        wanted |= set(sub.get("AdditionalRateIDs", []))
+        assert embedded == wanted
+        for rid in embedded:  # the RateDto as Atera holds it
+            assert rates[rid]["Description"] in str(got)
+        assert {r["RateKey"] for r in c.labour_rates()} >= {f"rate:{w}" for w in wanted}
+
+
+def test_contract_validation_and_update(atera: AteraSandbox) -> None:
+    with atera.client() as c:
+        base = {"CustomerID": 101, "ContractType": "Hourly",
+                "HourlyContract": {"HourlyRateID": 9001}}
+        for broken, field in [
+            ({**base, "ContractType": "Weekly"}, "ContractType"),
+            ({**base, "CustomerID": 999999}, None),
+            ({**base, "HourlyContract": {"HourlyRateID": 123456}}, "HourlyContract.HourlyRateID"),
+            ({**base, "HourlyContract": {}}, "HourlyContract.HourlyRateID"),
+            ({**base, "HourlyContract": {"HourlyRateID": 9001, "BillingPeriod": "Daily"}},
+             "HourlyContract.BillingPeriod"),
+            ({**base, "BlockHoursContract": {"HourlyRateID": 9010}}, "BlockHoursContract"),
+        ]:
+            before = len(atera.app.contracts)
+            with pytest.raises((ValidationError, NotFoundError)) as err:
+                c.create_contract(broken)
+            if field:
+                assert any(e.startswith(field) for e in err.value.errors), err.value.errors
+            assert len(atera.app.contracts) == before  # nothing half-created
+        cid = c.create_contract({"CustomerID": 101, "ContractType": "RetainerFlatFee",
+                                 "RetainerFlatFeeContract": {"RateID": 9009, "Quantity": 1.0}})
+        c.update_contract(cid, {"ContractName": "Premium x3", "RetainerFlatFeeContract": {
+            "Quantity": 3.0, "BillingPeriod": "Quarterly"}})
+        got = c.contract(cid)
+        body = got["RetainerFlatFeeContract"]
+        assert got["ContractName"] == "Premium x3"
+        assert body["Quantity"] == 3.0 and body["BillingPeriod"] == "Quarterly"
+        assert body["Rate"]["RateID"] == 9009  # the rate itself is untouched
+        with pytest.raises(ValidationError):
+            c.update_contract(cid, {"RetainerFlatFeeContract": {"RateID": 9008}})
+        with pytest.raises(ValidationError):
+            c.update_contract(cid, {"HourlyContract": {"BillingPeriod": "Monthly"}})
+        with pytest.raises(NotFoundError):
+            c.update_contract(999999, {"Active": False})

@@ -148,3 +148,18 @@ def test_validator_is_not_a_rubber_stamp(http: httpx.Client, atera: AteraSandbox
     atera.app.invoices[min(atera.app.invoices)]["InvoiceDate"] = "01/08/2026"
     with pytest.raises(InvalidData):
         check(http, "GET", f"/api/v3/billing/invoice/{min(atera.app.invoices)}")
+
+
+def test_contract_writes_validate(http: httpx.Client) -> None:
+    r = check(http, "POST", "/api/v3/contracts", json={
+        "ContractName": "Spec contract", "CustomerID": 101, "ContractType": "BlockHours",
+        "Active": True, "Taxable": False, "StartDate": "2026-11-01T00:00:00",
+        "BlockHoursContract": {"HourlyRateID": 9010, "OverageRateID": 9011,
+                               "HoursIncluded": 20.0, "BillingPeriod": "Monthly"}}, status=201)
+    cid = r.json()["ActionID"]
+    check(http, "GET", f"/api/v3/contracts/{cid}", status=200)
+    check(http, "PUT", f"/api/v3/contracts/{cid}",
+          json={"BlockHoursContract": {"HoursIncluded": 30.0}}, status=204)
+    check(http, "POST", f"/api/v3/contracts/{cid}", json={"Active": False}, status=204)
+    check(http, "PUT", "/api/v3/contracts/999999", json={"Active": False}, status=404)
+    check(http, "POST", "/api/v3/contracts", json={"CustomerID": 101}, status=400)

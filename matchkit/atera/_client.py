@@ -243,6 +243,14 @@ class AteraClient:
     def update_contact(self, contact_id: int, body: Mapping[str, Any]) -> None:
         self._request("PUT", f"{API}/contacts/{int(contact_id)}", json_body=body)
 
+    def create_contract(self, body: Mapping[str, Any]) -> int:
+        """Create a contract (CreateContractDto: rates are given by id)."""
+        return self._create(f"{API}/contracts", body, "contract")
+
+    def update_contract(self, contract_id: int, body: Mapping[str, Any]) -> None:
+        """Update quantities, periods, dates or flags; Atera never changes a contract's rates."""
+        self._request("PUT", f"{API}/contracts/{int(contract_id)}", json_body=body)
+
     def create_product(self, body: Mapping[str, Any]) -> int:
         return self._create(f"{API}/rates/products", body, "product")
 

@@ -12,6 +12,8 @@ Behaviour worth knowing (see ``reference/atera/atera_api.md``):
   ``""`` where there is no page;
 - creates answer 201 ``{"ActionID": "<new id>"}``, updates 200 ``{"ActionID": "<id>"}``,
   contract updates 204; 400/404 carry ProblemDetails;
+- a contract is created with rate ids (services, products or expenses) and shows them embedded
+  as RateDto; an update changes quantities and billing periods, never the rates;
 - archived products/expenses drop out of the lists but can still be fetched by id (RateDto has
   no ``Archived`` field to show it).
 """
@@ -69,6 +71,42 @@ _RATE_CREATE: dict[str, tuple[type, ...]] = {
 }
 _RATE_UPDATE = {**_RATE_CREATE, "Amount": _NUM, "Archived": _BOOL}
 _CUSTOM_VALUE: dict[str, tuple[type, ...]] = {"Value": _STR}
+_INT = (int, type(None))
+_CONTRACT_UPDATE: dict[str, tuple[type, ...]] = {
+    "ContractName": _STR, "Default": (bool,), "StartDate": _STR, "EndDate": _STR,
+    "Active": (bool,), "Taxable": (bool,), "TaxId": _INT, "Notes": _STR,
+    **{f"{t}Contract": (dict, type(None)) for t in _CONTRACT_TYPES},
+}
+_CONTRACT_CREATE = {**_CONTRACT_UPDATE, "SLAId": _INT, "CustomerID": (int,),
+                    "ContractType": (str,)}
+_PERIOD = ("EndOfContractDuration", "Weekly", "BiWeekly", "Monthly", "Quarterly", "TwiceAYear",
+           "Yearly", "OnDemand")
+_COUNT_BY = ("PCAgents", "ServerAgents", "OtherDevices", "AgentsOnly", "All", "PCsTotalGB",
+             "ServersTotalGB", "TotalGB", "MacAgents")
+# Sub-object fields of CreateContractDto / UpdateContractDto; a tuple of strings is an enum.
+_Spec = dict[str, tuple[type, ...] | tuple[str, ...]]
+_CONTRACT_SUB_CREATE: dict[str, _Spec] = {
+    "RetainerFlatFee": {"RateID": (int,), "Quantity": _NUM, "BillingPeriod": _PERIOD},
+    "Hourly": {"HourlyRateID": (int,), "AdditionalRateIDs": (list, type(None)),
+               "BillingPeriod": _PERIOD},
+    "BlockHours": {"HourlyRateID": (int,), "OverageRateID": _INT, "HoursIncluded": _NUM,
+                   "CommitRollover": _BOOL, "BillingPeriod": _PERIOD},
+    "BlockMoney": {"ContractAmountRateID": (int,), "HourlyRateID": _INT, "OverageRateID": _INT,
+                   "CommitRollover": _BOOL, "BillingPeriod": _PERIOD},
+    "RemoteMonitoring": {"PerDeviceRateID": (int,), "CountBy": _COUNT_BY,
+                         "BillingPeriod": _PERIOD},
+    "OnlineBackup": {"PerGBRateID": (int,), "CountBy": _COUNT_BY, "BillingPeriod": _PERIOD},
+    "ProjectOneTimeFee": {"TotalAmountRateId": (int,)},
+    "ProjectHourlyRate": {"TotalAmountRateId": (int,), "AdditionalRateIDs": (list, type(None))},
+}
+_CONTRACT_SUB_UPDATE: dict[str, _Spec] = {
+    "RetainerFlatFee": {"Quantity": _NUM, "BillingPeriod": _PERIOD},
+    "Hourly": {"BillingPeriod": _PERIOD},
+    "BlockHours": {"HoursIncluded": _NUM, "CommitRollover": _BOOL, "BillingPeriod": _PERIOD},
+    "BlockMoney": {"CommitRollover": _BOOL, "BillingPeriod": _PERIOD},
+    "RemoteMonitoring": {"CountBy": _COUNT_BY, "BillingPeriod": _PERIOD},
+    "OnlineBackup": {"CountBy": _COUNT_BY, "BillingPeriod": _PERIOD},
+}
 # Customer custom fields defined "in the Atera UI" of the demo account.
 CUSTOMER_FIELDS = ("Xero Contact ID", "Xero Link", "Billing Notes")
 
@@ -153,7 +191,9 @@ class AteraApp:
             Rule(f"{r}/contacts/<int:item_id>", methods=get, endpoint="contacts_get"),
             Rule(f"{r}/contacts/<int:item_id>", methods=write, endpoint="contacts_update"),
             Rule(f"{r}/contracts", methods=get, endpoint="contracts_list"),
+            Rule(f"{r}/contracts", methods=["POST"], endpoint="contracts_create"),
             Rule(f"{r}/contracts/<int:item_id>", methods=get, endpoint="contracts_get"),
+            Rule(f"{r}/contracts/<int:item_id>", methods=write, endpoint="contracts_update"),
             Rule(f"{r}/contracts/customer/<int:item_id>", methods=get,
                  endpoint="contracts_customer"),
             Rule(f"{r}/rates/<any(products,expenses):kind>", methods=get, endpoint="rates_list"),
@@ -395,6 +435,68 @@ class AteraApp:
         return self._page(request, [c for c in _sorted(self.contracts)
                                     if c.get("CustomerID") == item_id])
 
+    def _rate_table(self) -> dict[int, Json]:
+        """Every rate a contract may reference: services (as embedded in contracts so far),
+        products and expenses; Atera keeps them in one table."""
+        table: dict[int, Json] = {}
+        for c in self.contracts.values():
+            for value in (c.get(c.get("ContractType", "") + "Contract") or {}).values():
+                for rate in value if isinstance(value, list) else [value]:
+                    if isinstance(rate, dict) and isinstance(rate.get("RateID"), int):
+                        table.setdefault(rate["RateID"], rate)
+        table.update(self.products)
+        table.update(self.expenses)
+        return table
+
+    def _h_contracts_create(self, request: Request) -> Response:
+        body = _body(request, _CONTRACT_CREATE)
+        ctype = body.get("ContractType")
+        if ctype not in _CONTRACT_TYPES:
+            raise _Problem(400, f"ContractType must be one of {', '.join(_CONTRACT_TYPES)}",
+                           {"ContractType": [str(ctype)]})
+        if body.get("CustomerID") is None:
+            raise _Problem(400, "CustomerID is required",
+                           {"CustomerID": ["The CustomerID field is required."]})
+        customer = _get(self.customers, int(body["CustomerID"]), "customer")
+        key = f"{ctype}Contract"
+        others = [k for k in body if k.endswith("Contract") and k != key]
+        if others or not isinstance(body.get(key), dict):
+            raise _Problem(400, f"a {ctype} contract needs {key} (and no other sub-object)",
+                           {key: ["required"], **{k: ["not allowed"] for k in others}})
+        sub = _fields(body[key], _CONTRACT_SUB_CREATE[ctype], key)
+        embedded = _embed(ctype, sub, self._rate_table())
+        new_id = max(self.contracts, default=0) + 1
+        rec: Json = {
+            "CustomerID": customer["CustomerID"], "CustomerName": customer["CustomerName"],
+            "ContractID": new_id, "ContractName": body.get("ContractName"),
+            "ContractType": ctype, "Active": bool(body.get("Active", True)),
+            "Default": bool(body.get("Default", False)),
+            "Taxable": bool(body.get("Taxable", False)),
+            "StartDate": body.get("StartDate"), "EndDate": body.get("EndDate"),
+            key: embedded,
+        }
+        self.contracts[new_id] = rec
+        return _json({"ActionID": str(new_id)}, 201)
+
+    def _h_contracts_update(self, request: Request, item_id: int) -> Response:
+        rec = _get(self.contracts, item_id, "contract")
+        body = _body(request, _CONTRACT_UPDATE)
+        key = f"{rec['ContractType']}Contract"
+        others = [k for k in body if k.endswith("Contract") and k != key]
+        if others:
+            raise _Problem(400, f"contract {item_id} is {rec['ContractType']}: only {key} "
+                           "can be updated", {k: ["not allowed"] for k in others})
+        sub = body.pop(key, None)
+        if sub is not None:
+            allowed = _CONTRACT_SUB_UPDATE.get(rec["ContractType"])
+            if allowed is None or not isinstance(sub, dict):
+                raise _Problem(400, f"{key} cannot be updated", {key: ["not updatable"]})
+            rec[key].update(_fields(sub, allowed, key))  # rates themselves never change
+        for k in ("TaxId", "Notes"):
+            body.pop(k, None)  # accepted, not shown in ContractDto
+        rec.update(body)
+        return Response(status=204)
+
     def _rates(self, kind: str) -> dict[int, Json]:
         return self.products if kind == "products" else self.expenses
 
@@ -553,6 +655,86 @@ def _body(request: Request, fields: Mapping[str, tuple[type, ...]]) -> Json:
     if errors:
         raise _Problem(400, "; ".join(v[0] for v in errors.values()), errors)
     return data
+
+
+def _fields(data: Mapping[str, Any], spec: _Spec, where: str) -> Json:
+    """Check a contract sub-object: known fields, JSON types, enum values."""
+    errors: dict[str, list[str]] = {}
+    for key, value in data.items():
+        allowed = spec.get(key)
+        name = f"{where}.{key}"
+        if allowed is None:
+            errors[name] = [f"unknown field {name!r}"]
+        elif allowed and isinstance(allowed[0], str):
+            if value not in allowed:
+                errors[name] = [f"{name} must be one of {', '.join(map(str, allowed))}"]
+        elif not isinstance(value, tuple(t for t in allowed if isinstance(t, type))) or (
+                isinstance(value, bool) and bool not in allowed):
+            errors[name] = [f"{name} has the wrong type ({type(value).__name__})"]
+    for key, allowed in spec.items():  # the rate ids a contract is built on are required
+        if key.endswith(("RateID", "RateId")) and allowed == (int,) and key not in data:
+            errors[f"{where}.{key}"] = [f"{where}.{key} is required"]
+    if errors:
+        raise _Problem(400, "; ".join(v[0] for v in errors.values()), errors)
+    return dict(data)
+
+
+def _embed(ctype: str, sub: Mapping[str, Any], table: Mapping[int, Json]) -> Json:
+    """The ContractDto sub-object for a create: rate ids replaced by their RateDto."""
+    def rate(key: str) -> Json | None:
+        rid = sub.get(key)
+        if rid is None:
+            return None
+        if rid not in table:
+            raise _Problem(400, f"{ctype}Contract.{key}: rate {rid} does not exist",
+                           {f"{ctype}Contract.{key}": [str(rid)]})
+        r = table[rid]
+        return {k: r.get(k) for k in ("RateID", "Amount", "Description", "SKU", "Category")}
+
+    def many() -> list[Json]:
+        ids = sub.get("AdditionalRateIDs") or []
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise _Problem(400, "AdditionalRateIDs must be integers",
+                           {f"{ctype}Contract.AdditionalRateIDs": [str(ids)]})
+        out = []
+        for i in ids:
+            if i not in table:
+                raise _Problem(400, f"{ctype}Contract.AdditionalRateIDs: rate {i} does not "
+                               "exist", {f"{ctype}Contract.AdditionalRateIDs": [str(i)]})
+            out.append({k: table[i].get(k) for k in ("RateID", "Amount", "Description", "SKU",
+                                                      "Category")})
+        return out
+
+    period = sub.get("BillingPeriod", "Monthly")
+    body: Json
+    if ctype == "RetainerFlatFee":
+        body = {"BillingPeriod": period, "Quantity": sub.get("Quantity", 1.0),
+                "Rate": rate("RateID")}
+    elif ctype == "Hourly":
+        body = {"PrimaryRate": rate("HourlyRateID"), "AdditionalRates": many(),
+                "BillingPeriod": period}
+    elif ctype == "BlockHours":
+        body = {"HoursIncluded": sub.get("HoursIncluded"), "PricePerHour": rate("HourlyRateID"),
+                "OverageRate": rate("OverageRateID"),
+                "CommitRollover": bool(sub.get("CommitRollover")), "BillingPeriod": period}
+    elif ctype == "BlockMoney":
+        amount = rate("ContractAmountRateID")
+        body = {"Amount": amount["Amount"] if amount else None, "ContractAmount": amount,
+                "PrimaryRate": rate("HourlyRateID"),
+                "AdditionalRates": [r for r in [rate("OverageRateID")] if r],
+                "CommitRollover": bool(sub.get("CommitRollover")), "BillingPeriod": period}
+    elif ctype == "RemoteMonitoring":
+        body = {"RatePerDevice": rate("PerDeviceRateID"), "CountBy": sub.get("CountBy", "All"),
+                "BillingPeriod": period}
+    elif ctype == "OnlineBackup":
+        body = {"RatePerGB": rate("PerGBRateID"), "CountBy": sub.get("CountBy", "TotalGB"),
+                "BillingPeriod": period}
+    elif ctype == "ProjectOneTimeFee":
+        body = {"TotalAmount": rate("TotalAmountRateId")}
+    else:
+        body = {"PrimaryRate": rate("TotalAmountRateId"), "AdditionalRates": many()}
+    # RateDto sub-objects are not nullable in ContractDto: leave absent ones out
+    return {k: v for k, v in body.items() if v is not None}
 
 
 def _float_or_zero(value: str) -> float:
