@@ -444,18 +444,23 @@ class Review:
             t.loc[aid, "score"] = float(r["score"])
             t.loc[aid, "ambiguous"] = bool(r["ambiguous"])
 
-    def _state_key(self, aid: str) -> tuple[str, str, str]:
-        r = self._table.loc[aid]
-        return (str(r["decision"]), str(r["decided_xero_id"]), " ".join(r["_rejected"]))
+    def _state_keys(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """What identifies each row's decision state (compared before writing)."""
+        t = self._table.loc[list(ids), ["decision", "decided_xero_id", "_rejected"]]
+        return {a: (str(d), str(x), " ".join(r)) for a, d, x, r in zip(
+            ids, t["decision"], t["decided_xero_id"], t["_rejected"], strict=True)}
 
-    def _previous(self, aid: str) -> Decision:
-        """The current state of ``aid`` as a decision that restores it when re-appended."""
-        r = self._table.loc[aid]
-        action = r["decision"] or "clear"
-        score: float | None = None if pd.isna(r["_score"]) else float(r["_score"])
-        return Decision(self.kind, action, aid, r["decided_xero_id"] or (
-            r["_rejected"][-1] if r["_rejected"] else None), r["_method"] or "undo", score,
-            self.who, self.run_id, r["_note"] or None)
+    def _previous(self, ids: Sequence[str]) -> list[Decision]:
+        """The current state of ``ids`` as decisions that restore it when re-appended."""
+        t = self._table.loc[list(ids)]
+        out = []
+        for r in t.to_dict("records"):
+            score: float | None = None if pd.isna(r["_score"]) else float(r["_score"])
+            xid = r["decided_xero_id"] or (r["_rejected"][-1] if r["_rejected"] else None)
+            out.append(Decision(self.kind, r["decision"] or "clear", r["atera_id"], xid,
+                                r["_method"] or "undo", score, self.who, self.run_id,
+                                r["_note"] or None))
+        return out
 
     def _taken(self) -> dict[str, str]:
         t = self._table
@@ -470,7 +475,7 @@ class Review:
         if not decisions:
             return 0
         ids = [d.atera_id for d in decisions if d.atera_id is not None]
-        previous = [self._previous(a) for a in ids]
+        previous = self._previous(ids)
         with self.ws.transaction():
             latest = self._latest_rows(ids)
             stale = self._stale(latest, ids, expected)
@@ -497,10 +502,11 @@ class Review:
             xid = _text(r["xero_id"]) if r["action"] == "match" else ""
             rej = _rejected_ids(r["method"], r["note"]) if r["action"] == "clear" else ()
             db[r["atera_id"]] = (action, xid, " ".join(rej))
+        now = self._state_keys(ids)
         out = []
         for aid in ids:
-            model = expected[aid] if expected and aid in expected else self._state_key(aid)
-            if db.get(aid, ("", "", "")) != model or self._state_key(aid) != model:
+            model = expected[aid] if expected and aid in expected else now[aid]
+            if db.get(aid, ("", "", "")) != model or now[aid] != model:
                 out.append(aid)
         return out
 
@@ -635,7 +641,7 @@ class Review:
             sample=rows[list(COLUMNS)].head(sample).reset_index(drop=True),
             skipped=skipped,
             description=desc,
-            _state=tuple(self._state_key(a) for a in rows["atera_id"]),
+            _state=tuple(self._state_keys(list(rows["atera_id"])).values()),
         )
 
     def apply(self, preview: BulkPreview) -> int:
@@ -647,8 +653,9 @@ class Review:
             now = t.loc[list(preview.atera_ids), "xero_id"].tolist()
             if now != [x or "" for x in preview.xero_ids]:
                 raise InputError("the shown candidates changed since the preview; preview again")
-        for aid, xid in zip(preview.atera_ids, preview.xero_ids, strict=True):
-            r = t.loc[aid]
+        rows = t.loc[list(preview.atera_ids)].to_dict("records")
+        for r, xid in zip(rows, preview.xero_ids, strict=True):
+            aid = str(r["atera_id"])
             if preview.action == "accept":
                 score: float | None = None if pd.isna(r["score"]) else float(r["score"])
                 decisions.append(self._decision(aid, "match", xid, "bulk", score,
