@@ -14,6 +14,7 @@ import json
 import math
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class Exchange:
     status: int
     response_headers: dict[str, str]
     response_body: bytes
+    fault: str | None = None  # an injected fault answered instead of the API
 
 
 Observer = Callable[[Exchange], None]
@@ -200,7 +202,7 @@ class XeroApp:
             except _HttpError as err:
                 response = err.response
             status = response.status_code
-            self._observe(system, request, body, response)
+            self._observe(system, request, body, response, ctx["fault"])
             return response
         finally:
             self.ledger.add(LedgerEntry(
@@ -210,7 +212,8 @@ class XeroApp:
                 idempotency_key=request.headers.get("Idempotency-Key"),
                 replayed=ctx["replayed"]))
 
-    def _observe(self, system: str, request: Request, body: bytes, response: Response) -> None:
+    def _observe(self, system: str, request: Request, body: bytes, response: Response,
+                 fault: str | None) -> None:
         observers = list(_OBSERVERS)
         if self._validate is not None:
             observers.append(self._validate)
@@ -218,7 +221,8 @@ class XeroApp:
             return
         ex = Exchange(system, request.method, request.path,
                       request.query_string.decode("latin-1"), dict(request.headers), body,
-                      response.status_code, dict(response.headers), response.get_data())
+                      response.status_code, dict(response.headers), response.get_data(),
+                      fault)
         for obs in observers:
             obs(ex)
 
@@ -306,8 +310,6 @@ class XeroApp:
 
     def _fault(self, ctx: dict[str, Any]) -> Response | None:
         plan = self.faults
-        if plan.latency > 0:
-            self.clock.sleep(plan.latency * self.clock.scale)  # latency is real seconds
         kind = plan.draw() if plan.rates else None
         if kind is None:
             return None
@@ -346,6 +348,8 @@ class XeroApp:
         info = self._token_info(request)
         low = request.path.lower().rstrip("/")
         if low.startswith("/connections"):
+            if self.faults.latency > 0:
+                time.sleep(self.faults.latency)
             return self._connections(request, info, low)
         tenant = request.headers.get("xero-tenant-id", "").strip().lower()
         reachable = self.auth.tenants_for(info.grant)
@@ -370,6 +374,9 @@ class XeroApp:
             resp.headers.update(self.limiter.headers(tenant))
             return resp
         try:
+            if self.faults.latency > 0:
+                # Slow answers hold their concurrency slot, as slow Xero calls do.
+                time.sleep(self.faults.latency)
             if write:
                 response = self._write(request, ctx, tenant, parts)
             else:
