@@ -8,12 +8,17 @@ The loopback tests run the same logic against the real sandbox over HTTP.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from matchkit._config import Settings
 from matchkit._exceptions import TransportError
+from matchkit.store import Decision, Workspace
 
 
 @dataclass
@@ -90,3 +95,71 @@ class FakeXero:
             self.item_rows.append(row)
             return Result(i, True, row)
         return self._write("items", records, idempotency_key, apply)
+
+
+# --- the real sandbox over loopback -----------------------------------------------------
+
+SEED_DIR = Path(__file__).resolve().parents[1] / "data" / "seed"
+
+
+def demo_seed() -> tuple[dict[str, Any], dict[str, Any]]:
+    atera = json.loads((SEED_DIR / "atera_demo.json").read_text())
+    truth = json.loads((SEED_DIR / "truth.json").read_text())
+    return atera, truth
+
+
+def load_demo(ws: Workspace, *, leave_customers: frozenset[str] = frozenset(),
+              leave_products: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Atera snapshots from the demo seed and the true matches as decisions, except the
+    customers/products named in ``leave_*`` (left undecided, as if not matched yet)."""
+    atera, truth = demo_seed()
+    for name in ("customers", "products", "expenses", "contracts", "invoices"):
+        ws.write_snapshot("atera", name, atera[name])
+    decs = [Decision("customers", "match", str(t["atera_id"]), t["xero_id"], "exact")
+            for t in truth["customers"]
+            if t["xero_id"] and str(t["atera_id"]) not in leave_customers]
+    decs += [Decision("products", "match", t["atera_id"], t["xero_id"], "exact")
+             for t in truth["products"] if t["xero_id"] and t["atera_id"] not in leave_products]
+    ws.record_decisions(decs)
+    return atera
+
+
+@dataclass
+class Env:
+    sb: Any
+    ws: Workspace
+    xero: Any
+    settings: Settings
+    tmp: Path
+
+    def client(self, **kwargs: Any) -> Any:
+        from matchkit._connect import connect_xero
+
+        return connect_xero(None, self.settings, **kwargs)
+
+    def xero_invoices(self) -> list[dict[str, Any]]:
+        """Every invoice Xero holds, read over HTTP with faults off."""
+        self.sb.set_faults("xero", None)
+        with self.client() as c:
+            return list(c.invoices())
+
+    def xero_credit_notes(self) -> list[dict[str, Any]]:
+        self.sb.set_faults("xero", None)
+        with self.client() as c:
+            return list(c.request("GET", "CreditNotes").json().get("CreditNotes") or [])
+
+
+@contextmanager
+def export_env(tmp_path: Path, *, time_scale: float = 60.0, **connect: Any) -> Iterator[Env]:
+    from matchkit._connect import connect_xero
+    from matchkit.sandbox import start
+
+    with start(seed="demo", time_scale=time_scale) as sb:
+        settings = Settings.from_env(sb.env, token_dir=str(tmp_path / "tokens"),
+                                     workspace=str(tmp_path / "ws.duckdb"))
+        ws = Workspace.open(settings.workspace)
+        xero = connect_xero(ws, settings, time_scale=time_scale, **connect)
+        try:
+            yield Env(sb, ws, xero, settings, tmp_path)
+        finally:
+            xero.close()

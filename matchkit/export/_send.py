@@ -394,18 +394,31 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
             todo.append((p, body, base))
         sender.total = len(todo)
         sender.progress = progress
-        first_send = _now()
+        since = _now() - dt.timedelta(minutes=5)
+        unsure: list[tuple[Prepared, dict[str, Any], dict[str, Any]]] = []
         for round_no in range(1, MAX_ROUNDS + 1):
-            if not todo:
+            if todo:
+                unsure += sender.send_round(todo, round_no)
+            todo = []
+            if not unsure:
                 break
-            unsure = sender.send_round(todo, round_no)
-            todo = sender.resolve(unsure, first_send - dt.timedelta(minutes=5))
-            result.resends += len(todo)
-        if todo:
-            log_events(ws, [sender.failed_row(p.number, b, f"no answer from Xero after "
-                                              f"{MAX_ROUNDS} attempts; run the export again",
-                                              status="unknown") for p, _, b in todo])
-            result.resends -= len(todo)
+            try:
+                todo = sender.resolve(unsure, since)
+            except AuthError:
+                raise
+            except ApiError:
+                # Xero cannot say what it holds right now: never resend blind; ask again.
+                time.sleep(min(0.5 * round_no, 5.0))
+                continue
+            unsure = []
+            if round_no < MAX_ROUNDS:
+                result.resends += len(todo)
+        left = todo + unsure
+        if left:
+            log_events(ws, [sender.failed_row(p.number, b, "no answer from Xero after "
+                                              f"{MAX_ROUNDS} attempts; run the export again "
+                                              "(it looks these up first)", status="unknown")
+                            for p, _, b in left])
     result.http_calls = int(getattr(xero, "calls", 0)) - calls0
     result.seconds = time.monotonic() - started
     return result

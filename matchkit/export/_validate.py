@@ -177,6 +177,10 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
     decisions = {str(r.atera_id): r for r in ws.current_decisions("products").itertuples()}
     codes_by_id = {str(i["ItemID"]): str(i["Code"]) for i in catalogue.items
                    if i.get("ItemID") and i.get("Code")}
+    names = sorted({str(line.get("Product") or "").strip() for inv in batch.invoices
+                    for line in (inv.get("LineItems") or []) if isinstance(line, Mapping)}
+                   - {""})
+    product_keys = dict(zip(names, normalise_product(names), strict=True)) if names else {}
     contacts: dict[str, ContactSpec] = {}
     items: dict[str, ItemSpec] = {}
     seen: set[str] = set()
@@ -250,8 +254,7 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
             if not product:
                 codes[i] = None
                 continue
-            key = normalise_product([product]).iloc[0]
-            hits = products.get(key, [])
+            hits = products.get(product_keys[product], [])
             if not hits:
                 codes[i] = None
                 add(number, i, "product_not_in_atera", f"product {product!r} is not in the "

@@ -1,0 +1,133 @@
+"""Export commands: ``matchkit export`` and ``matchkit refresh-invoices``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .._config import Settings
+from .._exceptions import InputError
+from ..store import Workspace
+from ._options import atera_client, workspace_option, xero_client
+
+__all__ = ["COMMANDS"]
+
+
+def _batch(ws: Workspace, settings: Settings, date_from: str | None, date_to: str | None,
+           file: str | None, batch_id: str | None) -> Any:
+    from ..export import batch_from_api, batch_from_file, load_batch
+
+    chosen = sum(x is not None for x in (file, batch_id)) + (1 if date_from or date_to else 0)
+    if chosen != 1:
+        raise InputError("choose one batch: --from YYYY-MM-DD --to YYYY-MM-DD, --file F, or "
+                         "--batch ID")
+    if file:
+        return batch_from_file(file)
+    if batch_id:
+        return load_batch(ws, batch_id)
+    if not (date_from and date_to):
+        raise InputError("--from and --to go together (YYYY-MM-DD)")
+    return batch_from_api(atera_client(settings), date_from, date_to)
+
+
+@click.command("export")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First invoice date (Atera).")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last invoice date (Atera).")
+@click.option("--file", type=click.Path(dir_okay=False), help="Invoices in Atera's JSON shape.")
+@click.option("--batch", "batch_id", metavar="ID", help="Run a saved batch again (resume).")
+@click.option("--create-missing-customers", is_flag=True, default=None,
+              help="Create customers that have no Xero contact yet.")
+@click.option("--status", type=click.Choice(["DRAFT", "SUBMITTED", "AUTHORISED"]),
+              default=None, help="Status of the new invoices [setting export.status; DRAFT].")
+@click.option("--dry-run", is_flag=True, help="Validate and show every call; send nothing.")
+@click.option("--payloads", is_flag=True, help="With --dry-run: print every invoice payload.")
+@workspace_option
+def export_cmd(date_from: str | None, date_to: str | None, file: str | None,
+               batch_id: str | None, create_missing_customers: bool | None, status: str | None,
+               dry_run: bool, payloads: bool, *, settings: Settings, ws: Workspace) -> None:
+    """Export a batch of Atera invoices to Xero, exactly once.
+
+    Every problem is listed first; invalid invoices are refused, the rest are sent. Running
+    it again sends only what is missing. Exit code 0 only when every valid invoice of the
+    batch is in Xero (now or before); 1 otherwise; 2 when the export could not start.
+    """
+    from ..export import ExportOptions, export_batch, plan_export
+
+    options = ExportOptions.from_workspace(ws, status=status,
+                                           create_missing_customers=create_missing_customers)
+    batch = _batch(ws, settings, date_from, date_to, file, batch_id)
+    xero = xero_client(settings, ws)
+    try:
+        if dry_run:
+            plan = plan_export(ws, xero, batch, options)
+            _problems(plan.report.problems)
+            click.echo(plan.text(with_payloads=payloads))
+            return
+        bar = _progress_bar()
+        try:
+            result = export_batch(ws, xero, batch, options,
+                                  progress=bar.update_to if bar is not None else None)
+        finally:
+            if bar is not None:
+                bar.close()
+    finally:
+        xero.close()
+    _problems(result.report.problems)
+    for number in result.failed:
+        o = result.outcomes[number]
+        click.echo(f"invoice {number}: {o.status}: {o.error}", err=True)
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
+
+
+class _Bar:
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=0, unit="invoice", file=sys.stderr, leave=False)
+
+    def update_to(self, done: int, total: int) -> None:
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _progress_bar() -> _Bar | None:
+    return _Bar() if sys.stderr.isatty() else None
+
+
+def _problems(problems: list[Any]) -> None:
+    order = {"error": 0, "fix": 1, "info": 2}
+    for p in sorted(problems, key=lambda p: (order[p.severity], p.invoice, p.line or 0)):
+        click.echo(f"{p.severity:>5}  {p}", err=True)
+
+
+@click.command("refresh-invoices")
+@workspace_option
+def refresh_cmd(*, settings: Settings, ws: Workspace) -> None:
+    """Read status, amount due and amount paid of exported invoices back from Xero."""
+    from ..export import refresh_invoices
+
+    xero = xero_client(settings, ws)
+    try:
+        df = refresh_invoices(ws, xero)
+    finally:
+        xero.close()
+    done = df[df["status"] == "exported"]
+    if done.empty:
+        click.echo("no exported invoices yet")
+        return
+    for state, n in done["payment"].value_counts().sort_index().items():
+        click.echo(f"{state:<22} {n:>6}")
+    due = float(done["amount_due"].fillna(0).sum())
+    paid = float(done["amount_paid"].fillna(0).sum())
+    click.echo(f"{'amount due':<22} {due:>12,.2f}\n{'amount paid':<22} {paid:>12,.2f}")
+
+
+COMMANDS: list[click.Command] = [export_cmd, refresh_cmd]
