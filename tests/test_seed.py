@@ -139,7 +139,11 @@ def test_truth_overlaps_like_real_data() -> None:
     kinds = Counter(t["kind"] for t in truth["customers"])
     assert kinds["exact"] >= 50 and kinds["atera_only"] >= 10
     spelled = {k for k in kinds if k not in ("exact", "atera_only")}
-    assert {"ampersand", "suffix", "typo"} <= spelled and len(spelled) >= 5
+    assert {"ampersand", "suffix", "typo", "acronym"} <= spelled and len(spelled) >= 6
+    for t in truth["customers"]:  # initials alone cannot be matched: evidence is there
+        if t["kind"] == "acronym":
+            c = contacts[t["xero_id"]]
+            assert c["EmailAddress"] and c["Phones"][0]["PhoneNumber"], c
     for t in truth["customers"]:
         name = customers[t["atera_id"]]["CustomerName"]
         if t["xero_id"] is None:

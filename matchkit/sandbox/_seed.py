@@ -142,7 +142,8 @@ _SUPPLIERS = [
 def _company_names(rng: random.Random, n: int) -> list[str]:
     """``n`` distinct, realistic company names (a few special ones first)."""
     names: list[str] = list(_SPECIAL_CUSTOMERS)
-    seen = {x.lower() for x in names}
+    # Two customers whose names differ only by a legal suffix would make the truth ambiguous.
+    seen = {_core_key(x) for x in names}
     while len(names) < n:
         style = rng.random()
         trade = rng.choice(_TRADES)
@@ -156,15 +157,19 @@ def _company_names(rng: random.Random, n: int) -> list[str]:
             core = f"{rng.choice(_PLACES)} {trade[0]} Group"
         suffix = rng.choice(_SUFFIXES)
         name = f"{core} {suffix}".strip()
-        if name.lower() in seen or _norm_key(name) in {_norm_key(x) for x in names[-40:]}:
+        if _core_key(name) in seen:
             continue
-        seen.add(name.lower())
+        seen.add(_core_key(name))
         names.append(name)
     return names[:n]
 
 
 def _norm_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _core_key(name: str) -> str:
+    return _norm_key(_SUFFIX_RE.sub("", name))
 
 
 # Spelling variants, as analysts meet them between a PSA and an accounting system.
@@ -225,12 +230,22 @@ def _v_case(name: str, rng: random.Random) -> str | None:
     return name.upper() if rng.random() < 0.5 else name.lower()
 
 
+def _v_acronym(name: str, rng: random.Random) -> str | None:
+    # The books know the company by its initials ("HDG Pty Ltd"); only the evidence (email
+    # domain, ABN) can tell who it is.
+    m = _SUFFIX_RE.search(name)
+    words = [w for w in _SUFFIX_RE.sub("", name).replace("&", " ").split() if w[:1].isupper()]
+    if len(words) < 2:
+        return None
+    return "".join(w[0] for w in words) + (f" {m.group(1).strip()}" if m else "")
+
+
 _VARIANTS: dict[str, Callable[[str, random.Random], str | None]] = {
     "ampersand": _v_amp, "suffix": _v_suffix, "abbreviation": _v_abbrev, "typo": _v_typo,
-    "word_order": _v_order, "extra_words": _v_extra, "case": _v_case,
+    "word_order": _v_order, "extra_words": _v_extra, "case": _v_case, "acronym": _v_acronym,
 }
 _WEIGHTS = {"ampersand": 3.0, "suffix": 3.0, "abbreviation": 2.0, "typo": 3.0,
-            "word_order": 2.0, "extra_words": 2.0, "case": 0.7}
+            "word_order": 2.0, "extra_words": 2.0, "case": 0.7, "acronym": 0.8}
 
 
 def _variant(name: str, rng: random.Random, prefer: str | None = None) -> tuple[str, str]:
@@ -431,7 +446,8 @@ _FROM = {
 
 # Index in the customer list (see _SPECIAL_CUSTOMERS) -> the spelling Xero has for it.
 _FORCED_VARIANT = {0: "ampersand", 1: "suffix", 4: "ampersand", 8: "abbreviation",
-                   9: "word_order", 11: "suffix"}
+                   9: "word_order", 11: "suffix", 30: "acronym", 60: "acronym",
+                   90: "acronym", 120: "acronym"}
 
 
 def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
@@ -443,6 +459,7 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
 
     # -- customers and contacts ------------------------------------------------------------
     names = _company_names(rng, 150)
+    atera_keys = {_norm_key(n) for n in names}
     customers: list[Json] = []
     contacts: list[Json] = []
     xero_contacts: list[Json] = []
@@ -537,13 +554,18 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
         if prefer is None and (" & " in name or " and " in name) and rng.random() < 0.6:
             prefer = "ampersand"
         xname, kind = (name, "exact") if fate == "exact" else _variant(name, rng, prefer)
+        if kind != "exact" and _norm_key(xname) in atera_keys:  # another customer's name
+            xname, kind = f"{name} (Accounts)", "extra_words"
         first, last, email = people[0]
-        use_email = rng.random() < 0.75
+        # An acronym can only be matched on evidence, so such contacts always carry some.
+        sure = kind == "acronym"
+        use_email = rng.random() < 0.75 or sure
         rec = add_xero_contact(_xero_contact(
             rng, xname, city=city, state=state, pc=pc, nz=nz,
             email=(f"accounts@{domain}" if rng.random() < 0.5 else email) if use_email else None,
-            phone=phone if rng.random() < 0.6 else None,
-            tax=cust["BusinessNumber"] if cust["BusinessNumber"] and rng.random() < 0.6 else None,
+            phone=phone if rng.random() < 0.6 or sure else None,
+            tax=cust["BusinessNumber"] if cust["BusinessNumber"] and (rng.random() < 0.6 or sure)
+            else None,
             website=f"https://www.{domain}" if rng.random() < 0.4 else None,
             first=first, last=last, customer=True, supplier=False, modified=modified,
         ))
@@ -558,6 +580,8 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
     for t in rng.sample(matched, 14):
         base = by_id[t["atera_id"]]
         dup_name, _ = _variant(t["xero_name"], rng, prefer="extra_words")
+        if _norm_key(dup_name) in atera_keys:
+            continue  # that is another Atera customer's name, not a duplicate
         add_xero_contact(_xero_contact(
             rng, dup_name, city=base["City"], state=base["State"], pc=base["ZipCodeStr"],
             nz=base["Country"] == "New Zealand", email=None, phone=None, tax=None, website=None,
@@ -566,7 +590,7 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
         ))
     # Xero customers that Atera does not have (candidates for import into Atera).
     for name in _company_names(random.Random(seed + 1), 190)[len(_SPECIAL_CUSTOMERS) + 40:][:70]:
-        if _norm_key(name) in {_norm_key(n) for n in names}:
+        if _norm_key(name) in atera_keys:
             continue
         city, state, pc, _area = rng.choice(_CITIES)
         add_xero_contact(_xero_contact(
