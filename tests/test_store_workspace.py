@@ -49,8 +49,7 @@ def test_diff_reports_removed_and_needs_two_snapshots() -> None:
         ws.diff("atera", "products")
     ws.write_snapshot("atera", "products", [{"RateID": 2, "Description": "B"}])
     d = ws.diff("atera", "products")
-    assert sorted(zip(d["key"].astype(int), d["change"], strict=True)) == [(1, "removed"),
-                                                                          (2, "added")]
+    assert sorted(zip(d["key"], d["change"], strict=True)) == [("1", "removed"), ("2", "added")]
 
 
 def test_a_bad_record_writes_nothing() -> None:

@@ -393,7 +393,7 @@ class Workspace:
             WITH o AS (SELECT * FROM {ent.table} WHERE snapshot_id = $old),
                  n AS (SELECT * FROM {ent.table} WHERE snapshot_id = $new),
                  j AS (
-                    SELECT coalesce(n.{key}, o.{key}) AS key,
+                    SELECT CAST(coalesce(n.{key}, o.{key}) AS VARCHAR) AS key,
                            CASE WHEN o.{key} IS NULL THEN 'added'
                                 WHEN n.{key} IS NULL THEN 'removed'
                                 ELSE 'changed' END AS change,
