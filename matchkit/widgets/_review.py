@@ -226,10 +226,13 @@ class ReviewGrid:
                         value = "yes" if value else ""
                     elif col == "score" and pd.isna(value):
                         value = None
-                    self.grid.set_cell_value_by_index(_HEADERS[col], self._pos[aid], value)
+                    header, pos = _HEADERS[col], self._pos[aid]
+                    before = self.grid.get_cell_value_by_index(header, pos)
+                    if before == value or (value is None and pd.isna(before)):
+                        continue  # one message per changed cell: the front end redraws each
+                    self.grid.set_cell_value_by_index(header, pos, value)
         self._show_counts()
         self._show_detail()
-
 
     def _show_counts(self) -> None:
         c = self.review.counts()

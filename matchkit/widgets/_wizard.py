@@ -88,7 +88,8 @@ class WizardView:
         self.next_button.on_click(g(lambda _b: self.next()))
         self.done_button = css(w.Button(description="Done", button_style="success"), "done")
         self.done_button.on_click(g(lambda _b: self.done()))
-        self.close_button = css(w.Button(description="Close without saving"), "close")
+        self.close_button = css(w.Button(description="Close without saving",
+                                            layout=w.Layout(width="auto")), "close")
         self.close_button.on_click(g(lambda _b: self.close()))
         self.confirm_text = css(w.HTML(), "confirm-text")
         self.confirm_button = css(w.Button(description="Continue", button_style="warning"),

@@ -90,10 +90,12 @@ class ChoiceTable:
         self.use = css(w.Button(description="Use for the row", button_style="primary"),
                        "search-use")
         self.use.on_click(guard(errors)(lambda _b: self.use_hit()))
-        self.create_rest = css(w.Button(description="Create the rest in Xero"),
+        self.create_rest = css(w.Button(description="Create the rest in Xero",
+                                          layout=w.Layout(width="auto")),
                                "create-rest")
         self.create_rest.on_click(guard(errors)(lambda _b: self.bulk(CREATE)))
-        self.unmatch_rest = css(w.Button(description="Leave the rest unmatched"),
+        self.unmatch_rest = css(w.Button(description="Leave the rest unmatched",
+                                           layout=w.Layout(width="auto")),
                                 "unmatch-rest")
         self.unmatch_rest.on_click(guard(errors)(lambda _b: self.bulk(UNMATCH)))
         self.counts = css(w.HTML(), "counts")
@@ -125,8 +127,8 @@ class ChoiceTable:
         if c.action == "match" and c.xero_id not in seen:
             opts.insert(1, (f"✓ {self.wizard.label(self.kind, c.xero_id or '')}",
                             _encode("match", c.xero_id)))
-        opts.append(("＋ Create in Xero", CREATE))
-        opts.append(("✗ Leave unmatched", UNMATCH))
+        opts.append(("+ Create in Xero", CREATE))
+        opts.append(("× Leave unmatched", UNMATCH))
         return opts
 
     def show_page(self, page: int) -> None:

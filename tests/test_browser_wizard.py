@@ -1,0 +1,158 @@
+"""The wizard in a real JupyterLab, clicked in headless Chromium (Playwright).
+
+The sandbox runs in this process; the Jupyter server (and so the notebook's kernel) gets its
+``MATCHKIT_*`` variables, so the notebook reaches the very sandbox this test then checks
+over HTTP: Xero must hold exactly what the wizard's Summary promised.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _jupyterlab import CHROMIUM_ARGS, Lab, chromium_path, jupyter_lab
+
+from matchkit._config import Settings
+from matchkit._connect import connect_atera, connect_xero
+from matchkit.sandbox import start
+from matchkit.store import Workspace
+
+__all__ = ["jupyter_lab"]
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = "01_connect_and_sync.ipynb"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed "
+                       "(apt-get install chromium; `make test` does it)"),
+    pytest.mark.skipif(importlib.util.find_spec("matchkit._sources") is None,
+                       reason="the matching service (matchkit._sources) is missing"),
+]
+
+# Find an undecided row with suggestions (or any undecided row) and its option labels.
+_ROWS_JS = """() => [...document.querySelectorAll('.mk-choice')].map(div => {
+  const sel = div.querySelector('select');
+  const cls = [...div.classList].find(c => c.startsWith('mk-choice-'));
+  const norm = t => t.replace(/\u00a0/g, ' ');  // ipywidgets shows spaces as nbsp
+  return {cls, value: sel.selectedOptions[0] ? norm(sel.selectedOptions[0].text) : '',
+          options: [...sel.options].map(o => norm(o.text))};
+}).filter(r => r.cls && div_visible(r.cls))""".replace(
+    "div_visible(r.cls)", "document.querySelector('.' + r.cls).offsetParent !== null")
+
+
+def _counts(page: Any) -> dict[str, int]:
+    text = page.locator(".mk-summary-counts").inner_text()
+    return {m.group(1).strip(): int(m.group(2))
+            for m in re.finditer(r"^(.+?)\s+(\d+)$", text, re.M)}
+
+
+def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    root = tmp_path / "nb"
+    root.mkdir()
+    shutil.copy(REPO / "notebooks" / NOTEBOOK, root / NOTEBOOK)
+    with start(seed="demo") as sb:
+        workspace = tmp_path / "ws.duckdb"
+        env = {**sb.env, "MATCHKIT_TOKEN_DIR": str(tmp_path / "kernel-tokens"),
+               "MATCHKIT_WORKSPACE": str(workspace), "MATCHKIT_WIZARD_AUTO": "0"}
+        check = Settings.from_env(sb.env, token_dir=str(tmp_path / "test-tokens"))
+        xero, atera = connect_xero(None, check), connect_atera(check, rate=100.0)
+        items_before = {i["ItemID"] for i in xero.items()}
+        contacts_before = len(list(xero.contacts(include_archived=True)))
+        def offered() -> set[str]:
+            return ({f"product:{r['RateID']}" for r in atera.products()}
+                    | {f"expense:{r['RateID']}" for r in atera.expenses()})
+
+        products_before = offered()
+        lab = jupyter_lab(root, env=env)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True,
+                                        args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1300, "height": 1900})
+                page.set_default_timeout(60_000)
+
+                def snap(name: str) -> None:
+                    # the wizard itself: Lab's windowed notebook may not paint off-screen
+                    page.locator(".mk-wizard").first.screenshot(path=str(shots / name))
+
+                page.goto(lab.notebook_url(NOTEBOOK))
+                page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
+                page.wait_for_function(
+                    "document.body.innerText.includes('Python 3 (ipykernel) | Idle')")
+                page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+                page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+                expect(page.locator("button.mk-connect")).to_be_visible()
+                snap("0-connect.png")
+                page.click("button.mk-connect")
+                expect(page.locator(".mk-title")).to_contain_text("Step 1/6: Welcome")
+                expect(page.locator(".mk-taxes")).to_contain_text("without tax")
+                snap("1-welcome.png")
+                page.click("button.mk-next")
+                expect(page.locator(".mk-title")).to_contain_text("Match products")
+                expect(page.locator(".mk-row-0 select")).to_be_visible()
+                rows = page.evaluate(_ROWS_JS)
+                undecided = [r for r in rows if r["value"] == "— choose —"]
+                pick = next(r for r in undecided if any(
+                    not o.startswith(("—", "+", "×")) for o in r["options"]))
+                index = next(i for i, o in enumerate(pick["options"])
+                             if not o.startswith(("—", "+", "×")))
+                counts = page.locator(".mk-counts").first
+                before = counts.inner_text()
+                # pick a match in a dropdown, then create one item in Xero
+                page.select_option(f".{pick['cls']} select", index=index)
+                expect(counts).not_to_have_text(before)
+                create = next(r for r in undecided if r["cls"] != pick["cls"])
+                before = counts.inner_text()
+                page.select_option(f".{create['cls']} select",
+                                   index=create["options"].index("+ Create in Xero"))
+                expect(counts).not_to_have_text(before)
+                snap("2-products.png")
+                page.click("button.mk-next")  # the rest stays unmatched: asks first
+                expect(page.locator(".mk-confirm-text")).to_contain_text("no longer be "
+                                                                         "offered")
+                page.click("button.mk-confirm")
+                expect(page.locator(".mk-title")).to_contain_text("Match customers")
+                snap("3-customers.png")
+                page.click("button.mk-next")
+                page.click("button.mk-confirm")
+                expect(page.locator(".mk-title")).to_contain_text("Import customers")
+                snap("4-imports.png")
+                page.click("button.mk-next")
+                expect(page.locator(".mk-title")).to_contain_text("Summary")
+                snap("5-summary.png")
+                promised = _counts(page)
+                summary = page.locator(".mk-summary").inner_text()
+                page.click("button.mk-done")
+                expect(page.locator(".mk-title")).to_contain_text("Step 6/6: Done")
+                snap("6-done.png")
+                assert page.locator(".mk-error").first.inner_text() == ""
+            finally:
+                browser.close()
+        # What reached Xero and Atera, over HTTP, against the Summary's promise.
+        new_items = [i for i in xero.items() if i["ItemID"] not in items_before]
+        assert promised["xero items to create"] == 1
+        assert len(new_items) == 1
+        assert new_items[0]["Code"] in summary
+        assert len(list(xero.contacts(include_archived=True))) == contacts_before \
+            + promised["xero contacts to create"]
+        products_after = offered()
+        assert len(products_before - products_after) == promised["atera products to archive"]
+        assert len(products_after - products_before) == promised["atera products to add"]
+    ws = Workspace.open(workspace)
+    chosen = pick["cls"].removeprefix("mk-choice-").replace("-", ":", 1)
+    cur = ws.current_decisions("products").set_index("atera_id")
+    assert cur.loc[chosen, "action"] == "match" and cur.loc[chosen, "method"] == "manual"
+    assert ws.connection("xero")["setup_done_at"] is not None
+    (REPO / "docs" / "img").mkdir(parents=True, exist_ok=True)
+    shutil.copy(shots / "2-products.png", REPO / "docs" / "img" / "wizard.png")
