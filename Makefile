@@ -40,7 +40,7 @@ test: $(STAMP) $(CHROMIUM) lint
 	  --nbval-lax --nbval-current-env
 
 stress: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider -m stress --run-stress
+	MATCHKIT_STRESS=1 $(BIN)/pytest -q -p no:cacheprovider -m stress tests
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
