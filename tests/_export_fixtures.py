@@ -150,16 +150,20 @@ class Env:
 
 
 @contextmanager
-def export_env(tmp_path: Path, *, time_scale: float = 60.0, **connect: Any) -> Iterator[Env]:
+def export_env(tmp_path: Path, *, time_scale: float = 60.0, in_memory: bool = False,
+               **connect: Any) -> Iterator[Env]:
+    """The demo sandbox, a connected client and a workspace (a file unless ``in_memory``,
+    which only tests that stay in this process may use)."""
     from matchkit._connect import connect_xero
     from matchkit.sandbox import start
 
     with start(seed="demo", time_scale=time_scale) as sb:
         settings = Settings.from_env(sb.env, token_dir=str(tmp_path / "tokens"),
                                      workspace=str(tmp_path / "ws.duckdb"))
-        ws = Workspace.open(settings.workspace)
+        ws = Workspace.open(":memory:" if in_memory else settings.workspace)
         xero = connect_xero(ws, settings, time_scale=time_scale, **connect)
         try:
             yield Env(sb, ws, xero, settings, tmp_path)
         finally:
             xero.close()
+            ws.close()

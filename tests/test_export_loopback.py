@@ -36,7 +36,7 @@ def _numbers(invoices: list[dict[str, Any]]) -> Counter[str]:
 def test_unmatched_customers_and_unknown_products_exported_in_full_after_fixing(
         tmp_path: Path) -> None:
     truth = _truth_customers()
-    with export_env(tmp_path) as env:
+    with export_env(tmp_path, in_memory=True) as env:
         # Two customers that do have Xero contacts are not matched yet, nor is one product.
         load_demo(env.ws, leave_customers=frozenset({"101", "102"}),
                   leave_products=frozenset({"rate:9010"}))
@@ -94,7 +94,7 @@ def test_invoices_go_tax_free_and_xero_applies_tax(tmp_path: Path) -> None:
 
     add_exchange_observer(watch)
     try:
-        with export_env(tmp_path) as env:
+        with export_env(tmp_path, in_memory=True) as env:
             load_demo(env.ws)
             batch = batch_from_selection(env.ws, date_from="2026-09-01", date_to="2026-09-30")
             result = export_batch(env.ws, env.xero, batch,
@@ -144,7 +144,7 @@ def _bad_batch(tmp_path: Path) -> Path:
 
 
 def test_bad_invoices_are_reported_and_the_good_ones_exported(tmp_path: Path) -> None:
-    with export_env(tmp_path) as env:
+    with export_env(tmp_path, in_memory=True) as env:
         load_demo(env.ws)
         batch = batch_from_file(_bad_batch(tmp_path))
         options = ExportOptions(create_missing_customers=True, credit_notes=False)
@@ -169,7 +169,7 @@ def test_bad_invoices_are_reported_and_the_good_ones_exported(tmp_path: Path) ->
 
 
 def test_negative_invoice_becomes_a_credit_note(tmp_path: Path) -> None:
-    with export_env(tmp_path) as env:
+    with export_env(tmp_path, in_memory=True) as env:
         load_demo(env.ws)
         batch = batch_from_file(_bad_batch(tmp_path))
         result = export_batch(env.ws, env.xero, batch,
@@ -185,10 +185,10 @@ def test_negative_invoice_becomes_a_credit_note(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("retries", [5, 1], ids=["client-retries", "no-client-retries"])
 def test_faults_lose_and_double_nothing(tmp_path: Path, retries: int) -> None:
-    with export_env(tmp_path, retry=RetryPolicy(max_attempts=retries, base_delay=0.01,
-                                                max_delay=0.05)) as env:
+    policy = RetryPolicy(max_attempts=retries, base_delay=0.01, max_delay=0.05)
+    with export_env(tmp_path, in_memory=True, retry=policy) as env:
         load_demo(env.ws)
-        batch = batch_from_selection(env.ws)
+        batch = batch_from_selection(env.ws, date_from="2026-09-01", date_to="2026-10-31")
         options = ExportOptions(create_missing_customers=True)
         valid = set(plan_export(env.ws, env.xero, batch, options).payloads)
         env.sb.set_faults("xero", "429=0.08,500=0.08,drop=0.05,drop_after=0.3", seed=7)
@@ -211,7 +211,7 @@ def test_faults_lose_and_double_nothing(tmp_path: Path, retries: int) -> None:
 
 
 def test_xero_numbering_resumes_by_reference(tmp_path: Path) -> None:
-    with export_env(tmp_path) as env:
+    with export_env(tmp_path, in_memory=True) as env:
         load_demo(env.ws)
         batch = batch_from_selection(env.ws, date_from="2026-08-01", date_to="2026-08-31")
         options = ExportOptions(create_missing_customers=True, numbering="xero")
@@ -235,7 +235,7 @@ def test_xero_numbering_resumes_by_reference(tmp_path: Path) -> None:
 
 
 def test_refresh_reads_payment_state_back(tmp_path: Path) -> None:
-    with export_env(tmp_path) as env:
+    with export_env(tmp_path, in_memory=True) as env:
         load_demo(env.ws)
         batch = batch_from_selection(env.ws, date_from="2026-08-01", date_to="2026-08-10")
         result = export_batch(env.ws, env.xero, batch,
