@@ -38,10 +38,12 @@ class RateLimiter:
         self.concurrent = concurrent
         self.time_scale = time_scale
         self.on_wait = on_wait
-        # a little over a minute: our sliding window must never straddle two of Xero's
-        # fixed windows with more than the limit in one of them
-        self.window = 61.0 / time_scale
-        self._starts: deque[float] = deque()
+        # Calls are counted by when they *finished* (Xero counted them before that), and
+        # calls in flight count too: then no window of this length, wherever Xero's fixed
+        # window starts, can see more than per_minute arrivals, whatever the latency.
+        # 1% over a minute absorbs rounding of the server's window edges.
+        self.window = 60.6 / time_scale
+        self._done: deque[float] = deque()
         self._in_flight = 0
         self._paused_until = 0.0
         self._cond = threading.Condition()
@@ -58,7 +60,7 @@ class RateLimiter:
             callback(seconds, reason)
 
     def acquire(self, on_wait: OnWait | None = None) -> None:
-        """Block until one more call may start, then count it as started and in flight.
+        """Block until one more call may start, then count it as in flight.
 
         ``on_wait`` (else the limiter's own) hears why and for about how long it waits.
         """
@@ -66,18 +68,17 @@ class RateLimiter:
         with self._cond:
             while True:
                 now = time.monotonic()
-                while self._starts and self._starts[0] <= now - self.window:
-                    self._starts.popleft()
+                while self._done and self._done[0] <= now - self.window:
+                    self._done.popleft()
                 wait: float | None
                 if self._paused_until > now:
                     wait, reason = self._paused_until - now, "Xero asked to slow down"
                 elif self._in_flight >= self.concurrent:
                     wait, reason = None, f"{self.concurrent} calls already in flight"
-                elif len(self._starts) >= self.per_minute:
-                    wait = self._starts[0] + self.window - now
+                elif len(self._done) + self._in_flight >= self.per_minute:
+                    wait = (self._done[0] + self.window - now) if self._done else None
                     reason = f"{self.per_minute} calls in the last minute"
                 else:
-                    self._starts.append(now)
                     self._in_flight += 1
                     return
                 if reason != announced and (wait is None or wait > 0.05):
@@ -91,16 +92,19 @@ class RateLimiter:
         """One call finished; read Xero's remaining-calls headers from its answer."""
         with self._cond:
             self._in_flight = max(0, self._in_flight - 1)
+            self._done.append(time.monotonic())
             if headers is not None:
                 self.min_remaining = _int_header(headers, "X-MinLimit-Remaining",
                                                  self.min_remaining)
                 self.day_remaining = _int_header(headers, "X-DayLimit-Remaining",
                                                  self.day_remaining)
-                if self.min_remaining == 0:
+                told = any(k.lower() == "retry-after" for k in headers)
+                if self.min_remaining == 0 and not told:
                     # Calls made by other processes used the minute up; Xero's window
-                    # resets at an unknown moment, so wait until ours would have.
+                    # resets at an unknown moment, so wait until ours would have. (With
+                    # a Retry-After the caller pauses for exactly that instead.)
                     now = time.monotonic()
-                    until = (self._starts[0] + self.window) if self._starts else now + self.window
+                    until = (self._done[0] + self.window) if self._done else now + self.window
                     self._paused_until = max(self._paused_until, until)
             self._cond.notify_all()
 
