@@ -500,8 +500,8 @@ class XeroApp:
         # Xero caps pageSize at 1000 rather than refusing a bigger one.
         return page, max(1, min(size, MAX_PAGE_SIZE))
 
-    def _paged(self, request: Request, key: str, records: list[dict[str, Any]],
-               out: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
+    def _paged(self, request: Request, key: str, records: list[Any],
+               out: Callable[[Any], dict[str, Any]]) -> Response:
         """One page of ``records``; only that page is rendered (copied) for the answer."""
         page, size = self._paging(request)
         if page is None:
@@ -513,28 +513,29 @@ class XeroApp:
             "itemCount": count}})
 
     def _read_contacts(self, request: Request, org: XeroOrg, one: str | None) -> Response:
-        rows = org.contact_rows()
+        ids = request.args.get("IDs") or request.args.get("ids")
+        archived = bool(ids) or request.args.get("includeArchived", "").lower() == "true"
+        rows = org.contact_rows(include_archived=archived or one is not None)
         if one is not None:
             rows = [(r, t) for r, t in rows
                     if r["ContactID"] == one or str(r.get("ContactNumber", "")).lower() == one]
             if not rows:
                 return _text(NOT_FOUND, 404)
             return self._envelope("Contacts", [org.contact_out(r) for r, _ in rows])
-        ids = request.args.get("IDs") or request.args.get("ids")
         if ids:
             wanted = {i.strip().lower() for i in ids.split(",") if i.strip()}
             rows = [(r, t) for r, t in rows if r["ContactID"].lower() in wanted]
-        elif request.args.get("includeArchived", "").lower() != "true":
-            rows = [(r, t) for r, t in rows if r.get("ContactStatus") != "ARCHIVED"]
         term = (request.args.get("searchTerm") or "").strip().casefold()
         if term:
             fields = ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
             rows = [(r, t) for r, t in rows
                     if any(term in str(r.get(f) or "").casefold() for f in fields)]
         rows = self._since(request, rows)
-        records = [r for r, _ in rows]
-        records = self._filter(request, records)
-        return self._paged(request, "Contacts", records, org.contact_out)
+        if request.args.get("where") or request.args.get("order"):
+            records = self._filter(request, [r for r, _ in rows])
+            return self._paged(request, "Contacts", records, org.contact_out)
+        # No filter: page the cached rows directly (a 100k organisation, 1,000 a page).
+        return self._paged(request, "Contacts", rows, lambda row: org.contact_out(row[0]))
 
     def _read_docs(self, request: Request, rows: list[tuple[dict[str, Any], float]],
                    out: Callable[[dict[str, Any]], dict[str, Any]], one: str | None,

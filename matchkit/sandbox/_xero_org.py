@@ -94,6 +94,8 @@ class XeroOrg:
             # Seeded records keep their own UpdatedDateUTC, else are spread over the past so
             # If-Modified-Since has something to cut.
             self._contact_times[rec["ContactID"]] = _seed_time(rec, t0 - 86400 * 30 + i)
+        self._contact_version = 0
+        self._contact_cache: dict[bool, tuple[tuple[int, bool], list[tuple[Record, float]]]] = {}
         self._active_names: dict[str, str] = {}
         for cid, rec in self.contacts.items():
             if rec.get("ContactStatus") == "ACTIVE":
@@ -122,10 +124,22 @@ class XeroOrg:
         with self._lock:
             return [self._contact_out(c) for c in self.contacts.values()]
 
-    def contact_rows(self) -> list[tuple[Record, float]]:
-        """Contacts with their modification time, in a stable (insertion) order."""
+    def contact_rows(self, include_archived: bool = True) -> list[tuple[Record, float]]:
+        """Contacts with their modification time, in a stable (insertion) order.
+
+        The lists are cached until the next contact write: a large organisation is paged
+        through 1,000 at a time and must not be rebuilt for every page. Callers must not
+        change the list they get.
+        """
         with self._lock:
-            return [(c, self._contact_times[cid]) for cid, c in self.contacts.items()]
+            key = (self._contact_version, include_archived)
+            cached = self._contact_cache.get(include_archived)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            rows = [(c, self._contact_times[cid]) for cid, c in self.contacts.items()
+                    if include_archived or c.get("ContactStatus") != "ARCHIVED"]
+            self._contact_cache[include_archived] = (key, rows)
+            return rows
 
     def contact_out(self, rec: Record) -> Record:
         return self._contact_out(rec)
@@ -135,7 +149,7 @@ class XeroOrg:
             return [(r, self._item_times[iid]) for iid, r in self.items.items()]
 
     def item_out(self, rec: Record) -> Record:
-        out = copy.deepcopy(rec)
+        out = dict(rec)
         out["UpdatedDateUTC"] = ms_date(self._item_times[rec["ItemID"]])
         return out
 
@@ -144,7 +158,7 @@ class XeroOrg:
             return [(r, self._invoice_times[iid]) for iid, r in self.invoices.items()]
 
     def invoice_out(self, rec: Record) -> Record:
-        out = copy.deepcopy(rec)
+        out = dict(rec)
         ts = self._invoice_times[rec["InvoiceID"]]
         out["UpdatedDateUTC"] = ms_date(ts)
         out["UpdatedDateUTCString"] = iso_utc(ts) + "Z"
@@ -155,7 +169,7 @@ class XeroOrg:
             return [(r, self._credit_times[cid]) for cid, r in self.credit_notes.items()]
 
     def credit_note_out(self, rec: Record) -> Record:
-        out = copy.deepcopy(rec)
+        out = dict(rec)
         ts = self._credit_times[rec["CreditNoteID"]]
         out["UpdatedDateUTC"] = ms_date(ts)
         out["UpdatedDateUTCString"] = iso_utc(ts) + "Z"
@@ -169,7 +183,8 @@ class XeroOrg:
             return self.invoices.get(iid) if iid else None
 
     def _contact_out(self, rec: Record) -> Record:
-        out = copy.deepcopy(rec)
+        # Shallow copies are enough: stored records are replaced, never edited below the top.
+        out = dict(rec)
         out["UpdatedDateUTC"] = ms_date(self._contact_times[rec["ContactID"]])
         out.setdefault("Addresses", [])
         out.setdefault("Phones", [])
@@ -210,9 +225,13 @@ class XeroOrg:
         status = merged.get("ContactStatus", "ACTIVE")
         if status not in ("ACTIVE", "ARCHIVED"):
             errors.append(f"ContactStatus must be ACTIVE or ARCHIVED, not {status!r}.")
-        for fld in ("IsCustomer", "IsSupplier"):
-            # Xero sets these itself from transactions; a value sent is ignored.
-            merged.pop(fld, None)
+        for fld in ("IsCustomer", "IsSupplier", "Website", "Balances"):
+            # Read-only in Xero (IsCustomer/IsSupplier follow transactions): a value sent is
+            # ignored, as Xero ignores it.
+            if fld in element:
+                merged.pop(fld, None)
+                if existing is not None and fld in existing:
+                    merged[fld] = existing[fld]
         if isinstance(name, str) and name.strip() and status == "ACTIVE":
             holder = self._active_names.get(_name_key(name))
             if holder is not None and (existing is None or holder != existing["ContactID"]):
@@ -237,6 +256,7 @@ class XeroOrg:
             if self._active_names.get(old_key) == existing["ContactID"]:
                 del self._active_names[old_key]
         cid = merged["ContactID"]
+        self._contact_version += 1
         self.contacts[cid] = merged
         self._contact_times[cid] = self._now()
         if status == "ACTIVE":
@@ -542,10 +562,12 @@ class XeroOrg:
         self._render_dates(merged)
         self.invoices[iid] = merged
         self._invoice_times[iid] = self._now()
-        if inv_type == "ACCREC":
-            self.contacts[merged["Contact"]["ContactID"]]["IsCustomer"] = True
-        else:
-            self.contacts[merged["Contact"]["ContactID"]]["IsSupplier"] = True
+        # A new dict, not an edit: answers being written may hold the old one.
+        flag = "IsCustomer" if inv_type == "ACCREC" else "IsSupplier"
+        contact_id = merged["Contact"]["ContactID"]
+        if not self.contacts[contact_id].get(flag):
+            self.contacts[contact_id] = {**self.contacts[contact_id], flag: True}
+            self._contact_version += 1
         return ElementOutcome(self.invoice_out(merged))
 
     def _put_credit_note(self, element: Any, update: bool) -> ElementOutcome:
