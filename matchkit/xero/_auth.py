@@ -18,12 +18,14 @@ them out of its ``repr``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import html
 import json
 import logging
 import os
 import re
+import ssl
 import tempfile
 import threading
 import time
@@ -59,12 +61,19 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client
 
-__all__ = ["TokenManager", "TokenSet", "TokenStore", "XeroAuth", "XeroOAuth"]
+__all__ = ["TokenManager", "TokenSet", "TokenStore", "XeroAuth", "XeroOAuth", "ssl_context"]
 
 log = logging.getLogger("matchkit.xero")
 
 REFRESH_MARGIN = 120.0  # refresh when fewer seconds than this remain (PITFALLS 2)
 RECONNECT_HINT = "connect to Xero again (matchkit.xero.connect or `matchkit connect`)"
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every Xero HTTP client of the process: loading the
+    CA bundle costs ~0.1s per client otherwise, and a refresh makes a client."""
+    return ssl.create_default_context()
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,7 @@ class XeroOAuth:
             revocation_endpoint_auth_method="client_secret_basic" if secret else "none",
             transport=self.transport,
             timeout=self.timeout,
+            verify=ssl_context(),
             **kwargs,
         )
 
@@ -326,7 +336,8 @@ class XeroOAuth:
 
     def _consent_headless(self, url: str) -> None:
         try:
-            with httpx.Client(transport=self.transport, timeout=self.timeout) as client:
+            with httpx.Client(transport=self.transport, timeout=self.timeout,
+                              verify=ssl_context()) as client:
                 response = client.get(url, follow_redirects=False)
         except httpx.TransportError as exc:
             raise TransportError(f"no answer from Xero's login page ({type(exc).__name__})",

@@ -26,7 +26,7 @@ from matchkit._exceptions import (
     ValidationError,
 )
 
-from ._auth import TokenManager, TokenStore, XeroAuth, XeroOAuth
+from ._auth import TokenManager, TokenStore, XeroAuth, XeroOAuth, ssl_context
 from ._limits import OnWait, RateLimiter, limiter_for
 from ._paging import PAGE_SIZE, chunked, paged
 from ._retry import RetryPolicy
@@ -84,6 +84,7 @@ class XeroClient:
             headers={"Accept": "application/json", "xero-tenant-id": tenant_id},
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            verify=ssl_context(),
         )
         self._api_root = settings.xero_api_url.rstrip("/")
 
@@ -426,7 +427,7 @@ def _choose_tenant(settings: Settings, manager: TokenManager,
     policy = retry or RetryPolicy()
     attempt = 0
     with httpx.Client(auth=XeroAuth(manager), transport=transport, timeout=30.0,
-                      headers={"Accept": "application/json"}) as http:
+                      headers={"Accept": "application/json"}, verify=ssl_context()) as http:
         while True:
             attempt += 1
             try:
