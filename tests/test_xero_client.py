@@ -238,3 +238,17 @@ def test_element_result_and_invoice_link() -> None:
                     "0e64a623-6c0c-4e3a-8f3a-1f2b3c4d5e6f")
     with pytest.raises(ValueError, match="short_code"):
         invoice_link("https://go.xero.com", "", "x")
+
+
+def test_bad_arguments_are_input_errors(tmp_path: Path) -> None:
+    from matchkit._exceptions import InputError
+
+    fake = FakeXero()
+    with make_client(tmp_path, fake) as xero:
+        with pytest.raises(InputError, match="128"):
+            xero.create_invoices([{"InvoiceNumber": "1"}], idempotency_key="k" * 129)
+        with pytest.raises(InputError, match="not both"):
+            list(xero.invoices(ids=["a"], numbers=["b"]))
+        with pytest.raises(InputError, match="list of records"):
+            xero.create_contacts({"Name": "one"})  # type: ignore[arg-type]
+    assert xero.calls == 0

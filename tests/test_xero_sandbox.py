@@ -97,6 +97,22 @@ def test_auth_code_pkce_headless_login(sandbox: Sandbox, tmp_path: Path) -> None
     assert sandbox.ledger.count(path_prefix="/identity/connect/authorize") == before
 
 
+def test_browser_login_through_the_loopback_listener(sandbox: Sandbox, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:  # a browser: follows the redirect to the listener
+        opened.append(url)
+        threading.Thread(target=httpx.get, args=(url,),
+                         kwargs={"follow_redirects": True}, daemon=True).start()
+        return True
+
+    monkeypatch.setattr("matchkit.xero._auth.webbrowser.open", browser)
+    with connect(_settings(sandbox, tmp_path), browser=True, login_timeout=30) as xero:
+        assert xero.tenant_id == sandbox.tenant_id
+    assert len(opened) == 1 and "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in opened[0]
+
+
 def test_forged_state_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
     class ForgeState(httpx.HTTPTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:

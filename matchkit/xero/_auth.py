@@ -312,7 +312,9 @@ class XeroOAuth:
                 on_url(url)
             if browser:
                 log.info("Opening the Xero login page in a browser")
-                webbrowser.open(url)
+                if not webbrowser.open(url) and on_url is None:
+                    # no browser here (a server, a container): a person opens it elsewhere
+                    print(f"Open this link to connect matchkit to Xero:\n{url}", flush=True)
             else:
                 self._consent_headless(url)
             params = listener.wait(timeout)

@@ -17,6 +17,7 @@ from matchkit._exceptions import (
     ApiError,
     AuthError,
     ConfigError,
+    InputError,
     NotFoundError,
     ProtocolError,
     RateLimitError,
@@ -121,7 +122,8 @@ class XeroClient:
         send_headers = dict(headers or {})
         if idempotency_key:
             if len(idempotency_key) > 128:
-                raise ValueError("Idempotency-Key is limited to 128 characters by Xero")
+                raise InputError(f"Idempotency-Key for {method} {_where(path)} is "
+                                 f"{len(idempotency_key)} characters; Xero allows 128")
             send_headers["Idempotency-Key"] = idempotency_key
         url = self._api_root + path if path.startswith("/") else path
         # encode the body once, so every retry sends the very same bytes with the same key
@@ -268,7 +270,7 @@ class XeroClient:
     ) -> Iterator[dict[str, Any]]:
         """Invoices, paged; long ``ids``/``numbers`` lists are split into calls of 40."""
         if ids is not None and numbers is not None:
-            raise ValueError("invoices(): pass ids or numbers, not both")
+            raise InputError("invoices(): pass ids or numbers, not both")
         base: dict[str, Any] = {"pageSize": PAGE_SIZE}
         if statuses:
             base["Statuses"] = ",".join(statuses)
@@ -316,7 +318,7 @@ class XeroClient:
                idempotency_key: str | None) -> list[ElementResult]:
         """PUT/POST many elements with ``summarizeErrors=false``: one result per element."""
         if isinstance(records, Mapping):
-            raise TypeError(f"{key}: pass a list of records, not one record")
+            raise InputError(f"{key}: pass a list of records, not one record")
         sent = [dict(r) for r in records]
         if not sent:
             return []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from matchkit._exceptions import InputError
+
 __all__ = ["invoice_link"]
 
 
@@ -14,9 +16,9 @@ def invoice_link(web_url: str, short_code: str, invoice_id: str) -> str:
     as ``!`` that must be URL-encoded, so the query is built with ``urlencode``.
     """
     if not short_code:
-        raise ValueError("invoice_link: short_code is empty (read Organisation.ShortCode first)")
+        raise InputError("invoice_link: short_code is empty (read Organisation.ShortCode first)")
     if not invoice_id:
-        raise ValueError("invoice_link: invoice_id is empty")
+        raise InputError("invoice_link: invoice_id is empty")
     redirect = "/AccountsReceivable/View.aspx?InvoiceID=" + quote(invoice_id, safe="-")
     query = urlencode({"shortcode": short_code, "redirecturl": redirect}, quote_via=quote)
     return f"{web_url.rstrip('/')}/organisationlogin/default.aspx?{query}"
