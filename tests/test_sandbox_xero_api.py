@@ -333,3 +333,28 @@ def test_demo_seed_has_archived_contacts_and_items() -> None:
 def test_unknown_seed_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown seed 'nope'"):
         start(seed="nope")
+
+
+def test_read_only_contact_fields_are_ignored(x: XeroHttp, off_contract: OffContract) -> None:
+    with off_contract() as seen:  # Website is read-only in the spec; clients must not send it
+        r = x.put("Contacts", {"Contacts": [{"Name": "Web Co", "Website": "web.example",
+                                             "IsCustomer": True}]})
+    assert r.status_code == 200
+    stored = x.get(f"Contacts/{r.json()['Contacts'][0]['ContactID']}").json()["Contacts"][0]
+    assert "Website" not in stored and stored["IsCustomer"] is False
+    assert seen == [] or any("read-only" in v for v in seen)
+
+
+@pytest.mark.slow
+def test_large_seed_has_100k_contacts_and_5k_items() -> None:
+    with start(seed="large") as sb:
+        sb.xero.set_limits(per_minute=1000)
+        x = login(sb)
+        first = x.get("Contacts", {"page": 1, "pageSize": 1000, "includeArchived": "true"})
+        assert first.json()["pagination"]["itemCount"] == 100_000
+        assert first.json()["pagination"]["pageCount"] == 100
+        last = x.get("Contacts", {"page": 100, "pageSize": 1000, "includeArchived": "true"})
+        ids = {c["ContactID"] for c in first.json()["Contacts"]} | {
+            c["ContactID"] for c in last.json()["Contacts"]}
+        assert len(ids) == 2000
+        assert len(x.get("Items").json()["Items"]) == 5000

@@ -3,8 +3,10 @@ revocation, connections, bearer and tenant checks."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import httpx
 import pytest
@@ -187,3 +189,12 @@ def test_secrets_stay_out_of_reprs_and_ledger(sandbox: Sandbox) -> None:
     for secret in (sandbox.client_secret, sandbox.atera_api_key, x.token["access_token"],
                    x.token["refresh_token"]):
         assert secret not in text
+
+
+def test_time_scale_expires_tokens_in_real_time(start_sandbox: Any) -> None:
+    # 3600 sandbox seconds per real second: 30 minutes pass in half a real second.
+    sb = start_sandbox(seed="empty", time_scale=3600.0)
+    x = login(sb)
+    time.sleep(0.6)
+    r = x.get("Organisation")
+    assert r.status_code == 401 and r.json()["Detail"].startswith("TokenExpired")
