@@ -252,3 +252,16 @@ def test_bad_arguments_are_input_errors(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="list of records"):
             xero.create_contacts({"Name": "one"})  # type: ignore[arg-type]
     assert xero.calls == 0
+
+
+def test_retry_after_forms() -> None:
+    from email.utils import format_datetime
+
+    from matchkit.xero._client import _retry_after
+
+    assert _retry_after("7") == 7.0
+    assert _retry_after("-3") == 0.0
+    assert _retry_after(None) is None and _retry_after("soon") is None
+    later = datetime.fromtimestamp(datetime.now(UTC).timestamp() + 120, UTC)
+    seconds = _retry_after(format_datetime(later, usegmt=True))
+    assert seconds is not None and 100 < seconds <= 120

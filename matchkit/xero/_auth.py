@@ -172,7 +172,8 @@ class TokenStore:
         self._ensure_dir()
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".xero-", suffix=".tmp")
         try:
-            os.fchmod(fd, 0o600)
+            if hasattr(os, "fchmod"):  # mkstemp already makes 0600; this also fixes umask oddities
+                os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(asdict(tokens), handle)
                 handle.flush()

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -186,7 +187,7 @@ class XeroClient:
                                   "body": body}
         if status == 429:
             problem = response.headers.get("X-Rate-Limit-Problem", "").lower() or None
-            retry_after = _float(response.headers.get("Retry-After"))
+            retry_after = _retry_after(response.headers.get("Retry-After"))
             if problem == "day":
                 message = (f"Xero's daily call limit for this organisation is used up; try "
                            f"again in {_duration(retry_after)}")
@@ -196,7 +197,7 @@ class XeroClient:
                                   **kwargs), retry_after
         if status >= 500:
             return ServerError(f"Xero server error {status} on {method} {where}: {detail}",
-                               **kwargs), _float(response.headers.get("Retry-After"))
+                               **kwargs), _retry_after(response.headers.get("Retry-After"))
         if status in (401, 403):
             hint = ("the connection may have been removed or the tenant id is wrong; connect "
                     "again" if status == 403 else "the access token was refused")
@@ -441,7 +442,7 @@ def _choose_tenant(settings: Settings, manager: TokenManager,
                 retry_after = None
             else:
                 status = response.status_code
-                retry_after = _float(response.headers.get("Retry-After"))
+                retry_after = _retry_after(response.headers.get("Retry-After"))
                 if status in (401, 403):
                     raise AuthError(f"Xero refused GET /connections ({status}); connect again",
                                     system="xero", status=status, url="/connections")
@@ -592,13 +593,21 @@ def _http_date(value: datetime | date | str) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _float(value: str | None) -> float | None:
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds: Xero sends seconds; an HTTP date is accepted too."""
     if value is None:
         return None
     try:
-        return float(value)
+        return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _duration(seconds: float | None) -> str:
