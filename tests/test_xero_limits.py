@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -102,13 +103,16 @@ def test_chunked_and_paged() -> None:
     pages = {1: [1, 2], 2: [3, 4], 3: [5]}
     asked: list[int] = []
 
-    def fetch(page: int) -> dict[str, object]:
+    def fetch(page: int) -> dict[str, Any]:
         asked.append(page)
-        return {"Rows": pages.get(page, [])}
+        return {"Rows": [{"n": n} for n in pages.get(page, [])]}
 
-    assert list(paged(fetch, "Rows", page_size=2)) == [1, 2, 3, 4, 5]
+    def numbers() -> list[int]:
+        return [row["n"] for row in paged(fetch, "Rows", page_size=2)]
+
+    assert numbers() == [1, 2, 3, 4, 5]
     assert asked == [1, 2, 3]
     asked.clear()
     pages[3] = [5, 6]
-    assert list(paged(fetch, "Rows", page_size=2)) == [1, 2, 3, 4, 5, 6]
+    assert numbers() == [1, 2, 3, 4, 5, 6]
     assert asked == [1, 2, 3, 4]  # no pagination block: an empty page ends it
