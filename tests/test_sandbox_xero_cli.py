@@ -8,9 +8,11 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from _sandbox_fixtures import SCOPES
 
 from matchkit._config import ENV_VARS, Settings
+from matchkit.sandbox import start
 
 
 def test_sandbox_command_prints_one_json_line_and_serves() -> None:
@@ -52,3 +54,19 @@ def test_sandbox_command_refuses_bad_options() -> None:
     scale = subprocess.run([sys.executable, "-m", "matchkit", "sandbox", "--time-scale", "0"],
                            capture_output=True, text=True, timeout=60)
     assert scale.returncode != 0 and "--time-scale" in scale.stderr
+
+
+def test_start_serves_atera_beside_xero() -> None:
+    with start(seed="demo") as sb:
+        assert sb.atera is not None and sb.atera_url is not None
+        assert sb.env["MATCHKIT_ATERA_URL"] == sb.atera_url != sb.xero_url
+        url = f"{sb.atera_url}/api/v3/customers"
+        ok = httpx.get(url, headers={"X-API-KEY": sb.atera_api_key}, timeout=10)
+        assert ok.status_code == 200
+        assert httpx.get(url, headers={"X-API-KEY": "wrong"}, timeout=10).status_code == 401
+        sb.set_faults("atera", "500=1")
+        assert httpx.get(url, headers={"X-API-KEY": sb.atera_api_key},
+                         timeout=10).status_code == 500
+        assert sb.ledger.count(system="atera") == 3
+    with pytest.raises(httpx.TransportError):  # stopped: nothing listens any more
+        httpx.get(url, timeout=2)
