@@ -128,6 +128,17 @@ def test_contacts_paging_filters_and_search(x: XeroHttp) -> None:
     assert bad.status_code == 400
 
 
+def test_high_volume_orgs_refuse_or_filters(sandbox: Sandbox, x: XeroHttp) -> None:
+    put_contacts(x, "One", "Two")
+    where = 'Name=="One" || Name=="Two"'
+    assert contact_names(x, where=where) == ["One", "Two"]
+    sandbox.xero.high_volume = 2
+    r = x.get("Contacts", {"where": where})
+    assert r.status_code == 400
+    assert r.json()["Type"] == "HighVolumeException" and r.json()["ErrorNumber"] == 51
+    assert contact_names(x, where='Name=="One"') == ["One"]
+
+
 def test_if_modified_since(sandbox: Sandbox, x: XeroHttp, off_contract: OffContract) -> None:
     put_contacts(x, "Old One")
     sandbox.clock.advance(3600)

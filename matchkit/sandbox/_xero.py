@@ -163,6 +163,8 @@ class XeroApp:
         self.auth = XeroAuth(client_id, client_secret, clock.now,
                              {o.tenant_id: o.organisation.get("Name", "") for o in orgs})
         self.app_name = app_name
+        # Contacts from which OR filters are refused with HighVolumeException.
+        self.high_volume = 100_000
         self._validate = validate
         self._idem: dict[tuple[str, str], _Stored] = {}
         self._write_locks: dict[str, threading.Lock] = {o.tenant_id: threading.Lock()
@@ -531,7 +533,14 @@ class XeroApp:
             rows = [(r, t) for r, t in rows
                     if any(term in str(r.get(f) or "").casefold() for f in fields)]
         rows = self._since(request, rows)
-        if request.args.get("where") or request.args.get("order"):
+        where = request.args.get("where") or ""
+        if len(org.contacts) >= self.high_volume and re.search(r"\|\||\bOR\b", where, re.I):
+            # Very large organisations refuse OR filters (PITFALLS.md 9).
+            return _validation(number=51, kind="HighVolumeException", message=(
+                "Your request is not filtering Contacts efficiently, given the extremely high "
+                "volume for this organisation. Please check https://developer.xero.com/"
+                "documentation/api/efficient-data-retrieval for more information."))
+        if where or request.args.get("order"):
             records = self._filter(request, [r for r, _ in rows])
             return self._paged(request, "Contacts", records, org.contact_out)
         # No filter: page the cached rows directly (a 100k organisation, 1,000 a page).
