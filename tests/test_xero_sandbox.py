@@ -127,6 +127,14 @@ def test_forged_state_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
     assert not TokenStore.for_settings(_settings(sandbox, tmp_path)).path.exists()
 
 
+def test_refused_scope_ends_the_login_with_a_clear_error(sandbox: Sandbox,
+                                                        tmp_path: Path) -> None:
+    # apps created after March 2026 may not ask for the broad scopes (PITFALLS 13)
+    settings = _settings(sandbox, tmp_path, xero_scopes="offline_access accounting.transactions")
+    with pytest.raises(AuthError, match="invalid_scope"):
+        connect(settings, browser=False)
+
+
 def test_client_credentials(sandbox: Sandbox, tmp_path: Path) -> None:
     settings = _settings(sandbox, tmp_path, xero_grant="client_credentials")
     with _connect(sandbox, tmp_path, settings=settings) as xero:

@@ -168,3 +168,17 @@ def test_token_set_repr_hides_tokens() -> None:
     tokens = TokenSet(access_token="AAA-secret", expires_at=0, refresh_token="RRR-secret",
                       previous_refresh_token="PPP-secret")
     assert "secret" not in repr(tokens)
+
+
+def test_loopback_listener_escapes_what_it_shows() -> None:
+    from matchkit.xero._auth import _LoopbackListener
+
+    with _LoopbackListener() as listener:
+        assert listener.redirect_uri.startswith("http://127.0.0.1:")
+        response = httpx.get(listener.redirect_uri,
+                             params={"error": "<script>alert(1)</script>", "state": "s"})
+        assert response.status_code == 400
+        assert "<script>" not in response.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+        assert listener.wait(5) == {"error": "<script>alert(1)</script>", "state": "s"}
+        assert httpx.get(listener.redirect_uri.replace("/callback", "/other")).status_code == 404
