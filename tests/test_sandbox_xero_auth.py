@@ -198,3 +198,31 @@ def test_time_scale_expires_tokens_in_real_time(start_sandbox: Any) -> None:
     time.sleep(0.6)
     r = x.get("Organisation")
     assert r.status_code == 401 and r.json()["Detail"].startswith("TokenExpired")
+
+
+def test_lost_refresh_answer_is_recovered_inside_the_grace_period(sandbox: Sandbox,
+                                                                  http: httpx.Client) -> None:
+    first = tokens(http, sandbox)
+    form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    auth = (sandbox.client_id, sandbox.client_secret)
+    sandbox.set_faults("xero-identity", "drop_after=1")
+    with pytest.raises(httpx.TransportError):
+        http.post("/connect/token", data=form, auth=auth)
+    sandbox.set_faults("xero-identity", "503=1")
+    assert http.post("/connect/token", data=form, auth=auth).status_code == 503
+    sandbox.set_faults("xero-identity", None)
+    # The token was rotated server-side, but the old one still works for 30 minutes.
+    retry = http.post("/connect/token", data=form, auth=auth)
+    assert retry.status_code == 200 and retry.json()["refresh_token"] != first["refresh_token"]
+    faults = [e.fault for e in sandbox.ledger.entries("xero-identity") if e.fault]
+    assert faults == ["drop_after", "503"]
+
+
+def test_refusals_carry_limit_headers(sandbox: Sandbox) -> None:
+    x = login(sandbox)
+    refused = x.client.get("/api.xro/2.0/Organisation",
+                           headers={"Authorization": "Bearer nonsense",
+                                    "xero-tenant-id": x.tenant_id})
+    assert refused.status_code == 401
+    assert refused.headers["X-MinLimit-Remaining"] == "60"
+    assert "X-AppMinLimit-Remaining" in refused.headers

@@ -143,16 +143,20 @@ class Sandbox:
 
     def set_faults(self, system: str, spec: str | FaultPlan | None,
                    seed: int | None = None) -> None:
-        """Change faults at run time: ``sb.set_faults("xero", "429=0.1,drop=0.05")``."""
+        """Change faults at run time: ``sb.set_faults("xero", "429=0.1,drop=0.05")``;
+        systems "xero" (API), "xero-identity" (token endpoint), "atera"."""
         plan = spec if isinstance(spec, FaultPlan) else parse_faults(spec, seed)
         if system == "xero":
             self.xero.set_faults(plan)
+        elif system == "xero-identity":
+            self.xero.set_identity_faults(plan)
         elif system == "atera":
             if self.atera is None:
                 raise ValueError("the Atera sandbox is not available in this build")
             self.atera.set_faults(plan)
         else:
-            raise ValueError(f"unknown system {system!r}; use 'xero' or 'atera'")
+            raise ValueError(f"unknown system {system!r}; use 'xero', 'xero-identity' or "
+                             "'atera'")
 
 
 def _atera_app_class() -> Any:

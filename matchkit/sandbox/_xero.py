@@ -158,6 +158,7 @@ class XeroApp:
         self.clock = clock
         self.ledger = ledger
         self.faults = faults or FaultPlan()
+        self.identity_faults = FaultPlan()
         self.limits = limits or Limits()
         self.limiter = RateLimiter(self.limits, clock.now, lambda: self.clock.scale)
         self.auth = XeroAuth(client_id, client_secret, clock.now,
@@ -171,7 +172,13 @@ class XeroApp:
                                                         for o in orgs}
 
     def set_faults(self, spec: str | FaultPlan | None, seed: int | None = None) -> None:
+        """Faults of the API and /connections (not the identity service)."""
         self.faults = spec if isinstance(spec, FaultPlan) else parse_faults(spec, seed)
+
+    def set_identity_faults(self, spec: str | FaultPlan | None,
+                            seed: int | None = None) -> None:
+        """Faults of the token endpoint: drop, drop_after, 500/502/503."""
+        self.identity_faults = spec if isinstance(spec, FaultPlan) else parse_faults(spec, seed)
 
     def set_limits(self, **changes: int) -> None:
         for k, v in changes.items():
@@ -196,13 +203,18 @@ class XeroApp:
         try:
             try:
                 if system == "xero-identity":
-                    response = self._identity(request)
+                    response = self._identity(request, ctx)
                 elif system == "xero":
                     response = self._api_call(request, ctx)
                 else:
                     response = self._web(request)
             except _HttpError as err:
                 response = err.response
+            if system == "xero":
+                # Every API answer carries the limit headers, refusals included.
+                tenant = ctx["tenant"] or self._known_tenant(request)
+                for name, value in self.limiter.headers(tenant).items():
+                    response.headers.setdefault(name, value)
             status = response.status_code
             self._observe(system, request, body, response, ctx["fault"])
             return response
@@ -213,6 +225,10 @@ class XeroApp:
                 tenant=ctx["tenant"], fault=ctx["fault"],
                 idempotency_key=request.headers.get("Idempotency-Key"),
                 replayed=ctx["replayed"]))
+
+    def _known_tenant(self, request: Request) -> str | None:
+        tenant = request.headers.get("xero-tenant-id", "").strip().lower()
+        return tenant if tenant in self.orgs else None
 
     def _observe(self, system: str, request: Request, body: bytes, response: Response,
                  fault: str | None) -> None:
@@ -230,12 +246,12 @@ class XeroApp:
 
     # ------------------------------------------------------------------ identity
 
-    def _identity(self, request: Request) -> Response:
+    def _identity(self, request: Request, ctx: dict[str, Any]) -> Response:
         low = request.path.lower().rstrip("/")
         if low == "/identity/connect/authorize" and request.method == "GET":
             return self._authorize(request)
         if low == "/connect/token" and request.method == "POST":
-            return self._token(request)
+            return self._token_with_faults(request, ctx)
         if low == "/connect/revocation" and request.method == "POST":
             cid, secret = self._client_auth(request)
             try:
@@ -281,6 +297,25 @@ class XeroApp:
 
             return unquote(cid), unquote(secret)
         return request.form.get("client_id"), request.form.get("client_secret")
+
+    def _token_with_faults(self, request: Request, ctx: dict[str, Any]) -> Response:
+        """The token endpoint under ``identity_faults``: ``drop`` loses the request,
+        ``drop_after`` issues the tokens and loses the answer (the refresh a client must
+        recover inside the grace period), ``500``/``503`` refuse it."""
+        plan = self.identity_faults
+        kind = plan.draw() if plan.rates else None
+        if kind == "drop":
+            ctx["fault"] = kind
+            raise DropConnection()
+        if kind in ("500", "502", "503"):
+            ctx["fault"] = kind
+            return _text("Service Unavailable", int(kind))
+        response = self._token(request)
+        if response.status_code == 200 and plan.drop_after_rate > 0 \
+                and plan.draw_drop_after():
+            ctx["fault"] = "drop_after"
+            raise DropConnection()
+        return response
 
     def _token(self, request: Request) -> Response:
         form = request.form
