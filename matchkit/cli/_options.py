@@ -40,7 +40,12 @@ def xero_client(settings: Settings, ws: Workspace | None = None) -> Any:
     from .._connect import connect_xero
 
     return connect_xero(ws, settings, on_url=lambda url: click.echo(
-        f"Log in to Xero in your browser: {url}", err=True))
+        f"Log in to Xero in your browser: {url}", err=True), on_wait=_say_wait)
+
+
+def _say_wait(seconds: float, reason: str) -> None:
+    # Without this a rate limit or retry looks like a hang from the terminal.
+    click.echo(f"waiting {seconds:.1f} s: {reason}", err=True)
 
 
 def atera_client(settings: Settings) -> Any:
