@@ -51,6 +51,7 @@ class ApplyResult:
     archived: list[str] = field(default_factory=list)
     atera_products_created: list[str] = field(default_factory=list)
     atera_products_found: list[str] = field(default_factory=list)
+    atera_products_skipped: list[str] = field(default_factory=list)  # name already in use
 
     def counts(self) -> dict[str, int]:
         return {
@@ -61,6 +62,7 @@ class ApplyResult:
             "atera products archived": len(self.archived),
             "atera products created": len(self.atera_products_created),
             "atera products found": len(self.atera_products_found),
+            "atera products not added (name in use)": len(self.atera_products_skipped),
         }
 
 
@@ -102,14 +104,13 @@ def _customer_specs(ws: Workspace, pending: list[tuple[str, dict[str, Any]]]
         name = spec.get("name") or _text(r.get("CustomerName"))
         if not name:
             raise WizardError(f"customer {atera_id}: no name to create it in Xero with")
-        domain = _text(r.get("Domain"))
         specs.append(ContactSpec(
             atera_id=atera_id, name=name, email=emails.get(atera_id),
             phone=_text(r.get("Phone")), address=_text(r.get("Address")),
             city=_text(r.get("City")), region=_text(r.get("State")),
             postal_code=_text(r.get("ZipCodeStr")), country=_text(r.get("Country")),
             tax_number=_text(r.get("BusinessNumber")),
-            website=f"https://{domain}" if domain and "://" not in domain else domain,
+            # Xero's spec marks Contact.Website read-only: it is not sent.
             link_existing=False))
     return specs
 
@@ -247,15 +248,22 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
                   result: ApplyResult, run_id: str, who: str | None, say: Progress) -> None:
     if not todo:
         return
-    # Only products nobody matched yet: a matched one with the same name is another record.
     matched = {str(d["atera_id"]) for d in _records(ws.current_decisions("products"))
                if d["action"] in ("match", "create")}
-    existing = {_fold(p.get("Description")): p for p in atera.products()
-                if not p.get("Archived") and f"product:{p['RateID']}" not in matched}
+    live = [p for p in atera.products() if not p.get("Archived")]
+    # An Atera product already matched to another item keeps its name to itself: a second
+    # product of the same name would only confuse people picking products in Atera.
+    taken = {_fold(p.get("Description")) for p in live
+             if f"product:{p['RateID']}" in matched}
+    existing = {_fold(p.get("Description")): p for p in live
+                if f"product:{p['RateID']}" not in matched}
     for n, item in enumerate(todo, start=1):
         say("adding Xero items to Atera's product list", n - 1, len(todo))
         name = _text(item.get("Name")) or str(item["Code"])
         found = existing.get(_fold(name))
+        if found is None and _fold(name) in taken:
+            result.atera_products_skipped.append(name)
+            continue
         if found is not None:
             rid = int(found["RateID"])
             result.atera_products_found.append(name)

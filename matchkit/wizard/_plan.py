@@ -52,6 +52,7 @@ class Plan:
     atera_archive: tuple[Named, ...]  # Atera products/expenses archived (unmatched)
     atera_products: tuple[AteraProductAdd, ...]  # Xero items added to Atera's list
     rates_kept: tuple[Named, ...] = field(default=())  # unmatched labour rates (no API)
+    adds_skipped: tuple[Named, ...] = field(default=())  # Xero items whose name Atera uses
 
     def counts(self) -> dict[str, int]:
         by_action: dict[str, int] = {}
@@ -93,6 +94,8 @@ class Plan:
              [f"{p.code} — {p.name} ({price(p.price)})" for p in self.atera_products]),
             ("Left as they are: labour rates without a match (Atera's API cannot archive them)",
              [r.name for r in self.rates_kept]),
+            ("Not added to Atera: Xero items whose name a matched Atera product has",
+             [r.name for r in self.adds_skipped]),
         ]
 
     def text(self) -> str:

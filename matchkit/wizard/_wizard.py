@@ -20,7 +20,7 @@ from typing import Any
 from .._exceptions import WizardError
 from .._xero_sync import unique_contact_name, xero_item_code
 from ..store import Decision, Workspace
-from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, apply_pending
+from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, _fold, apply_pending
 from ._model import (
     UNDECIDED,
     Catalogue,
@@ -417,13 +417,23 @@ class Wizard:
         matched_items |= {str(d["xero_id"]) for aid, d in cat.current["products"].items()
                           if d["action"] == "match" and d.get("xero_id")
                           and aid not in {r.atera_id for r in cat.rows["products"]}}
-        adds = [AteraProductAdd(iid, str(i.get("Code")), _text(i.get("Name")) or
-                                str(i.get("Code")), _num(i.get("UnitPrice")))
-                for iid, i in cat.items.items()
-                if iid not in matched_items and _sold(i.get("IsSold"))]
+        # Names Atera products keep (matched, or created in Xero): not added a second time.
+        taken = {_fold(r.name) for r in cat.rows["products"] if r.source == "product"
+                 and self.choice("products", r.atera_id).action in ("match", "create")}
+        adds: list[AteraProductAdd] = []
+        skipped: list[Named] = []
+        for iid, i in cat.items.items():
+            if iid in matched_items or not _sold(i.get("IsSold")):
+                continue
+            name = _text(i.get("Name")) or str(i.get("Code"))
+            if _fold(name) in taken:
+                skipped.append(Named(iid, name))
+            else:
+                adds.append(AteraProductAdd(iid, str(i.get("Code")), name,
+                                            _num(i.get("UnitPrice"))))
         return Plan(self.run_id, tuple(decisions), tuple(items), tuple(contacts),
                     tuple(Named(i.xero_id, i.name) for i in imports), tuple(archive),
-                    tuple(adds), tuple(kept))
+                    tuple(adds), tuple(kept), tuple(skipped))
 
     def _decision(self, kind: str, atera_id: str, choice: Choice, logged: Choice | None
                   ) -> Decision | None:

@@ -1,0 +1,178 @@
+"""The wizard end to end against the loopback sandbox (real HTTP, real DuckDB files)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _wizard_fixtures import fake_suggest
+from click.testing import CliRunner
+
+from matchkit._config import Settings
+from matchkit._connect import connect_atera, connect_xero
+from matchkit.cli import main
+from matchkit.sandbox import Sandbox, start
+from matchkit.store import Workspace
+from matchkit.wizard import Step, Wizard, pending_run
+
+HAS_SOURCES = importlib.util.find_spec("matchkit._sources") is not None
+# The real matching service when it is there; until then a stand-in with its output shape.
+SUGGEST: Any = None if HAS_SOURCES else fake_suggest
+
+
+class Crash(RuntimeError):
+    """A process dying right after a request went through."""
+
+
+class CrashAfter:
+    """Wraps a client: after ``n`` successful calls to ``methods``, the next one's request
+    is sent and its answer thrown away by a crash."""
+
+    def __init__(self, inner: Any, methods: tuple[str, ...], n: int) -> None:
+        self.inner, self.methods, self.left = inner, methods, n
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if name not in self.methods:
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = attr(*args, **kwargs)
+            if self.left <= 0:
+                raise Crash(f"crashed after {name}")
+            self.left -= 1
+            return result
+
+        return call
+
+
+# Sandbox minutes pass in real seconds: Xero's 60 calls a minute do not slow the tests.
+SCALE = 60.0
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with start(seed="demo", time_scale=SCALE) as sb:
+        yield sb
+
+
+def _clients(sb: Sandbox, tmp_path: Path) -> tuple[Any, Any, Settings]:
+    s = Settings.from_env(sb.env, token_dir=str(tmp_path / "tokens"),
+                          workspace=str(tmp_path / "ws.duckdb"))
+    return connect_xero(None, s, time_scale=SCALE), connect_atera(s, rate=100.0), s
+
+
+def _world(xero: Any, atera: Any) -> dict[str, Any]:
+    """Everything the wizard could change, read over HTTP."""
+    return {
+        "items": sorted((i["ItemID"], i["Code"]) for i in xero.items()),
+        "contacts": sorted((c["ContactID"], c["Name"])
+                           for c in xero.contacts(include_archived=True)),
+        "customers": sorted((c["CustomerID"], c["CustomerName"]) for c in atera.customers()),
+        "products": sorted((p["RateID"], p["Description"]) for p in atera.products()),
+        "expenses": sorted((p["RateID"], p["Description"]) for p in atera.expenses()),
+    }
+
+
+def _log(ws: Workspace) -> tuple[Any, ...]:
+    return (ws.decision_history().to_dict("records"),
+            ws.sql("SELECT * FROM connections").to_dict("records"), ws.settings())
+
+
+def test_close_changes_nothing_then_auto_end_to_end(sandbox: Sandbox, tmp_path: Path
+                                                    ) -> None:
+    xero, atera, s = _clients(sandbox, tmp_path)
+    ws = Workspace.open(s.workspace)
+    first = Wizard(ws, xero=xero, atera=atera, suggest=SUGGEST)
+    first.connect()
+    before, log = _world(xero, atera), _log(ws)
+    first.auto(import_all=True)
+    first.close()  # closed before Done: nothing in Xero, Atera or the log changed
+    assert _world(xero, atera) == before
+    assert _log(ws) == log
+
+    w = Wizard(ws, xero=xero, atera=atera, suggest=SUGGEST)
+    w.use_workspace()
+    plan = w.auto(import_all=True)
+    w.done()
+    after = _world(xero, atera)
+    new_items = set(after["items"]) - set(before["items"])
+    assert {code for _, code in new_items} == {i.code for i in plan.xero_items}
+    new_contacts = {n for _, n in set(after["contacts"]) - set(before["contacts"])}
+    assert new_contacts == {c.name for c in plan.xero_contacts}
+    new_customers = {n for _, n in set(after["customers"]) - set(before["customers"])}
+    assert new_customers == {c.name for c in plan.atera_customers}
+    new_products = {n for _, n in set(after["products"]) - set(before["products"])}
+    assert new_products == {p.name for p in plan.atera_products}
+    assert w.step == Step.DONE and ws.connection("xero")["setup_done_at"] is not None
+    # every Atera record is matched now; opening the wizard again plans no creation
+    again = Wizard(ws, xero=xero, atera=atera, suggest=SUGGEST)
+    again.use_workspace()  # Done took fresh snapshots of what it changed
+    assert not again.unmatched("products") and not again.unmatched("customers")
+    plan2 = again.auto()
+    assert not (plan2.xero_items or plan2.xero_contacts or plan2.atera_customers
+                or plan2.atera_products)
+
+
+@pytest.mark.parametrize(("system", "methods", "n"), [
+    # the first batch of contacts reached Xero, the second did too, then a crash
+    ("xero", ("create_contacts",), 1),
+    # a few customers and products were created in Atera, then a crash
+    ("atera", ("create_customer", "create_product"), 3),
+])
+def test_crash_half_way_then_done_again(sandbox: Sandbox, tmp_path: Path, system: str,
+                                        methods: tuple[str, ...], n: int) -> None:
+    xero, atera, s = _clients(sandbox, tmp_path)
+    ws = Workspace.open(s.workspace)
+    crashing = CrashAfter(xero if system == "xero" else atera, methods, n)
+    w = Wizard(ws, xero=crashing if system == "xero" else xero,
+               atera=crashing if system == "atera" else atera, suggest=SUGGEST)
+    w.connect()
+    plan = w.auto(import_all=True)
+    if system == "xero" and methods == ("create_contacts",):
+        assert len(plan.xero_contacts) > 50  # two batches: the second one crashes
+    with pytest.raises(Crash):
+        w.done(refresh=False)
+    assert pending_run(ws) is not None
+    # a new process: fresh clients, a fresh wizard, same choices, Done again
+    xero2, atera2, _ = _clients(sandbox, tmp_path / "again")
+    w2 = Wizard(Workspace.open(s.workspace), xero=xero2, atera=atera2, suggest=SUGGEST)
+    w2.use_workspace()  # the snapshots from before the crash: lookups must be live
+    w2.auto(import_all=True)
+    w2.done(refresh=False)
+    assert pending_run(ws) is None
+    world = _world(xero2, atera2)
+    for key, field in (("items", 1), ("contacts", 1), ("customers", 1), ("products", 1)):
+        names = [str(r[field]).casefold() for r in world[key]]
+        assert len(names) == len(set(names)), f"duplicate {key}"
+    codes = {c for _, c in world["items"]}
+    assert {i.code for i in plan.xero_items} <= codes
+    customers = {n for _, n in world["customers"]}
+    assert {c.name for c in plan.atera_customers} <= customers
+
+
+@pytest.mark.skipif(not HAS_SOURCES, reason="the matching service (matchkit._sources) is "
+                    "missing; the CLI uses it")
+def test_cli_wizard_auto_and_disconnect(sandbox: Sandbox, tmp_path: Path) -> None:
+    env = {**sandbox.env, "MATCHKIT_TOKEN_DIR": str(tmp_path / "tokens"),
+           "MATCHKIT_WORKSPACE": str(tmp_path / "ws.duckdb")}
+    runner = CliRunner()
+    dry = runner.invoke(main, ["wizard", "--auto", "--dry-run", "--json"], env=env)
+    assert dry.exit_code == 0, dry.output
+    xero, _, _ = _clients(sandbox, tmp_path / "check")
+    items_before = len(xero.items())
+    assert Workspace.open(env["MATCHKIT_WORKSPACE"]).decision_history().empty
+    res = runner.invoke(main, ["wizard", "--auto", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert len(xero.items()) == items_before + out["summary"]["counts"]["xero items to create"]
+    assert out["done"]["xero items"] == out["summary"]["counts"]["xero items to create"]
+    bye = runner.invoke(main, ["disconnect"], env=env)
+    assert bye.exit_code == 0, bye.output
+    assert "tax features can be used again" in bye.output
+    assert Workspace.open(env["MATCHKIT_WORKSPACE"]).connection("xero") is None
+    assert runner.invoke(main, ["wizard"], env=env).exit_code == 2  # --auto or the notebook
