@@ -219,7 +219,7 @@ class XeroClient:
         if modified_since is not None:
             headers["If-Modified-Since"] = _http_date(modified_since)
         response = self.request("GET", path, params=params, headers=headers)
-        data = response.json()
+        data = _json(response, f"GET {path}")
         if not isinstance(data, dict):
             raise ProtocolError(f"Xero answered GET {path} with a JSON {type(data).__name__}",
                                 system="xero", url=path)
@@ -333,7 +333,7 @@ class XeroClient:
             if not isinstance(elements, list) or not elements:
                 raise
             return _results_from_400(sent, elements, key)
-        body = response.json()
+        body = _json(response, f"{method} {key}")
         elements = body.get(key) if isinstance(body, dict) else None
         if not isinstance(elements, list) or len(elements) != len(sent):
             raise ProtocolError(
@@ -458,7 +458,11 @@ def _choose_tenant(settings: Settings, manager: TokenManager,
             if not policy.may_retry("GET", None, attempt):
                 raise error
             time.sleep(policy.delay(attempt, retry_after))
-    connections = [c for c in response.json() if isinstance(c, dict) and c.get("tenantId")]
+    answer = _json(response, "GET /connections")
+    if not isinstance(answer, list):
+        raise ProtocolError("Xero's /connections answer is not a list", system="xero",
+                            url="/connections")
+    connections = [c for c in answer if isinstance(c, dict) and c.get("tenantId")]
     if settings.xero_tenant_id:
         for c in connections:
             if c["tenantId"] == settings.xero_tenant_id:
@@ -489,13 +493,20 @@ def _where(url: str) -> str:
 
 
 def _is_json(response: httpx.Response) -> bool:
+    """A cheap check (no decode: pages of 1000 contacts are large) that catches the HTML
+    pages proxies and login walls send with a 200; :func:`_json` catches the rest."""
     if "json" not in response.headers.get("content-type", ""):
         return False
+    return response.content.lstrip()[:1] in (b"{", b"[")
+
+
+def _json(response: httpx.Response, what: str) -> Any:
     try:
-        response.json()
+        return response.json()
     except ValueError:
-        return False
-    return True
+        raise ProtocolError(f"Xero answered {what} with a body that is not valid JSON",
+                            system="xero", status=response.status_code,
+                            url=_where(str(response.request.url))) from None
 
 
 def _body(response: httpx.Response) -> Any:
