@@ -178,7 +178,11 @@ class WizardView:
         else:
             self.status.value = "connecting and taking snapshots…"
             xero, atera = self.connector()
-            self.wizard.connect(xero, atera)
+
+            def said(line: str) -> None:  # one line per entity pulled
+                self.status.value = f"snapshot: {esc(line)}"
+
+            self.wizard.connect(xero, atera, progress=said)
         self.status.value = ""
         self.render()
 
