@@ -33,9 +33,12 @@ __all__ = [
     "ContactSpec",
     "ItemSpec",
     "SyncFailure",
+    "SyncPreview",
     "XeroSyncError",
     "ensure_contacts",
     "ensure_items",
+    "preview_contacts",
+    "preview_items",
     "unique_contact_name",
     "xero_item_code",
     "xero_item_name",
@@ -396,6 +399,14 @@ def _check_unique(specs: Sequence[ContactSpec] | Sequence[ItemSpec]) -> None:
         seen.add(s.atera_id)
 
 
+@dataclass(frozen=True)
+class SyncPreview:
+    """What ensure_contacts / ensure_items would do: reuse ``found``, create ``to_create``."""
+
+    found: dict[str, str]  # atera_id -> Xero id already there (or created by an earlier run)
+    to_create: list[dict[str, Any]]  # the payloads that would be sent
+
+
 def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec], *,
                     run_id: str, who: str | None = None) -> dict[str, str]:
     """Make sure each spec has a Xero contact; return ``{atera_id: ContactID}``.
@@ -406,6 +417,23 @@ def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec
     _check_unique(specs)
     if not specs:
         return {}
+    engine, jobs = _contact_jobs(ws, xero, specs, run_id)
+    engine.run(jobs)
+    return _finish(ws, engine, "customers", who)
+
+
+def preview_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec]
+                     ) -> SyncPreview:
+    """The dry run of :func:`ensure_contacts`: reads Xero, writes and sends nothing."""
+    _check_unique(specs)
+    if not specs:
+        return SyncPreview({}, [])
+    engine, jobs = _contact_jobs(ws, xero, specs, "preview")
+    return SyncPreview(dict(engine.done), [j.payload for j in jobs])
+
+
+def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec], run_id: str
+                  ) -> tuple[_Engine, list[_Job]]:
     tenant = xero.tenant_id
 
     def lookup() -> dict[str, str]:
@@ -441,8 +469,7 @@ def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec
             name = unique_contact_name(wanted, taken)
         taken.add(_fold(name))
         jobs.append(_Job(spec.atera_id, name, spec.payload(name), name))
-    engine.run(jobs)
-    return _finish(ws, engine, "customers", who)
+    return engine, jobs
 
 
 def ensure_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], *,
@@ -455,6 +482,22 @@ def ensure_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], *,
     _check_unique(specs)
     if not specs:
         return {}
+    engine, jobs = _item_jobs(ws, xero, specs, run_id)
+    engine.run(jobs)
+    return _finish(ws, engine, "products", who)
+
+
+def preview_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec]) -> SyncPreview:
+    """The dry run of :func:`ensure_items`: reads Xero, writes and sends nothing."""
+    _check_unique(specs)
+    if not specs:
+        return SyncPreview({}, [])
+    engine, jobs = _item_jobs(ws, xero, specs, "preview")
+    return SyncPreview(dict(engine.done), [j.payload for j in jobs])
+
+
+def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_id: str
+               ) -> tuple[_Engine, list[_Job]]:
     tenant = xero.tenant_id
     current: list[dict[str, Any]] = []
 
@@ -492,5 +535,4 @@ def ensure_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], *,
             code = xero_item_code(spec.code or name, taken)
         taken.add(code)
         jobs.append(_Job(spec.atera_id, code, spec.payload(code), name, code))
-    engine.run(jobs)
-    return _finish(ws, engine, "products", who)
+    return engine, jobs

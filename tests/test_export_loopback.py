@@ -193,7 +193,7 @@ def test_faults_lose_and_double_nothing(tmp_path: Path, retries: int) -> None:
         valid = set(plan_export(env.ws, env.xero, batch, options).payloads)
         env.sb.set_faults("xero", "429=0.08,500=0.08,drop=0.05,drop_after=0.3", seed=7)
         results = []
-        for _ in range(12):  # an operator running it again until it reports success
+        for _ in range(40):  # an operator running it again until it reports success
             try:
                 results.append(export_batch(env.ws, env.xero, batch, options))
             except Exception as exc:

@@ -129,12 +129,13 @@ def _date(value: Any) -> dt.date | None:
 
 def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int, str | None],
                 options: ExportOptions, *, credit: bool = False,
-                today: dt.date | None = None) -> dict[str, Any]:
+                today: dt.date | None = None, line_account: str | None = None
+                ) -> dict[str, Any]:
     """The Xero payload for one Atera invoice.
 
     ``item_codes`` maps a line's position (1-based) to its Xero ItemCode (``None``: a
-    description-only line). ``credit``: an ACCRECCREDIT credit note with the signs flipped so
-    its total is positive.
+    description-only line, which gets ``line_account`` so Xero applies that account's tax).
+    ``credit``: an ACCRECCREDIT credit note with the signs flipped so its total is positive.
     """
     today = today or dt.date.today()
     day = _date(inv.get("InvoiceDate")) if options.invoice_date == "atera" else None
@@ -153,6 +154,8 @@ def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int
             out["DiscountRate"] = disc
         if options.status == "AUTHORISED" and options.sales_account:
             out["AccountCode"] = options.sales_account
+        elif not code and line_account:
+            out["AccountCode"] = line_account
         # Deliberately no TaxType / TaxAmount: Xero applies the organisation's tax.
         lines.append(out)
     body: dict[str, Any] = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._xero_sync import xero_item_code
+from .._xero_sync import SyncPreview
 from ._mapping import map_invoice
 from ._validate import Prepared, ValidationReport
 
@@ -73,40 +73,48 @@ def build_payloads(report: ValidationReport, contact_ids: Mapping[str, str],
         if missing:
             continue
         out[p.number] = (p, map_invoice(p.invoice, contact, codes, report.options,
-                                        credit=p.credit))
+                                        credit=p.credit, line_account=report.sales_account))
     return out
 
 
-def plan_from_report(report: ValidationReport, existing_codes: list[str],
-                     in_flight: int = 0) -> ExportPlan:
-    """What :func:`export_batch` would do, without doing it."""
+def plan_from_report(report: ValidationReport, contacts: SyncPreview, items: SyncPreview,
+                     item_codes_by_id: Mapping[str, str], in_flight: int = 0) -> ExportPlan:
+    """What :func:`export_batch` would do, without doing it.
+
+    ``contacts``/``items`` are the previews of what exists in Xero and what would be created;
+    ``item_codes_by_id`` maps the organisation's ItemIDs to their Codes.
+    """
     calls = [PlannedCall("GET", "Organisation", "short code and base currency (links, checks)"),
              PlannedCall("GET", "Currencies", "currencies enabled in the organisation"),
+             PlannedCall("GET", "Accounts", "the sales account (its tax applies to new items)"),
              PlannedCall("GET", "Items", "the item catalogue (codes for lines)")]
     if in_flight:
         calls.append(PlannedCall("GET", "Invoices?InvoiceNumbers=...", f"look up {in_flight} "
                                  "invoice(s) sent before without a recorded answer"))
-    contact_ids = {c.atera_id: f"<new contact: {c.name}>" for c in report.contacts_to_create}
+    contact_ids = dict(contacts.found)
     if report.contacts_to_create:
-        calls.append(PlannedCall("GET", "Contacts", "existing contacts, so none is made twice"))
-        for i in range(0, len(report.contacts_to_create), CHUNK):
-            cpart = report.contacts_to_create[i:i + CHUNK]
+        calls.append(PlannedCall("GET", "Contacts", f"existing contacts: {len(contacts.found)} "
+                                 "of the missing customers are there already (by name)"))
+        by_name = {c.name: c.atera_id for c in report.contacts_to_create}
+        for body in contacts.to_create:
+            aid = by_name.get(body["Name"])
+            if aid is not None:
+                contact_ids[aid] = f"<new contact: {body['Name']}>"
+        for i in range(0, len(contacts.to_create), CHUNK):
+            cpart = contacts.to_create[i:i + CHUNK]
             calls.append(PlannedCall("PUT", "Contacts?summarizeErrors=false",
                                      "create missing customers (Idempotency-Key)", len(cpart),
-                                     [c.payload(c.name) for c in cpart]))
-    taken = list(existing_codes)
-    item_codes: dict[str, str] = {}
-    for s in report.items_to_create:
-        code = xero_item_code(s.code or s.name, taken)
-        taken.append(code)
-        item_codes[s.atera_id] = code
-    if report.items_to_create:
-        for i in range(0, len(report.items_to_create), CHUNK):
-            ipart = report.items_to_create[i:i + CHUNK]
-            calls.append(PlannedCall("PUT", "Items?summarizeErrors=false",
-                                     "create missing items with the Atera price "
-                                     "(Idempotency-Key)", len(ipart),
-                                     [s.payload(item_codes[s.atera_id]) for s in ipart]))
+                                     cpart))
+    item_codes = {a: item_codes_by_id[i] for a, i in items.found.items()
+                  if i in item_codes_by_id}
+    pending = [s for s in report.items_to_create if s.atera_id not in items.found]
+    for spec, body in zip(pending, items.to_create, strict=True):
+        item_codes[spec.atera_id] = str(body["Code"])
+    for i in range(0, len(items.to_create), CHUNK):
+        ipart = items.to_create[i:i + CHUNK]
+        calls.append(PlannedCall("PUT", "Items?summarizeErrors=false",
+                                 "create missing items with the Atera price "
+                                 "(Idempotency-Key)", len(ipart), ipart))
     built = build_payloads(report, contact_ids, item_codes)
     invoices = [(n, b) for n, (p, b) in built.items() if not p.credit]
     credits = [(n, b) for n, (p, b) in built.items() if p.credit]

@@ -45,15 +45,28 @@ class XeroCatalogue:
     items: list[dict[str, Any]]
     currencies: set[str]
     base_currency: str | None = None
+    sales_account: str | None = None  # for new items and lines without an item
 
     @classmethod
-    def read(cls, xero: Any) -> XeroCatalogue:
+    def read(cls, xero: Any, sales_account: str | None = None) -> XeroCatalogue:
         org = xero.organisation()
         base = org.get("BaseCurrency")
         codes = {str(c.get("Code")).upper() for c in xero.currencies() if c.get("Code")}
         if base:
             codes.add(str(base).upper())
-        return cls(items=list(xero.items()), currencies=codes, base_currency=base)
+        if not sales_account:
+            sales_account = _default_sales_account(xero.accounts())
+        return cls(items=list(xero.items()), currencies=codes, base_currency=base,
+                   sales_account=sales_account)
+
+
+def _default_sales_account(accounts: list[dict[str, Any]]) -> str | None:
+    """The organisation's sales account: its tax rate is the one Xero applies to a line."""
+    revenue = [a for a in accounts if a.get("Type") in ("REVENUE", "SALES")
+               and a.get("Status", "ACTIVE") == "ACTIVE" and a.get("Code")]
+    named = [a for a in revenue if str(a.get("Name", "")).strip().lower() == "sales"]
+    pick = named or revenue
+    return str(pick[0]["Code"]) if pick else None
 
 
 @dataclass
@@ -85,6 +98,7 @@ class ValidationReport:
     already: dict[str, dict[str, Any]]  # Atera number -> its export_state row
     contacts_to_create: list[ContactSpec]
     items_to_create: list[ItemSpec]
+    sales_account: str | None = None
 
     @property
     def refused(self) -> dict[str, list[Problem]]:
@@ -273,7 +287,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
             elif options.create_missing_items:
                 items.setdefault(atera_id, ItemSpec(
                     atera_id, name, price=price if price is not None else
-                    float(line.get("Rate") or 0), description=name))
+                    float(line.get("Rate") or 0), description=name,
+                    sales_account=catalogue.sales_account))
                 needs[i] = atera_id
                 add(number, i, "item_create", f"product {product!r} is not in Xero; it will be "
                     "created with the Atera price", "fix")
@@ -315,5 +330,6 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
     return ValidationReport(
         batch=batch, options=options, ready=ready, problems=problems, already=already,
         contacts_to_create=[c for k, c in contacts.items() if k in wanted_contacts],
-        items_to_create=[s for k, s in items.items() if k in wanted_items])
+        items_to_create=[s for k, s in items.items() if k in wanted_items],
+        sales_account=catalogue.sales_account)
 
