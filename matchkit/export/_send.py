@@ -21,7 +21,14 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import ApiError, AuthError, RateLimitError, ValidationError
-from .._xero_sync import XeroSyncError, ensure_contacts, ensure_items
+from .._xero_sync import (
+    SyncPreview,
+    XeroSyncError,
+    ensure_contacts,
+    ensure_items,
+    preview_contacts,
+    preview_items,
+)
 from ..store import Workspace
 from ._batch import Batch
 from ._lock import STALE_AFTER, export_lock
@@ -318,7 +325,7 @@ def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tena
 def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None
              ) -> tuple[ExportOptions, XeroCatalogue, ValidationReport]:
     options = options or ExportOptions.from_workspace(ws)
-    catalogue = XeroCatalogue.read(xero)
+    catalogue = XeroCatalogue.read(xero, options.sales_account)
     report = validate_batch(ws, batch, catalogue, xero.tenant_id, options)
     return options, catalogue, report
 
@@ -329,8 +336,12 @@ def plan_export(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions |
     _, catalogue, report = _context(ws, xero, batch, options)
     state = _state(ws, xero.tenant_id, batch.numbers)
     in_flight = sum(1 for r in state.values() if r["status"] in IN_FLIGHT)
-    return plan_from_report(report, [str(i["Code"]) for i in catalogue.items if i.get("Code")],
-                            in_flight)
+    contacts = preview_contacts(ws, xero, report.contacts_to_create)
+    items = (preview_items(ws, xero, report.items_to_create) if report.items_to_create
+             else SyncPreview({}, []))
+    codes = {str(i["ItemID"]): str(i["Code"]) for i in catalogue.items
+             if i.get("ItemID") and i.get("Code")}
+    return plan_from_report(report, contacts, items, codes, in_flight)
 
 
 def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None = None,
