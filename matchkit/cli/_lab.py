@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -79,6 +80,11 @@ def lab_cmd(app: bool, port: int, sandbox: bool, seed: str) -> None:
         cmd = jupyter_command(NOTEBOOKS, port, token, lab_settings_dir(Path(tmp) / "lab"),
                               app=app)
         proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise KeyboardInterrupt  # SIGTERM too: stop the server, not just this process
+
+        signal.signal(signal.SIGTERM, stop)
         path = "/" if app else "/lab/tree/" + APP_NOTEBOOK
         click.echo(f"{'Voilà' if app else 'JupyterLab'}: http://127.0.0.1:{port}{path}"
                    f"?token={token}")
