@@ -78,6 +78,9 @@ def test_pause_holds_every_caller() -> None:
 def test_limiter_is_shared_per_tenant() -> None:
     assert limiter_for("t-1") is limiter_for("t-1")
     assert limiter_for("t-1") is not limiter_for("t-2")
+    a = limiter_for("t-1", api_url="http://127.0.0.1:1/")
+    assert a is limiter_for("t-1", api_url="http://127.0.0.1:1")
+    assert a is not limiter_for("t-1", api_url="http://127.0.0.1:2")
 
 
 def test_bad_limiter_settings() -> None:

@@ -75,7 +75,7 @@ class XeroClient:
         self.connection_id = connection_id
         self.tokens = tokens
         self.time_scale = time_scale
-        self.limiter = limiter or limiter_for(tenant_id, time_scale)
+        self.limiter = limiter or limiter_for(tenant_id, time_scale, settings.xero_api_url)
         self.retry = retry or RetryPolicy()
         self.on_wait = on_wait
         self.calls = 0  # HTTP attempts made by this client (benchmarks, tests)

@@ -127,14 +127,18 @@ def _int_header(headers: Mapping[str, str], name: str, default: int | None) -> i
         return default
 
 
-_registry: dict[tuple[str, float], RateLimiter] = {}
+_registry: dict[tuple[str, str, float], RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_for(tenant_id: str, time_scale: float = 1.0) -> RateLimiter:
-    """The process-wide limiter of one tenant (created on first use)."""
+def limiter_for(tenant_id: str, time_scale: float = 1.0, api_url: str = "") -> RateLimiter:
+    """The process-wide limiter of one tenant (created on first use).
+
+    ``api_url`` keeps separate servers apart: two sandboxes seeded with the same tenant id
+    have separate limits, while every client of the real Xero tenant shares one limiter.
+    """
     with _registry_lock:
-        key = (tenant_id, time_scale)
+        key = (api_url.rstrip("/"), tenant_id, time_scale)
         limiter = _registry.get(key)
         if limiter is None:
             limiter = _registry[key] = RateLimiter(time_scale=time_scale)
