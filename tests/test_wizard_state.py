@@ -287,3 +287,32 @@ def test_manage_page_rematches_and_unmatches() -> None:
     assert m.step == Step.CUSTOMERS  # the manage page stays open
     cur = m.ws.current_decisions("customers").set_index("atera_id")
     assert cur.loc["2", "xero_id"] == "c-blue"
+
+
+def test_export_status_payment_states() -> None:
+    from matchkit.wizard import export_status
+
+    ws = Workspace.open()
+    assert export_status(ws).empty
+    rows = [  # invoice, xero id, status, due, paid
+        ("1", "x1", "PAID", 0, 100), ("2", "x2", "AUTHORISED", 50, 50),
+        ("3", "x3", "AUTHORISED", 100, 0), ("4", "x4", "VOIDED", 0, 0),
+        ("5", "x5", "AUTHORISED", 100, 0),
+    ]
+    for n, (inv, xid, status, due, paid) in enumerate(rows, start=1):
+        ws.execute(
+            "INSERT INTO export_log (event_id, batch_id, tenant_id, atera_invoice, "
+            "xero_invoice_id, status, attempts, xero_status, amount_due, amount_paid, "
+            "logged_at) VALUES (?, 'b', 't', ?, ?, 'exported', 1, ?, ?, ?, now())",
+            [n, inv, xid, status, due, paid])
+    # Xero's latest snapshot is fresher: invoice 3 is past due, 5 is not due yet
+    ws.write_snapshot("xero", "invoices", [
+        {"InvoiceID": "x3", "Status": "AUTHORISED", "AmountDue": 100, "AmountPaid": 0,
+         "DueDate": "2020-01-31T00:00:00"},
+        {"InvoiceID": "x5", "Status": "AUTHORISED", "AmountDue": 100, "AmountPaid": 0,
+         "DueDate": "2999-01-31T00:00:00"},
+    ])
+    states = dict(zip(export_status(ws)["atera_invoice"], export_status(ws)["payment_state"],
+                      strict=True))
+    assert states == {"1": "paid", "2": "part-paid", "3": "overdue", "4": "voided",
+                      "5": "awaiting payment"}
