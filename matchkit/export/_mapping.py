@@ -7,6 +7,7 @@ Taxes live only in Xero: lines go with ``LineAmountTypes: Exclusive`` and no ``T
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
@@ -103,12 +104,19 @@ def reference_for(inv: Mapping[str, Any]) -> str:
     return ref[:255]
 
 
+MAX_NUMBER = 1e9  # a quantity or price this large is a typo, not a bill
+
+
 def _num(value: Any, default: float = 0.0) -> float:
     if value is None or value == "":
         return default
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
-    return float(value)
+    number = float(value)
+    # float() takes "NaN" and "Infinity": Xero cannot bill them and JSON cannot carry them.
+    if not math.isfinite(number) or abs(number) >= MAX_NUMBER:
+        raise ValueError(f"expected a finite number below {MAX_NUMBER:,.0f}, got {value!r}")
+    return number
 
 
 def line_amount(line: Mapping[str, Any]) -> float:

@@ -8,6 +8,7 @@ problem the export repairs on the way when allowed (create the customer or the i
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,7 +19,10 @@ from .._xero_sync import ContactSpec, ItemSpec
 from ..matching._normalise import normalise_product
 from ..store import Workspace
 from ._batch import Batch, CustomerLink, invoice_number, link_customers
-from ._mapping import ExportOptions, line_amount
+from ._mapping import ExportOptions, _date, line_amount
+
+# C0 controls but tab/newline/CR, DEL and C1 controls: invisible, and refused or mangled by Xero.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 __all__ = ["Prepared", "Problem", "ValidationReport", "XeroCatalogue", "validate_batch"]
 
@@ -260,8 +264,15 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 amount = line_amount(line)
             except (TypeError, ValueError):
                 add(number, i, "bad_number", "Quantity, Rate and DiscountPercentage must be "
-                    f"numbers (got {line.get('Quantity')!r}, {line.get('Rate')!r}, "
+                    "finite numbers below 1,000,000,000 "
+                    f"(got {line.get('Quantity')!r}, {line.get('Rate')!r}, "
                     f"{line.get('DiscountPercentage')!r})")
+                continue
+            bad = [k for k in ("Product", "Description")
+                   if _CONTROL.search(str(line.get(k) or ""))]
+            if bad:
+                add(number, i, "control_chars", f"control characters in {' and '.join(bad)}: "
+                    "Xero cannot store them; fix them in Atera")
                 continue
             subtotal += amount
             product = str(line.get("Product") or "").strip()
@@ -296,6 +307,10 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 add(number, i, "item_missing", f"product {product!r} is not in Xero; match it "
                     "or allow creating items")
 
+        day = inv.get("InvoiceDate")
+        if day and _date(day) is None:
+            add(number, None, "bad_date", f"InvoiceDate {day!r} is not an ISO date "
+                "(YYYY-MM-DD)")
         currency = str(inv.get("Currency") or "").strip().upper()
         if currency and currency not in catalogue.currencies:
             add(number, None, "currency", f"currency {currency} is not enabled in the Xero "
