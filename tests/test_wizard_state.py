@@ -316,3 +316,17 @@ def test_export_status_payment_states() -> None:
                       strict=True))
     assert states == {"1": "paid", "2": "part-paid", "3": "overdue", "4": "voided",
                       "5": "awaiting payment"}
+
+
+def test_ambiguous_exact_is_not_proposed() -> None:
+    def suggest(ws: Workspace, kind: str, top: int) -> object:
+        df = fake_suggest(ws, kind, top)
+        df.loc[df["left_id"] == "product:10", "ambiguous"] = True
+        return df
+
+    x, a = FakeXero(), FakeAtera()
+    w = Wizard(fill(Workspace.open(), xero=x, atera=a), suggest=suggest)  # type: ignore[arg-type]
+    w.use_workspace()
+    assert w.choice("products", "product:10").action == "undecided"
+    assert w.options("products", "product:10")[0].ambiguous
+    assert w.choice("customers", "1").action == "match"

@@ -75,6 +75,7 @@ class Option:
     label: str
     score: float | None = None
     method: str | None = None
+    ambiguous: bool = False  # matching saw near-equal candidates: a person should pick
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,8 @@ class Catalogue:
                     if rid is None or rid not in labels:
                         continue
                     suggestions[kind].setdefault(str(r["left_id"]), []).append(
-                        Option(rid, labels[rid], _num(r.get("score")), _text(r.get("method"))))
+                        Option(rid, labels[rid], _num(r.get("score")), _text(r.get("method")),
+                               _flag(r.get("ambiguous"))))
         matched_contacts = {str(d["xero_id"]) for d in current["customers"].values()
                             if d["action"] == "match" and d.get("xero_id")}
         pending = [cid for cid, d in current["imports"].items()

@@ -251,7 +251,7 @@ class Wizard:
         if logged is not None:
             return logged
         sugg = cat.suggestions[kind].get(atera_id, [])
-        if sugg and sugg[0].method == "exact" and \
+        if sugg and sugg[0].method == "exact" and not sugg[0].ambiguous and \
                 not (len(sugg) > 1 and sugg[1].method == "exact"):
             return Choice("match", sugg[0].xero_id, "exact", sugg[0].score)
         return UNDECIDED
