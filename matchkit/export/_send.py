@@ -115,7 +115,7 @@ _COLS = ("batch_id", "tenant_id", "atera_invoice", "xero_number", "xero_invoice_
 
 
 def log_events(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
-    """Append export-log events in one transaction."""
+    """Append export-log events in one transaction, in the order given (later wins)."""
     if not rows:
         return
     frame = pd.DataFrame([{c: r.get(c) for c in _COLS} for r in rows], columns=list(_COLS))
@@ -124,10 +124,14 @@ def log_events(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
     frame["logged_at"] = _now()
     cols = ", ".join(_COLS)
     with ws.transaction() as conn:
+        # Ids taken first and given in row order: export_state keeps the highest per invoice.
+        ids = conn.execute("SELECT nextval('export_event_seq') AS i FROM range(?) ORDER BY i",
+                           [len(frame)]).fetchall()
+        frame.insert(0, "event_id", [int(r[0]) for r in ids])
         conn.register("_mk_events", frame)
         try:
             conn.execute(f"INSERT INTO export_log (event_id, {cols}, logged_at) SELECT "
-                         f"nextval('export_event_seq'), {cols}, logged_at FROM _mk_events")
+                         f"event_id, {cols}, logged_at FROM _mk_events")
         finally:
             conn.unregister("_mk_events")
 
@@ -172,6 +176,16 @@ class _Sender:
     progress: Progress | None = None
     total: int = 0
     done: int = 0
+    # Outcomes not yet on disk: written together with the next intent (one transaction per
+    # request). A crash before that leaves those invoices 'sending', so the next run looks
+    # them up in Xero: slower to resume, never doubled.
+    buffer: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, rows: Sequence[dict[str, Any]] = ()) -> None:
+        with self.ws.transaction():
+            log_events(self.ws, [*self.buffer, *rows])
+            self.heartbeat()
+        self.buffer.clear()
 
     def link(self, rec: dict[str, Any], credit: bool) -> str | None:
         rid = record_id(rec)
@@ -221,7 +235,7 @@ class _Sender:
             rows = [t for t in todo if t[0].credit is credit]
             for i in range(0, len(rows), CHUNK):
                 unsure.extend(self._send_chunk(rows[i:i + CHUNK], round_no, credit))
-                self.heartbeat()
+        self.flush()
         return unsure
 
     def _send_chunk(self, chunk: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
@@ -234,7 +248,7 @@ class _Sender:
             base["attempts"] = int(base.get("attempts") or 0) + 1
             base["idempotency_key"] = key
             sending.append({**base, "status": "sending"})
-        log_events(self.ws, sending)  # the intent is on disk before the request leaves
+        self.flush(sending)  # the intent is on disk before the request leaves
         self.result.requests += 1
         create = self.xero.create_credit_notes if credit else self.xero.create_invoices
         try:
@@ -267,7 +281,7 @@ class _Sender:
             else:
                 rows.append(self.failed_row(p.number, base, "; ".join(res.errors)
                                             or "refused by Xero without a message"))
-        log_events(self.ws, rows)
+        self.buffer.extend(rows)
         return unsure
 
     # Look up invoices whose fate is unknown; log the found ones; return the missing ones.
@@ -300,7 +314,7 @@ class _Sender:
                     f"(Reference {rec.get('Reference')!r}); choose another numbering"))
             else:
                 rows.append(self.exported_row(p.number, rec, p.credit, base))
-        log_events(self.ws, rows)
+        self.flush(rows)
         return missing
 
 
