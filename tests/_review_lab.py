@@ -1,91 +1,22 @@
-"""A real JupyterLab for the review grid's browser test and bench (headless Debian Chromium).
+"""The review grid in a real JupyterLab (headless Debian Chromium): notebook and figures.
 
-Recipe from ../shared/reference/jupyter-testing.md: a fresh server on a free loopback port in
-its own process group, with a token, the news toast turned off and a temp workspace dir; the
-whole group is killed afterwards, so no server outlives a test.
+The server comes from ``tests/_jupyterlab.py`` (the shared fixture: free port, token, quiet
+settings, its own process group, stopped afterwards); this module writes the review notebook,
+drives it, and measures what a person waits for (``bench/bench_review.py --browser``).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from _jupyterlab import CHROMIUM_ARGS, Lab, chromium_path, running_lab
 
-ROOT = Path(__file__).resolve().parent.parent
-TESTS = ROOT / "tests"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-TOKEN = "mk-review-test-token"
-
-
-def chromium() -> str | None:
-    path = os.environ.get("MATCHKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return path if Path(path).exists() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def lab(root: Path, work: Path) -> Iterator[str]:
-    """Serve ``root`` with JupyterLab; yield the base URL. Everything is stopped on exit."""
-    port = _free_port()
-    settings = work / "settings"
-    settings.mkdir(parents=True, exist_ok=True)
-    (settings / "overrides.json").write_text(json.dumps({
-        "@jupyterlab/apputils-extension:notification": {
-            "fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
-        # Lab 4 detaches cells scrolled out of view; the tests read the whole widget.
-        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "jcfg"),
-           "JUPYTER_RUNTIME_DIR": str(work / "jrt"), "PYTHONPATH": str(TESTS)}
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-           f"--port={port}", "--port-retries=0", "--allow-root",
-           f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-           f"--LabApp.app_settings_dir={settings}",
-           f"--LabApp.workspaces_dir={work / 'workspaces'}",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    log = (work / "lab.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start; see "
-                                       f"{work / 'lab.log'}") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
+TESTS = Path(__file__).resolve().parent
+# The kernel imports _review_fixtures from here.
+KERNEL_ENV = {"PYTHONPATH": str(TESTS)}
 
 
 def write_notebook(path: Path, n: int, workspace: Path) -> None:
@@ -110,9 +41,9 @@ def write_notebook(path: Path, n: int, workspace: Path) -> None:
     nbformat.write(nb, path)
 
 
-def open_and_run(page: Any, base: str, name: str) -> float:
+def open_and_run(page: Any, lab: Lab, name: str) -> float:
     """Open the notebook, run all cells; return the monotonic time of the Run All click."""
-    page.goto(f"{base}/lab/tree/{name}?reset&token={TOKEN}")
+    page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
     page.wait_for_function(
         "document.body.innerText.includes('Python 3 (ipykernel) | Idle')", timeout=60_000)
@@ -128,7 +59,7 @@ def browser_figures(n: int) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    exe = chromium()
+    exe = chromium_path()
     if exe is None:
         print("browser: skipped (no Chromium; apt-get install chromium)")
         return
@@ -137,16 +68,16 @@ def browser_figures(n: int) -> None:
         root = work / "root"
         root.mkdir()
         write_notebook(root / "review.ipynb", n, work / "ws.duckdb")
-        with lab(root, work) as base, sync_playwright() as p:
+        with running_lab(root, work / "jupyter", env=KERNEL_ENV) as lab, \
+                sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1400})
             print(f"browser (JupyterLab + Chromium), {n} rows")
             # Warm-up run: the first kernel start pays for imports once.
-            open_and_run(page, base, "review.ipynb")
+            open_and_run(page, lab, "review.ipynb")
             page.wait_for_selector(".mk-review-grid canvas", timeout=120_000)
             figures: dict[str, list[float]] = {}
             for _ in range(3):
-                page.evaluate("() => fetch('/api/kernels?token=" + TOKEN + "')")
                 # Re-run only the grid cell: from its Shift+Enter to the grid on screen.
                 cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
                 cell.locator(".jp-InputArea-editor").click()

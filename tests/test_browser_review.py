@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _jupyterlab import CHROMIUM_ARGS, chromium_path, running_lab
 from _review_fixtures import build
-from _review_lab import CHROMIUM_ARGS, chromium, lab, open_and_run, write_notebook
+from _review_lab import KERNEL_ENV, open_and_run, write_notebook
 
 pytestmark = pytest.mark.browser
 N = 300
@@ -27,7 +28,7 @@ def _decisions(db: Path) -> tuple[list[tuple[str, str]], int]:
 
 
 def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
-    exe = chromium()
+    exe = chromium_path()
     if exe is None:
         pytest.skip("no Chromium (apt-get install chromium, or set MATCHKIT_CHROMIUM)")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -42,7 +43,8 @@ def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
     assert 0 < expected < N
 
     dialogs: list[str] = []
-    with lab(root, tmp_path) as base, sync_api.sync_playwright() as p:
+    with running_lab(root, tmp_path / "jupyter", env=KERNEL_ENV) as lab, \
+            sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1400})
@@ -50,7 +52,7 @@ def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
             expect = sync_api.expect
             # Two shared cores run the whole team's tests: wait generously, assert exactly.
             expect.set_options(timeout=30_000)
-            open_and_run(page, base, "review.ipynb")
+            open_and_run(page, lab, "review.ipynb")
             counts = page.locator(".mk-review-counts")
             expect(counts).to_contain_text(f"{N} shown", timeout=90_000)
             expect(page.locator(".mk-review-grid canvas").first).to_be_visible()
