@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -114,8 +115,15 @@ def test_a_dead_or_stale_lock_is_taken_over(tmp_path: Path) -> None:
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
         env.ws.execute("INSERT INTO export_locks VALUES (?, 'run-dead', ?, ?, 'x', now(), now())",
-                       [tenant, dead.pid, os.uname().nodename])
+                       [tenant, dead.pid, socket.gethostname()])
         acquire(env.ws, tenant, "run-new").release()
+        # A live owner here keeps it, however old its heartbeat (it may wait out a 429).
+        env.ws.execute("INSERT INTO export_locks VALUES (?, 'run-slow', ?, ?, 'x', "
+                       "now() - INTERVAL 1 HOUR, now() - INTERVAL 1 HOUR)",
+                       [tenant, os.getpid(), socket.gethostname()])
+        with pytest.raises(ExportBusyError, match="run-slow"):
+            acquire(env.ws, tenant, "run-z", stale_after=60)
+        env.ws.execute("DELETE FROM export_locks")
         # Alive but silent for longer than the staleness limit: taken over too.
         env.ws.execute("INSERT INTO export_locks VALUES (?, 'run-old', 1, 'elsewhere', 'x', "
                        "now() - INTERVAL 10 MINUTE, now() - INTERVAL 10 MINUTE)", [tenant])

@@ -168,18 +168,29 @@ def test_bad_invoices_are_reported_and_the_good_ones_exported(tmp_path: Path) ->
         assert set(log[log["status"] == "refused"]["atera_invoice"]) == set(refused) - {dup}
 
 
-def test_negative_invoice_becomes_a_credit_note(tmp_path: Path) -> None:
+def test_negative_invoice_becomes_a_credit_note_once(tmp_path: Path) -> None:
     with export_env(tmp_path, in_memory=True) as env:
         load_demo(env.ws)
         batch = batch_from_file(_bad_batch(tmp_path))
-        result = export_batch(env.ws, env.xero, batch,
-                              ExportOptions(create_missing_customers=True))
-        assert result.outcomes["990004"].status == "exported"
+        options = ExportOptions(create_missing_customers=True)
+        real = env.xero.create_credit_notes
+
+        def lost_answer(records: list[dict[str, Any]], **kw: Any) -> Any:
+            real(records, **kw)
+            raise SystemExit("killed before the answer was recorded")
+
+        env.xero.create_credit_notes = lost_answer
+        with pytest.raises(SystemExit):
+            export_batch(env.ws, env.xero, batch, options)
+        env.xero.create_credit_notes = real
+        result = export_batch(env.ws, env.xero, batch, options)
+        assert result.ok and result.outcomes["990004"].status == "already"  # looked up
         notes = env.xero_credit_notes()
-        assert [n["CreditNoteNumber"] for n in notes] == ["990004"]
+        assert [n["CreditNoteNumber"] for n in notes] == ["990004"]  # found, not sent again
         assert notes[0]["Total"] > 0 and notes[0]["Type"] == "ACCRECCREDIT"
-        again = export_batch(env.ws, env.xero, batch,
-                             ExportOptions(create_missing_customers=True))
+        row = exported_invoices(env.ws).set_index("atera_invoice").loc["990004"]
+        assert row["xero_type"] == "ACCRECCREDIT" and "ViewCreditNote" in row["link"]
+        again = export_batch(env.ws, env.xero, batch, options)
         assert "990004" in again.already and len(env.xero_credit_notes()) == 1
 
 

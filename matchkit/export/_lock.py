@@ -1,9 +1,11 @@
 """One export at a time per Xero organisation: a lock row in the workspace.
 
 The row names its owner (pid, host, command) and carries a heartbeat. A second export is
-refused with :class:`ExportBusyError` naming that process, unless the owner is gone (same host,
-no such pid) or its heartbeat is older than ``stale_after``, so a crashed run never blocks
-for ever.
+refused with :class:`ExportBusyError` naming that process. A crashed run never blocks for
+ever: on the same host its pid is gone, so the lock is taken over at once; an owner on another
+host (a shared workspace file) is presumed dead when its heartbeat is older than
+``stale_after``. A live owner on this host keeps the lock however long it waits (a day-limit
+429 can mean hours), so two exports never run side by side.
 """
 
 from __future__ import annotations
@@ -63,14 +65,16 @@ def acquire(ws: Workspace, tenant_id: str, run_id: str, *, stale_after: float = 
             "FROM export_locks WHERE tenant_id = ?", [tenant_id]).fetchall()
         for run, pid, owner_host, cmd, acquired, beat in rows:
             age = (now - beat).total_seconds()
-            gone = owner_host == host and not _alive(int(pid))
-            if not gone and age < stale_after:
+            # Here the pid tells; from another machine only the heartbeat can.
+            gone = not _alive(int(pid)) if owner_host == host else age >= stale_after
+            if not gone:
                 raise ExportBusyError(
                     f"an export to this Xero organisation is already running: process {pid} "
                     f"on {owner_host} ({cmd or 'unknown command'}), run {run}, started "
                     f"{acquired:%Y-%m-%d %H:%M:%S %Z}, last heartbeat {age:.0f} s ago. Wait for "
                     "it to finish (or stop that process) and run again; a run that died is "
-                    f"taken over after {stale_after:.0f} s without a heartbeat.")
+                    "taken over at once on this machine, or after "
+                    f"{stale_after:.0f} s without a heartbeat from another machine.")
         conn.execute("DELETE FROM export_locks WHERE tenant_id = ?", [tenant_id])
         cmd = " ".join(os.path.basename(a) if i == 0 else a
                        for i, a in enumerate(sys.argv[:4]))[:200]

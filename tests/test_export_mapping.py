@@ -1,0 +1,108 @@
+"""Atera invoice -> Xero payload, options, files and payment states (no network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from matchkit._exceptions import ConfigError, LoadError
+from matchkit.export import ExportOptions, batch_from_file, map_invoice, payment_state
+from matchkit.export._mapping import line_amount, reference_for
+from matchkit.store import Workspace
+
+INV = {
+    "InvoiceNumber": 1234, "InvoiceDate": "2026-08-03T00:00:00", "ContractName": "Managed IT",
+    "Currency": "aud",
+    "LineItems": [
+        {"Product": "Remote Support", "Description": "Support, August", "Quantity": 2,
+         "Rate": 120.0, "DiscountPercentage": 10, "TaxPercentage": 10, "Tax": 21.6},
+        {"Product": None, "Description": "Travel", "Quantity": 1, "Rate": 30.0},
+    ],
+}
+
+
+def test_default_mapping_is_tax_free_draft_with_atera_number() -> None:
+    body = map_invoice(INV, "c-1", {1: "SUPPORT", 2: None}, ExportOptions(),
+                       line_account="200")
+    assert body["Type"] == "ACCREC" and body["Status"] == "DRAFT"
+    assert body["InvoiceNumber"] == "1234" and body["LineAmountTypes"] == "Exclusive"
+    assert body["Contact"] == {"ContactID": "c-1"} and body["CurrencyCode"] == "AUD"
+    assert body["Date"] == "2026-08-03" and body["DueDate"] == "2026-08-17"
+    assert body["Reference"] == "Atera #1234 / Managed IT"
+    first, second = body["LineItems"]
+    assert first == {"Description": "Support, August", "Quantity": 2.0, "UnitAmount": 120.0,
+                     "ItemCode": "SUPPORT", "DiscountRate": 10.0}
+    assert second == {"Description": "Travel", "Quantity": 1.0, "UnitAmount": 30.0,
+                      "AccountCode": "200"}  # no item: the sales account's tax applies
+    assert "Tax" not in json.dumps(body).replace("Exclusive", "")
+
+
+def test_numbering_status_dates_and_credit_notes() -> None:
+    opts = ExportOptions(numbering="prefix", prefix="AT-", status="AUTHORISED",
+                         sales_account="200", invoice_date="today", due_days=30)
+    body = map_invoice(INV, "c-1", {1: "SUPPORT"}, opts, today=dt.date(2026, 9, 1))
+    assert body["InvoiceNumber"] == "AT-1234" and body["Status"] == "AUTHORISED"
+    assert body["Date"] == "2026-09-01" and body["DueDate"] == "2026-10-01"
+    assert all(line["AccountCode"] == "200" for line in body["LineItems"])
+    xero_numbered = map_invoice(INV, "c-1", {}, ExportOptions(numbering="xero"))
+    assert "InvoiceNumber" not in xero_numbered and xero_numbered["Reference"]
+    negative = {**INV, "LineItems": [{"Description": "Refund", "Quantity": 1, "Rate": -50}]}
+    note = map_invoice(negative, "c-1", {}, ExportOptions(), credit=True)
+    assert note["Type"] == "ACCRECCREDIT" and note["CreditNoteNumber"] == "1234"
+    assert note["LineItems"][0]["UnitAmount"] == 50 and "DueDate" not in note
+
+
+def test_options_refuse_what_cannot_work_and_come_from_settings() -> None:
+    with pytest.raises(ConfigError, match="sales account"):
+        ExportOptions(status="AUTHORISED")
+    with pytest.raises(ConfigError, match="DRAFT, SUBMITTED or AUTHORISED"):
+        ExportOptions(status="PAID")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="due_days"):
+        ExportOptions(due_days=-1)
+    ws = Workspace.open()
+    ExportOptions(numbering="prefix", prefix="MSP-", due_days=7).save(ws)
+    loaded = ExportOptions.from_workspace(ws, status="SUBMITTED")
+    assert (loaded.numbering, loaded.prefix, loaded.due_days, loaded.status) == (
+        "prefix", "MSP-", 7, "SUBMITTED")
+    with pytest.raises(ConfigError, match="unknown export options"):
+        ExportOptions.from_workspace(ws, colour="red")
+    ws.close()
+
+
+def test_line_amount_and_reference() -> None:
+    assert line_amount(INV["LineItems"][0]) == 216.0
+    assert line_amount({"Rate": 5}) == 5.0  # quantity defaults to 1
+    with pytest.raises(ValueError):
+        line_amount({"Quantity": "x", "Rate": 1})
+    assert reference_for({"InvoiceNumber": 7}) == "Atera #7"
+
+
+def test_batch_file_shapes_and_errors(tmp_path: Path) -> None:
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps({"items": [INV], "page": 1}))
+    assert batch_from_file(f).numbers == ["1234"]
+    f.write_text(json.dumps([INV, {"InvoiceNumber": 5, "LineItems": "none"}]))
+    with pytest.raises(LoadError, match=r"row 2.*LineItems"):
+        batch_from_file(f)
+    f.write_text("{not json")
+    with pytest.raises(LoadError, match="not valid JSON"):
+        batch_from_file(f)
+    with pytest.raises(LoadError, match="file not found"):
+        batch_from_file(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(("status", "due", "paid", "date", "want"), [
+    ("PAID", 0, 100, "2026-01-01", "paid"),
+    ("AUTHORISED", 50, 50, "2999-01-01", "part-paid"),
+    ("AUTHORISED", 50, 50, "2020-01-01", "part-paid, overdue"),
+    ("AUTHORISED", 100, 0, "2020-01-01", "overdue"),
+    ("AUTHORISED", 100, 0, "2999-01-01", "awaiting payment"),
+    ("VOIDED", 0, 0, None, "voided"),
+    ("DRAFT", 100, 0, "2020-01-01", "draft"),
+])
+def test_payment_state(status: str, due: float, paid: float, date: str | None,
+                       want: str) -> None:
+    assert payment_state(status, due, paid, date) == want
