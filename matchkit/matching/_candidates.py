@@ -1,0 +1,160 @@
+"""The cheap candidate step: which right rows are worth scoring for each left row.
+
+Scoring every pair with the slow scorers is what makes naive fuzzy matching slow (10k x 100k
+``token_set_ratio`` takes minutes). Instead:
+
+1. *Rare-token blocking* (prefix filtering): each left name proposes every right name that
+   shares one of its ``rare_tokens`` rarest words (rarity counted on the right side, words
+   missing on the right skipped, words on more than ``max_df`` right names skipped). A pair
+   that shares no rare word is very unlikely to be the same company or product.
+2. The blocked pairs get one fast score (rapidfuzz ``ratio`` over the names, and over their
+   sorted words, elementwise with ``cpdist``), and each left row keeps its ``per_row`` best.
+3. *Fallback*: a left row whose best blocked score is below ``fallback_below`` (typos in its
+   rare words, or only common words) is compared with every right name by ``cdist`` in chunks
+   (C++, all cores, ``score_cutoff``), so a typo never hides the right answer.
+4. Pairs with the same normalised name are always kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+__all__ = ["candidate_pairs", "sorted_words"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def sorted_words(names: pd.Series) -> pd.Series:
+    """Each name's words in sorted order, so ``ratio`` on them is ``token_sort_ratio``."""
+    return names.str.split().map(lambda ws: " ".join(sorted(ws)))
+
+
+def _token_pairs(names: pd.Series) -> tuple[IntArray, pd.Series]:
+    words = names.str.split().explode()
+    words = words[words.notna() & (words != "")]
+    return words.index.to_numpy(dtype=np.int64), words.astype(str).reset_index(drop=True)
+
+
+def _blocked(
+    left: pd.Series, right: pd.Series, rare_tokens: int, max_df: int
+) -> tuple[IntArray, IntArray]:
+    l_rows, l_words = _token_pairs(left)
+    r_rows, r_words = _token_pairs(right)
+    if len(l_words) == 0 or len(r_words) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    codes, uniques = pd.factorize(pd.concat([r_words, l_words], ignore_index=True))
+    r_tok, l_tok = codes[: len(r_words)].astype(np.int64), codes[len(r_words):].astype(np.int64)
+    df = np.bincount(r_tok, minlength=len(uniques))
+    # each left row's rarest usable words
+    l_df = df[l_tok]
+    usable = (l_df > 0) & (l_df <= max_df)
+    l_rows, l_tok, l_df = l_rows[usable], l_tok[usable], l_df[usable]
+    order = np.lexsort((l_tok, l_df, l_rows))
+    l_rows, l_tok = l_rows[order], l_tok[order]
+    keep = np.ones(len(l_rows), dtype=bool)
+    if len(l_rows):
+        same = np.r_[False, l_rows[1:] == l_rows[:-1]]
+        tok_dup = np.r_[False, same[1:] & (l_tok[1:] == l_tok[:-1])]
+        keep &= ~tok_dup
+        l_rows, l_tok = l_rows[keep], l_tok[keep]
+        start = np.r_[0, np.flatnonzero(l_rows[1:] != l_rows[:-1]) + 1]
+        rank = np.arange(len(l_rows)) - np.repeat(start, np.diff(np.r_[start, len(l_rows)]))
+        l_rows, l_tok = l_rows[rank < rare_tokens], l_tok[rank < rare_tokens]
+    # postings: right rows per word, then expand every (left row, word) into its postings
+    r_order = np.argsort(r_tok, kind="stable")
+    r_tok_sorted, r_rows_sorted = r_tok[r_order], r_rows[r_order]
+    lo = np.searchsorted(r_tok_sorted, l_tok, side="left")
+    hi = np.searchsorted(r_tok_sorted, l_tok, side="right")
+    n = hi - lo
+    total = int(n.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    li = np.repeat(l_rows, n)
+    offsets = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+    ri = r_rows_sorted[np.repeat(lo, n) + offsets]
+    key = np.unique(li * (len(right) + 1) + ri)
+    return key // (len(right) + 1), key % (len(right) + 1)
+
+
+def _top_per_row(li: IntArray, ri: IntArray, score: FloatArray, k: int
+                 ) -> tuple[IntArray, IntArray, FloatArray]:
+    if len(li) == 0:
+        return li, ri, score
+    order = np.lexsort((ri, -score, li))
+    li, ri, score = li[order], ri[order], score[order]
+    start = np.r_[0, np.flatnonzero(li[1:] != li[:-1]) + 1]
+    rank = np.arange(len(li)) - np.repeat(start, np.diff(np.r_[start, len(li)]))
+    keep = rank < k
+    return li[keep], ri[keep], score[keep]
+
+
+def _fast_score(left: Sequence[str], right: Sequence[str], left_sorted: Sequence[str],
+                right_sorted: Sequence[str], li: IntArray, ri: IntArray) -> FloatArray:
+    if len(li) == 0:
+        return np.empty(0, np.float64)
+    a = process.cpdist([left[i] for i in li], [right[j] for j in ri], scorer=fuzz.ratio,
+                       workers=-1, dtype=np.float32)
+    b = process.cpdist([left_sorted[i] for i in li], [right_sorted[j] for j in ri],
+                       scorer=fuzz.ratio, workers=-1, dtype=np.float32)
+    return np.maximum(a, b).astype(np.float64)
+
+
+def candidate_pairs(
+    left: pd.Series,
+    right: pd.Series,
+    *,
+    per_row: int = 15,
+    rare_tokens: int = 3,
+    max_df: int | None = None,
+    fallback_below: float = 85.0,
+    chunk: int = 256,
+) -> tuple[IntArray, IntArray]:
+    """Positional (left, right) index pairs worth scoring, at most ``per_row`` (plus exact
+    normalised-name pairs) per left row. ``left``/``right`` are normalised names."""
+    left = left.reset_index(drop=True).astype(str)
+    right = right.reset_index(drop=True).astype(str)
+    n_right = len(right)
+    if len(left) == 0 or n_right == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if max_df is None:
+        max_df = max(200, n_right // 50)
+    l_list, r_list = left.tolist(), right.tolist()
+    l_sorted, r_sorted = sorted_words(left).tolist(), sorted_words(right).tolist()
+
+    li, ri = _blocked(left, right, rare_tokens, max_df)
+    fast = _fast_score(l_list, r_list, l_sorted, r_sorted, li, ri)
+    li, ri, fast = _top_per_row(li, ri, fast, per_row)
+
+    best = np.zeros(len(left))
+    np.maximum.at(best, li, fast)
+    weak = np.flatnonzero(best < fallback_below)
+    parts_l, parts_r = [li], [ri]
+    if len(weak):
+        k = min(per_row, n_right)
+        for s in range(0, len(weak), chunk):
+            rows = weak[s:s + chunk]
+            queries = [l_list[i] for i in rows]
+            m = process.cdist(queries, r_list, scorer=fuzz.ratio, workers=-1, dtype=np.uint8)
+            m2 = process.cdist([l_sorted[i] for i in rows], r_sorted, scorer=fuzz.ratio,
+                               workers=-1, dtype=np.uint8)
+            np.maximum(m, m2, out=m)
+            top = np.argpartition(-m.astype(np.int16), k - 1, axis=1)[:, :k]
+            parts_l.append(np.repeat(rows, k).astype(np.int64))
+            parts_r.append(top.reshape(-1).astype(np.int64))
+    # exact normalised names are always candidates, however common their words
+    exact = pd.merge(
+        pd.DataFrame({"k": left, "li": np.arange(len(left))}),
+        pd.DataFrame({"k": right, "ri": np.arange(n_right)}),
+        on="k",
+    )
+    exact = exact[exact["k"] != ""]
+    parts_l.append(exact["li"].to_numpy(np.int64))
+    parts_r.append(exact["ri"].to_numpy(np.int64))
+    key = np.unique(np.concatenate(parts_l) * (n_right + 1) + np.concatenate(parts_r))
+    return key // (n_right + 1), key % (n_right + 1)

@@ -1,0 +1,155 @@
+"""Evidence beyond the name, one rule per field, each giving +1 (agrees), -1 (disagrees) or 0
+(one side has nothing to say) per candidate pair, plus the words that explain it.
+
+Customers: web/e-mail domain, phone digits, tax number, city, country.
+Products: code/SKU, model numbers found in names and codes, price, description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from ._normalise import code_key, domain_key, normalise_product, phone_key, product_codes, text_key
+
+__all__ = ["CUSTOMER_RULES", "PRODUCT_RULES", "Rule", "prepare"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _col(frame: pd.DataFrame, *names: str) -> pd.Series:
+    """The first of ``names`` present in ``frame`` as text ("" when missing)."""
+    for n in names:
+        if n in frame.columns:
+            return frame[n].astype(object).where(frame[n].notna(), "").astype(str)
+    return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+
+
+def _domains(frame: pd.DataFrame) -> pd.Series:
+    # Atera's Domain, the web site and the e-mail all name the same thing: a company's host.
+    parts = [domain_key(_col(frame, c)) for c in ("domain", "website", "email")]
+    joined = parts[0].str.cat(parts[1:], sep=" ").str.split()
+    return joined.map(lambda xs: " ".join(sorted(set(xs))))
+
+
+def _price(frame: pd.DataFrame) -> pd.Series:
+    p = pd.to_numeric(_col(frame, "price", "unit_price").str.replace(
+        r"[^0-9.\-]", "", regex=True).replace("", np.nan), errors="coerce")
+    return p.where(p > 0)
+
+
+def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The evidence keys of one side, computed once per frame (vectorised)."""
+    out = pd.DataFrame(index=frame.index)
+    if kind == "customers":
+        out["domain"] = _domains(frame)
+        phones = [phone_key(_col(frame, c)) for c in ("phone", "phones", "mobile")]
+        out["phone"] = phones[0].str.cat(phones[1:], sep=" ").str.split().map(
+            lambda xs: " ".join(sorted(set(xs))))
+        out["tax"] = code_key(_col(frame, "tax_number", "business_number"))
+        out["city"] = text_key(_col(frame, "city"))
+        out["country"] = text_key(_col(frame, "country"))
+    else:
+        code = code_key(_col(frame, "code"))
+        sku = code_key(_col(frame, "sku"))
+        out["code"] = code.str.cat(sku, sep=" ").str.split().map(
+            lambda xs: " ".join(sorted(set(xs))))
+        texts = _col(frame, "name").str.cat(
+            [_col(frame, "code"), _col(frame, "sku")], sep=" ")
+        out["model"] = product_codes(texts)
+        out["price"] = _price(frame)
+        desc = _col(frame, "description")
+        out["desc"] = normalise_product(desc)
+    return out
+
+
+def _sets_agree(a: list[str], b: list[str]) -> tuple[FloatArray, list[str]]:
+    """+1 when the two space-separated sets share a value, -1 when both are non-empty and
+    share none, 0 otherwise; plus the shared value."""
+    val = np.zeros(len(a))
+    shared: list[str] = [""] * len(a)
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if not x or not y:
+            continue
+        common = set(x.split()) & set(y.split())
+        if common:
+            val[i] = 1.0
+            shared[i] = sorted(common, key=len, reverse=True)[0]
+        else:
+            val[i] = -1.0
+    return val, shared
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One evidence rule: ``compute(left_keys, right_keys) -> (values, detail)`` on aligned
+    pairs; ``agree``/``differ`` render the words for +1 / -1 (``{}`` gets the detail)."""
+
+    name: str
+    compute: Callable[[pd.DataFrame, pd.DataFrame], tuple[FloatArray, list[str]]]
+    agree: str
+    differ: str
+    strong: bool  # strong rules alone can make a suggestion method="evidence"
+
+
+def _set_rule(col: str) -> Callable[[pd.DataFrame, pd.DataFrame], tuple[FloatArray, list[str]]]:
+    def compute(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str]]:
+        return _sets_agree(lk[col].tolist(), rk[col].tolist())
+    return compute
+
+
+def _equal_rule(col: str) -> Callable[[pd.DataFrame, pd.DataFrame], tuple[FloatArray, list[str]]]:
+    def compute(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str]]:
+        a, b = lk[col].to_numpy(dtype=object), rk[col].to_numpy(dtype=object)
+        both = (a != "") & (b != "")
+        val = np.where(both, np.where(a == b, 1.0, -1.0), 0.0)
+        return val, [str(x) if v > 0 else "" for x, v in zip(a, val, strict=True)]
+    return compute
+
+
+def _price_rule(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str]]:
+    a, b = lk["price"].to_numpy(dtype=float), rk["price"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(a - b) / np.maximum(a, b)
+    # within 2%: agrees; more than 50% apart: disagrees; between: says little
+    val = np.where(np.isnan(rel), 0.0, np.where(rel <= 0.02, 1.0, np.where(rel > 0.5, -1.0, 0.0)))
+    detail = [f"{x:.2f} vs {y:.2f}" if not np.isnan(r) else ""
+              for x, y, r in zip(a, b, rel, strict=True)]
+    return val, detail
+
+
+def _desc_rule(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str]]:
+    a, b = lk["desc"].tolist(), rk["desc"].tolist()
+    both = np.array([bool(x) and bool(y) for x, y in zip(a, b, strict=True)])
+    val = np.zeros(len(a))
+    if both.any():
+        idx = np.flatnonzero(both)
+        sim = process.cpdist([a[i] for i in idx], [b[i] for i in idx],
+                             scorer=fuzz.token_set_ratio, workers=-1)
+        # similarity 50 says nothing; 100 is +1, 0 is -1
+        val[idx] = (np.asarray(sim, dtype=float) - 50.0) / 50.0
+    return val, [f"{round(50 + 50 * v)}%" if w else "" for v, w in zip(val, both, strict=True)]
+
+
+CUSTOMER_RULES: tuple[Rule, ...] = (
+    Rule("domain", _set_rule("domain"), "same web/e-mail domain {}", "different web domains",
+         True),
+    Rule("phone", _set_rule("phone"), "same phone number (…{})", "different phone numbers",
+         True),
+    Rule("tax", _equal_rule("tax"), "same tax number {}", "different tax numbers", True),
+    Rule("city", _equal_rule("city"), "same city {}", "different cities", False),
+    Rule("country", _equal_rule("country"), "same country {}", "different countries", False),
+)
+
+PRODUCT_RULES: tuple[Rule, ...] = (
+    Rule("code", _set_rule("code"), "same code/SKU {}", "different codes", True),
+    Rule("model", _set_rule("model"), "shared model number {}", "no model number in common",
+         True),
+    Rule("price", _price_rule, "same price ({})", "prices far apart", False),
+    Rule("desc", _desc_rule, "descriptions {} similar", "descriptions differ", False),
+)
