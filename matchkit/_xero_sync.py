@@ -103,8 +103,7 @@ class ContactSpec:
             body["EmailAddress"] = self.email
         if self.tax_number:
             body["TaxNumber"] = self.tax_number[:50]
-        if self.website:
-            body["Website"] = self.website
+        # Website is read-only in Xero's API (the spec marks it so): kept on the spec only.
         if self.phone:
             body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": self.phone[:50]}]
         if any((self.address, self.city, self.region, self.postal_code, self.country)):
