@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from matchkit.export import batch_from_file
 from matchkit.widgets import ExportView
 from tests._export_fixtures import demo_seed, export_env, load_demo
@@ -43,3 +45,39 @@ def test_export_view_reports_a_missing_date_range(tmp_path: Path) -> None:
         view = ExportView(env.ws, env.xero)
         view.check_button.click()
         assert "pick the first and the last invoice date" in view.errors.widget.value
+
+
+def test_unmatched_customers_can_be_matched_or_created_from_the_view(tmp_path: Path) -> None:
+    atera, truth = demo_seed()
+    true_contact = {str(t["atera_id"]): t["xero_id"] for t in truth["customers"]}
+    by_invoice = {str(k): str(v) for k, v in truth["invoice_customers"].items()}
+    with export_env(tmp_path, in_memory=True) as env:
+        load_demo(env.ws, leave_customers=frozenset({"101", "104"}))
+        env.ws.record_suggestions("customers", pd.DataFrame([
+            {"left_id": "101", "right_id": true_contact["101"], "score": 91.0,
+             "method": "normalised", "rank": 1, "ambiguous": False, "evidence": "name",
+             "left_name": "a", "right_name": "Smith and Jones <b>Accountants</b>"}]))
+        numbers = [n for n, c in by_invoice.items() if c in ("101", "104")]
+        path = tmp_path / "b.json"
+        path.write_text(json.dumps([i for i in atera["invoices"]
+                                    if str(i["InvoiceNumber"]) in numbers]))
+        view = ExportView(env.ws, env.xero, batch_from_file(path))
+        view.check()
+        assert set(view.customer_choices) == {"101", "104"}
+        labels = dict(view.customer_choices["101"].options)
+        assert "Match: Smith and Jones <b>Accountants</b> (91)" in labels  # text, not HTML
+        assert "suggested: Smith and Jones" in view.problems.value
+        view.customer_choices["101"].value = true_contact["101"]
+        view.customer_choices["104"].value = "create"
+        view.apply_button.click()
+        assert view.errors.last is None, view.errors.last
+        assert view.customer_choices == {}  # nothing left to decide
+        result = view.export()
+        assert result.ok and set(result.exported) == set(numbers)
+        sent_to = {i["InvoiceNumber"]: i["Contact"]["ContactID"] for i in env.xero_invoices()}
+        assert {sent_to[n] for n in numbers if by_invoice[n] == "101"} == {true_contact["101"]}
+        dec = env.ws.current_decisions("customers").set_index("atera_id")
+        assert dec.loc["101", "method"] == "manual"
+        # "Create" found the same-named contact already in Xero: linked, not made twice.
+        assert dec.loc["104", "method"] == "exact"
+        assert dec.loc["104", "xero_id"] == true_contact["104"]

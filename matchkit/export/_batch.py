@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .._exceptions import InputError, LoadError
-from ..matching._normalise import exact_key, normalise_company
+from ..matching import exact_key, normalise_company
 from ..store import Workspace
 
 __all__ = ["Batch", "CustomerLink", "batch_from_api", "batch_from_file",

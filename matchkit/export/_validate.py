@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from .._xero_sync import ContactSpec, ItemSpec
-from ..matching._normalise import normalise_product
+from ..matching import normalise_product
 from ..store import Workspace
 from ._batch import Batch, CustomerLink, invoice_number, link_customers
 from ._mapping import ExportOptions, _date, line_amount
@@ -103,6 +103,10 @@ class ValidationReport:
     contacts_to_create: list[ContactSpec]
     items_to_create: list[ItemSpec]
     sales_account: str | None = None
+    # Atera CustomerID -> (company, [(ContactID, contact name, score)]) for customers with no
+    # Xero contact: what a person can match now (from the latest matching suggestions).
+    unmatched: dict[str, tuple[str, list[tuple[str, str, float]]]] = field(
+        default_factory=dict)
 
     @property
     def refused(self) -> dict[str, list[Problem]]:
@@ -147,6 +151,18 @@ def _catalogue(ws: Workspace) -> dict[str, list[tuple[str, str, float | None]]]:
         keys = normalise_product([r[1] for r in rows])
         for key, row in zip(keys, rows, strict=True):
             out.setdefault(key, []).append(row)
+    return out
+
+
+def _suggestions(ws: Workspace) -> dict[str, list[tuple[str, str, float]]]:
+    """Atera CustomerID -> Xero contacts the latest matching run suggested, best first."""
+    df = ws.latest_suggestions("customers")
+    out: dict[str, list[tuple[str, str, float]]] = {}
+    for r in df.to_dict("records"):
+        if r.get("right_id"):
+            out.setdefault(str(r["left_id"]), []).append(
+                (str(r["right_id"]), str(r.get("right_name") or r["right_id"]),
+                 float(r.get("score") or 0)))
     return out
 
 
@@ -201,6 +217,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
     product_keys = dict(zip(names, normalise_product(names), strict=True)) if names else {}
     contacts: dict[str, ContactSpec] = {}
     items: dict[str, ItemSpec] = {}
+    suggestions = _suggestions(ws)
+    unmatched: dict[str, tuple[str, list[tuple[str, str, float]]]] = {}
     seen: set[str] = set()
 
     def add(number: str, line: int | None, code: str, msg: str, sev: Severity = "error"
@@ -246,9 +264,14 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
             add(number, None, "customer_create", f"customer {company!r} will be created in "
                 "Xero", "fix")
         else:
+            assert link.atera_id is not None
+            options_ = suggestions.get(link.atera_id, [])
+            unmatched[link.atera_id] = (company, options_)
+            hint = (f"; suggested: {options_[0][1]} ({options_[0][2]:.0f})" if options_
+                    else "")
             add(number, None, "customer_unmatched", f"customer {company!r} (Atera "
-                f"{link.atera_id}) has no Xero contact: match it in the wizard, or create it "
-                "(--create-missing-customers / create_missing_customers=True)")
+                f"{link.atera_id}) has no Xero contact: match it now, or create it "
+                f"(--create-missing-customers / create_missing_customers=True){hint}")
 
         lines = inv.get("LineItems") or []
         if not lines:
@@ -346,5 +369,5 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
         batch=batch, options=options, ready=ready, problems=problems, already=already,
         contacts_to_create=[c for k, c in contacts.items() if k in wanted_contacts],
         items_to_create=[s for k, s in items.items() if k in wanted_items],
-        sales_account=catalogue.sales_account)
+        sales_account=catalogue.sales_account, unmatched=unmatched)
 

@@ -21,7 +21,7 @@ from ..export import (
     exported_invoices,
     plan_export,
 )
-from ..store import Workspace
+from ..store import Decision, Workspace
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
 
 __all__ = ["ExportView"]
@@ -56,6 +56,12 @@ class ExportView:
         self.problems = css(w.HTML(), "export-problems")
         self.calls = css(w.HTML(), "export-plan")
         self.links = css(w.HTML(), "export-links")
+        # Customers without a Xero contact: match now (suggestions) or create, then re-check.
+        self.customer_choices: dict[str, w.Dropdown] = {}
+        self.customers_box = css(w.VBox(), "export-unmatched")
+        self.apply_button = css(w.Button(description="Apply customer choices", icon="check",
+                                         disabled=True), "export-apply-customers")
+        self.apply_button.on_click(guard(self.errors)(lambda _b: self.apply_customer_choices()))
         self._options = opts
         self.check_button.on_click(guard(self.errors)(lambda _b: self.check()))
         self.export_button.on_click(guard(self.errors)(lambda _b: self.export()))
@@ -63,7 +69,8 @@ class ExportView:
         self.widget = css(w.VBox([
             *picker, w.HBox([self.status, self.create_customers]),
             w.HBox([self.check_button, self.export_button]), self.errors.widget,
-            self.summary, self.problems, self.calls, self.progress.widget, self.links,
+            self.summary, self.customers_box, self.problems, self.calls, self.progress.widget,
+            self.links,
         ]), "export")
 
     def _ipython_display_(self) -> None:
@@ -97,7 +104,42 @@ class ExportView:
             ["n", "call", "count", "purpose"], ["#", "Call", "Elements", "Why"],
             "mk-export-calls")
         self.export_button.disabled = not self.plan.payloads and not report.ready
+        self._customer_rows(report.unmatched)
         return self.plan
+
+    def _customer_rows(self, unmatched: dict[str, tuple[str, list[tuple[str, str, float]]]]
+                       ) -> None:
+        self.customer_choices = {}
+        rows: list[w.Widget] = []
+        for atera_id, (company, suggestions) in list(unmatched.items())[:100]:
+            options = [("Leave for now", ""), ("Create in Xero", "create")] + [
+                (f"Match: {name} ({score:.0f})", contact_id)
+                for contact_id, name, score in suggestions[:5]]
+            choice = css(w.Dropdown(options=options, value="",
+                                    layout=w.Layout(width="420px")), "export-customer-choice")
+            self.customer_choices[atera_id] = choice
+            rows.append(w.HBox([w.HTML(f"<b>{esc(company)}</b> (Atera {esc(atera_id)})",
+                                       layout=w.Layout(width="360px")), choice]))
+        if rows:
+            head = w.HTML("<p>Customers without a Xero contact: match them now or create "
+                          "them, then apply (the batch is checked again).</p>")
+            self.customers_box.children = [head, *rows, self.apply_button]
+        else:
+            self.customers_box.children = []
+        self.apply_button.disabled = not rows
+
+    def apply_customer_choices(self) -> ExportPlan:
+        """Record the chosen matches/creations as decisions, then check the batch again."""
+        decisions = []
+        for atera_id, choice in self.customer_choices.items():
+            if choice.value == "create":
+                decisions.append(Decision("customers", "create", atera_id, None, "manual",
+                                          who="export"))
+            elif choice.value:
+                decisions.append(Decision("customers", "match", atera_id, str(choice.value),
+                                          "manual", who="export"))
+        self.ws.record_decisions(decisions)
+        return self.check()
 
     def problems_html(self) -> str:
         if self.plan is None or not self.plan.report.problems:
