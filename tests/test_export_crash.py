@@ -90,6 +90,9 @@ def test_killed_runs_then_a_full_run_leave_each_invoice_once(tmp_path: Path) -> 
         assert set(in_xero) == valid and set(in_xero.values()) == {1}
         state = env.ws.sql("SELECT atera_invoice FROM export_state WHERE status = 'exported'")
         assert set(state["atera_invoice"]) == valid
+        odd = env.ws.sql("SELECT count(*) AS n FROM export_log WHERE payload IS NOT NULL AND "
+                         "json_type(payload) <> 'OBJECT'")["n"].iloc[0]
+        assert odd == 0  # payloads carried over from a killed run stay objects
         made = env.ws.sql("SELECT kind, name, code FROM xero_sync_state WHERE status = "
                           "'created'")
         contacts = Counter(c["Name"] for c in env.client().contacts(include_archived=False))

@@ -332,6 +332,7 @@ def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tena
                      credit=credit, subtotal=float(row.get("sent_total") or 0), atera_tax=None)
         base = {k: row.get(k) for k in _COLS}
         base["tenant_id"] = report_tenant
+        base["payload"] = body  # stored as JSON text; logged again as the object it is
         out.append((p, body, base))
     return out
 
