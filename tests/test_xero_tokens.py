@@ -171,9 +171,9 @@ def test_token_set_repr_hides_tokens() -> None:
 
 
 def test_loopback_listener_escapes_what_it_shows() -> None:
-    from matchkit.xero._auth import _LoopbackListener
+    from matchkit.xero._loopback import LoopbackListener
 
-    with _LoopbackListener() as listener:
+    with LoopbackListener() as listener:
         assert listener.redirect_uri.startswith("http://127.0.0.1:")
         response = httpx.get(listener.redirect_uri,
                              params={"error": "<script>alert(1)</script>", "state": "s"})

@@ -4,9 +4,11 @@ See docs/internals.md ("Xero connector") for the contract the rest of matchkit c
 """
 
 from ._auth import TokenSet, TokenStore
-from ._client import ElementResult, XeroClient, connect
+from ._client import XeroClient
+from ._connect import connect
 from ._limits import RateLimiter, limiter_for
 from ._links import invoice_link
+from ._results import ElementResult
 from ._retry import RetryPolicy
 
 __all__ = [

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
-import html
 import json
 import logging
 import os
@@ -35,10 +34,8 @@ import warnings
 import webbrowser
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import filelock
 import httpx
@@ -54,6 +51,8 @@ from matchkit._exceptions import (
     ServerError,
     TransportError,
 )
+
+from ._loopback import LoopbackListener
 
 with warnings.catch_warnings():
     # authlib 1.9 prefers the `httpx2` fork and warns when it falls back to httpx, which
@@ -303,7 +302,7 @@ class XeroOAuth:
         """
         verifier = generate_token(64)  # 43-128 chars of [A-Za-z0-9]: RFC 7636
         state = generate_token(32)
-        with _LoopbackListener(port) as listener, self._session(
+        with LoopbackListener(port) as listener, self._session(
             scope=self.settings.xero_scopes, redirect_uri=listener.redirect_uri,
             code_challenge_method="S256",
         ) as session:
@@ -374,58 +373,6 @@ class XeroOAuth:
 def _scopes_without_offline(scopes: str) -> str:
     # client_credentials gets no refresh token, so offline_access is not requested
     return " ".join(s for s in scopes.split() if s != "offline_access")
-
-
-class _LoopbackListener:
-    """A one-shot HTTP listener on 127.0.0.1 that catches the OAuth redirect."""
-
-    def __init__(self, port: int = 0) -> None:
-        self._result: dict[str, str] = {}
-        self._done = threading.Event()
-        listener = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                if parts.path != "/callback":
-                    self.send_error(404)
-                    return
-                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                ok = "code" in query
-                message = ("Connected to Xero. You can close this tab." if ok else
-                           "Xero login failed: " + query.get("error", "no code"))
-                body = f"<!doctype html><title>matchkit</title><p>{html.escape(message)}</p>"
-                self.send_response(200 if ok else 400)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write(body.encode())
-                if not listener._done.is_set():
-                    listener._result = query
-                    listener._done.set()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # the default logs the request line, which carries the code
-
-        self._server = HTTPServer(("127.0.0.1", port), Handler)
-        self.redirect_uri = f"http://127.0.0.1:{self._server.server_port}/callback"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1}, daemon=True,
-                                        name="xero-oauth-listener")
-
-    def __enter__(self) -> _LoopbackListener:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def wait(self, timeout: float) -> dict[str, str]:
-        if not self._done.wait(timeout):
-            raise AuthError(f"no Xero login within {timeout:.0f}s; try connecting again",
-                            system="xero")
-        return self._result
 
 
 class TokenManager:

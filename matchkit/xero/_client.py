@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -17,38 +16,26 @@ from matchkit._config import Settings
 from matchkit._exceptions import (
     ApiError,
     AuthError,
-    ConfigError,
     InputError,
     NotFoundError,
     ProtocolError,
     RateLimitError,
-    ReconnectRequired,
     ServerError,
     TransportError,
     ValidationError,
 )
 
-from ._auth import TokenManager, TokenStore, XeroAuth, XeroOAuth, ssl_context
+from ._auth import TokenManager, XeroAuth, ssl_context
 from ._limits import OnWait, RateLimiter, limiter_for
 from ._paging import PAGE_SIZE, chunked, paged
+from ._results import ElementResult, element_result, results_from_400, validation_messages
 from ._retry import RetryPolicy
 
-__all__ = ["ElementResult", "XeroClient", "connect"]
+__all__ = ["XeroClient"]
 
 log = logging.getLogger("matchkit.xero")
 
 Modified = datetime | date | str | None
-
-
-@dataclass(frozen=True)
-class ElementResult:
-    """Xero's answer for one element of a write, at the element's position in the request."""
-
-    index: int
-    ok: bool
-    record: dict[str, Any]
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 class XeroClient:
@@ -206,7 +193,7 @@ class XeroClient:
         if status == 404:
             return NotFoundError(f"Xero has no {where} (404)", **kwargs), None
         if status == 400:
-            messages = _validation_messages(body)
+            messages = validation_messages(body)
             text = "; ".join(messages[:10]) or detail
             return ValidationError(f"Xero refused {method} {where}: {text}", errors=messages,
                                    **kwargs), None
@@ -332,7 +319,7 @@ class XeroClient:
             elements = exc.body.get("Elements") if isinstance(exc.body, dict) else None
             if not isinstance(elements, list) or not elements:
                 raise
-            return _results_from_400(sent, elements, key)
+            return results_from_400(sent, elements, key)
         body = _json(response, f"{method} {key}")
         elements = body.get(key) if isinstance(body, dict) else None
         if not isinstance(elements, list) or len(elements) != len(sent):
@@ -340,7 +327,7 @@ class XeroClient:
                 f"Xero answered {method} {key} with "
                 f"{len(elements) if isinstance(elements, list) else 'no'} elements for "
                 f"{len(sent)} sent", system="xero", status=response.status_code, url=key)
-        return [_result(i, element) for i, element in enumerate(elements)]
+        return [element_result(i, element) for i, element in enumerate(elements)]
 
     # ---------------------------------------------------------------------- disconnect
 
@@ -365,121 +352,6 @@ class XeroClient:
         self.close()
         if errors:
             raise errors[0]
-
-
-# ------------------------------------------------------------------------- connect
-
-
-def connect(
-    settings: Settings,
-    *,
-    browser: bool = True,
-    transport: httpx.BaseTransport | None = None,
-    time_scale: float = 1.0,
-    on_wait: OnWait | None = None,
-    on_url: Callable[[str], None] | None = None,
-    redirect_port: int = 0,
-    login_timeout: float = 300.0,
-    retry: RetryPolicy | None = None,
-    relogin: bool = True,
-) -> XeroClient:
-    """A ready :class:`XeroClient`: stored tokens, or a new login, then the tenant.
-
-    ``settings.xero_grant`` picks the flow. For ``authorization_code`` stored tokens are used
-    when present; otherwise the login runs (PKCE, a listener on 127.0.0.1:``redirect_port``;
-    ``browser=False`` completes it headless where consent is automatic, as in the sandbox).
-    When the stored grant is dead (``invalid_grant``) a new login starts, unless
-    ``relogin=False``, which raises :class:`ReconnectRequired` instead. ``time_scale``
-    matches a time-scaled sandbox clock; ``on_wait(seconds, reason)`` hears every wait.
-    """
-    store = TokenStore.for_settings(settings)
-    oauth = XeroOAuth(settings, transport=transport, time_scale=time_scale)
-    manager = TokenManager(store, oauth, settings.xero_grant)
-
-    def login() -> None:
-        manager.adopt(oauth.authorization_code(browser=browser, port=redirect_port,
-                                               timeout=login_timeout, on_url=on_url))
-
-    interactive = settings.xero_grant == "authorization_code"
-    if interactive and store.load() is None:
-        login()
-        tenant = _choose_tenant(settings, manager, transport, retry)
-    else:
-        try:
-            tenant = _choose_tenant(settings, manager, transport, retry)
-        except ReconnectRequired:
-            if not (interactive and relogin):
-                raise
-            # the stored grant is dead (revoked, or unused past its lifetime): log in anew
-            log.warning("Stored Xero grant is no longer valid; starting a new login")
-            with store.locked():
-                store.delete()
-            login()
-            tenant = _choose_tenant(settings, manager, transport, retry)
-    client = XeroClient(
-        settings, manager, tenant_id=tenant["tenantId"], tenant_name=tenant.get("tenantName"),
-        connection_id=tenant.get("id"), transport=transport, time_scale=time_scale,
-        on_wait=on_wait, retry=retry)
-    return client
-
-
-def _choose_tenant(settings: Settings, manager: TokenManager,
-                   transport: httpx.BaseTransport | None,
-                   retry: RetryPolicy | None = None) -> dict[str, Any]:
-    url = settings.xero_api_url.rstrip("/") + "/connections"
-    policy = retry or RetryPolicy()
-    attempt = 0
-    with httpx.Client(auth=XeroAuth(manager), transport=transport, timeout=30.0,
-                      headers={"Accept": "application/json"}, verify=ssl_context()) as http:
-        while True:
-            attempt += 1
-            try:
-                response = http.get(url)
-            except httpx.TransportError as exc:
-                error: ApiError = TransportError(
-                    f"no answer from Xero for GET /connections ({type(exc).__name__})",
-                    system="xero", url="/connections")
-                retry_after = None
-            else:
-                status = response.status_code
-                retry_after = _retry_after(response.headers.get("Retry-After"))
-                if status in (401, 403):
-                    raise AuthError(f"Xero refused GET /connections ({status}); connect again",
-                                    system="xero", status=status, url="/connections")
-                if response.is_success and _is_json(response):
-                    break
-                error = ProtocolError(f"Xero answered GET /connections with {status}",
-                                      system="xero", status=status, url="/connections")
-                if status == 429 or status >= 500:
-                    error = ServerError(f"Xero answered GET /connections with {status}",
-                                        system="xero", status=status, url="/connections")
-                elif status >= 400:
-                    raise error
-            if not policy.may_retry("GET", None, attempt):
-                raise error
-            time.sleep(policy.delay(attempt, retry_after))
-    answer = _json(response, "GET /connections")
-    if not isinstance(answer, list):
-        raise ProtocolError("Xero's /connections answer is not a list", system="xero",
-                            url="/connections")
-    connections = [c for c in answer if isinstance(c, dict) and c.get("tenantId")]
-    if settings.xero_tenant_id:
-        for c in connections:
-            if c["tenantId"] == settings.xero_tenant_id:
-                return c
-        raise ConfigError(f"MATCHKIT_XERO_TENANT_ID={settings.xero_tenant_id} is not among the "
-                          f"organisations this login can reach: {_tenant_list(connections)}")
-    orgs = [c for c in connections if c.get("tenantType", "ORGANISATION") == "ORGANISATION"]
-    if len(orgs) == 1:
-        return orgs[0]
-    if not orgs:
-        raise ConfigError("this Xero login reaches no organisation; connect again and pick one")
-    raise ConfigError("this Xero login reaches several organisations; set "
-                      f"MATCHKIT_XERO_TENANT_ID to one of: {_tenant_list(orgs)}")
-
-
-def _tenant_list(connections: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{c.get('tenantName')!r} ({c['tenantId']})" for c in connections) or "none"
 
 
 # ------------------------------------------------------------------------- helpers
@@ -523,74 +395,6 @@ def _detail(body: Any) -> str:
                 return str(body[key])[:300]
         return "no detail"
     return str(body).strip()[:200] or "no detail"
-
-
-def _validation_messages(body: Any) -> list[str]:
-    if not isinstance(body, dict):
-        return []
-    messages: list[str] = []
-    for element in body.get("Elements") or []:
-        if isinstance(element, dict):
-            messages.extend(_messages(element.get("ValidationErrors")))
-    if not messages and body.get("Message"):
-        messages.append(str(body["Message"]))
-    return messages
-
-
-def _messages(items: Any) -> list[str]:
-    if not isinstance(items, list):
-        return []
-    return [str(i.get("Message")) for i in items if isinstance(i, dict) and i.get("Message")]
-
-
-def _result(index: int, element: Any) -> ElementResult:
-    if not isinstance(element, dict):
-        raise ProtocolError(f"Xero element {index} of a write answer is not an object",
-                            system="xero")
-    errors = _messages(element.get("ValidationErrors"))
-    status = str(element.get("StatusAttributeString", "")).upper()
-    ok = not errors and status != "ERROR" and not element.get("HasErrors")
-    if not ok and not errors:
-        errors = ["Xero marked this element as failed without a message"]
-    return ElementResult(index=index, ok=ok, record=element, errors=errors,
-                         warnings=_messages(element.get("Warnings")))
-
-
-_IDENTIFYING = {
-    "Invoices": ("InvoiceNumber", "Reference"),
-    "CreditNotes": ("CreditNoteNumber", "Reference"),
-    "Contacts": ("ContactNumber", "Name"),
-    "Items": ("Code",),
-}
-
-
-def _results_from_400(records: list[dict[str, Any]], elements: list[Any],
-                      key: str) -> list[ElementResult]:
-    """Map a 400 ValidationException's elements back onto the records sent.
-
-    The 400 may list only the failed elements, while the others were created; those are
-    reported not-ok with a note, since Xero returned no id for them (PITFALLS 5).
-    """
-    if len(elements) == len(records):
-        return [_result(i, e) for i, e in enumerate(elements)]
-    fields = _IDENTIFYING.get(key, ())
-    failed: dict[tuple[str, str], dict[str, Any]] = {}
-    for element in elements:
-        if isinstance(element, dict):
-            for f in fields:
-                if element.get(f):
-                    failed[(f, str(element[f]))] = element
-    results = []
-    for i, record in enumerate(records):
-        match = next((failed[(f, str(record[f]))] for f in fields
-                      if record.get(f) and (f, str(record[f])) in failed), None)
-        if match is not None:
-            results.append(_result(i, match))
-        else:
-            results.append(ElementResult(i, False, record, errors=[
-                "not confirmed: Xero refused the batch without saying whether this element "
-                "was created; look it up before sending it again"]))
-    return results
 
 
 def _http_date(value: datetime | date | str) -> str:
