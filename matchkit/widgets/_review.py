@@ -387,8 +387,9 @@ class ReviewGrid:
     def _act(self, fn: Callable[[], int], verb: str, advance: bool = False) -> None:
         aid = self.review.selected
         n = fn()
-        self._update_rows([aid] if aid else [])
+        # Feedback first: the grid's cell messages make the front end redraw, which is slower.
         self.status.value = f"{esc(verb)} Atera {esc(aid)}" if n else "no change"
+        self._update_rows([aid] if aid else [])
         if advance:
             self.next()
 
@@ -422,8 +423,8 @@ class ReviewGrid:
     def undo(self) -> None:
         label = self.review.undo_label
         self.review.undo()
-        self._update_rows(list(self.review.last_changed))
         self.status.value = f"undone: {esc(label)} ({len(self.review.last_changed)} rows)"
+        self._update_rows(list(self.review.last_changed))
 
     def reload(self) -> None:
         self.review.refresh()
