@@ -176,16 +176,11 @@ class _Sender:
     progress: Progress | None = None
     total: int = 0
     done: int = 0
-    # Outcomes not yet on disk: written together with the next intent (one transaction per
-    # request). A crash before that leaves those invoices 'sending', so the next run looks
-    # them up in Xero: slower to resume, never doubled.
-    buffer: list[dict[str, Any]] = field(default_factory=list)
-
     def flush(self, rows: Sequence[dict[str, Any]] = ()) -> None:
+        """Write ``rows`` and beat the lock's heart, in one transaction."""
         with self.ws.transaction():
-            log_events(self.ws, [*self.buffer, *rows])
+            log_events(self.ws, rows)
             self.heartbeat()
-        self.buffer.clear()
 
     def link(self, rec: dict[str, Any], credit: bool) -> str | None:
         rid = record_id(rec)
@@ -235,7 +230,6 @@ class _Sender:
             rows = [t for t in todo if t[0].credit is credit]
             for i in range(0, len(rows), CHUNK):
                 unsure.extend(self._send_chunk(rows[i:i + CHUNK], round_no, credit))
-        self.flush()
         return unsure
 
     def _send_chunk(self, chunk: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
@@ -281,7 +275,7 @@ class _Sender:
             else:
                 rows.append(self.failed_row(p.number, base, "; ".join(res.errors)
                                             or "refused by Xero without a message"))
-        self.buffer.extend(rows)
+        self.flush(rows)  # each outcome on disk as soon as Xero's answer is in
         return unsure
 
     # Look up invoices whose fate is unknown; log the found ones; return the missing ones.
