@@ -162,3 +162,23 @@ def test_cli_refuses_a_bad_file_and_bad_options(tmp_path: Path) -> None:
         assert res.exit_code == 2 and "sales account" in res.stderr
         assert env.sb.ledger.count(system="xero", method="PUT") == 0
 
+
+
+def test_cli_export_then_refresh_invoices(tmp_path: Path) -> None:
+    with export_env(tmp_path) as env:
+        load_demo(env.ws)
+        batch = _batch_file(tmp_path, months=("2026-10",))
+        res = _run(env, "export", "--file", str(batch), "--create-missing-customers",
+                   "--status", "SUBMITTED")
+        assert res.exit_code == 0, res.output
+        assert "exported" in res.stdout and "0 failed" in res.stdout
+        res = _run(env, "export", "--file", str(batch), "--create-missing-customers")
+        assert res.exit_code == 0 and " 0 exported" in res.stdout, res.output
+        res = _run(env, "refresh-invoices")
+        assert res.exit_code == 0, res.output
+        assert "draft" in res.stdout and "amount due" in res.stdout
+        refreshed = env.ws.sql("SELECT count(*) AS n FROM export_log WHERE batch_id = "
+                               "'refresh'")["n"].iloc[0]
+        exported = env.ws.sql("SELECT count(*) AS n FROM export_state WHERE status = "
+                              "'exported'")["n"].iloc[0]
+        assert refreshed == exported > 0
