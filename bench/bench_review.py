@@ -51,9 +51,10 @@ def bench_model(tmp: Path) -> None:
     t = time.perf_counter()
     ws, sugg = build(N, path=str(tmp / "bench.duckdb"), extra_xero=500)
     print(f"  setup: workspace with {len(sugg)} suggestions in {time.perf_counter() - t:.1f} s")
-    med, worst = timed(lambda: Review(ws, "customers", sugg), repeat=3)
-    line("load Review (suggestions + decisions)", med, worst)
-    r = Review(ws, "customers", sugg)
+    ws.record_suggestions("customers", sugg)
+    med, worst = timed(lambda: Review.from_workspace(ws, "customers"), repeat=3)
+    line("Review.from_workspace (suggestions, decisions)", med, worst)
+    r = Review.from_workspace(ws, "customers")
     scores = iter(range(50, 100))
     line("filter score range (new view)", *timed(lambda: r.set_filter(score_min=next(scores))),
          200)

@@ -292,13 +292,14 @@ class Review:
         """A review over the latest stored suggestions of ``kind``."""
         if kind not in KINDS:
             raise InputError(f"unknown kind {kind!r}; use customers or products")
-        sugg = ws.latest_suggestions(kind)
-        if sugg.empty:
-            raise InputError(
-                f"the workspace {ws.path} has no {kind} suggestions yet; run the matching "
-                "step first (wizard, `matchkit suggest`, or ws.record_suggestions)"
-            )
-        return cls(ws, kind, sugg, atera=atera_records(ws, kind), who=who, run_id=run_id)
+        with ws.connect():  # one open of the file for all the reads below
+            sugg = ws.latest_suggestions(kind)
+            if sugg.empty:
+                raise InputError(
+                    f"the workspace {ws.path} has no {kind} suggestions yet; run the matching "
+                    "step first (wizard, `matchkit suggest`, or ws.record_suggestions)"
+                )
+            return cls(ws, kind, sugg, atera=atera_records(ws, kind), who=who, run_id=run_id)
 
     # --- building ---------------------------------------------------------------------
 
