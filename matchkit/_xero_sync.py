@@ -248,15 +248,14 @@ def _key(tenant: str, run_id: str, kind: str, round_no: int, payloads: list[dict
 def _log(ws: Workspace, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
+    now = _now()
     with ws.transaction() as conn:
-        for r in rows:
-            conn.execute(
-                "INSERT INTO xero_sync_log VALUES (nextval('sync_intent_seq'), ?, ?, ?, ?, ?, ?,"
-                " ?, ?, ?, ?, ?)",
-                [r["tenant_id"], r["kind"], r["atera_id"], r["name"], r.get("code"),
-                 r.get("idempotency_key"), r["status"], r.get("xero_id"), r.get("error"),
-                 r.get("run_id"), _now()],
-            )
+        conn.executemany(
+            "INSERT INTO xero_sync_log VALUES (nextval('sync_intent_seq'), ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?)",
+            [[r["tenant_id"], r["kind"], r["atera_id"], r["name"], r.get("code"),
+              r.get("idempotency_key"), r["status"], r.get("xero_id"), r.get("error"),
+              r.get("run_id"), now] for r in rows])
 
 
 def _intents(ws: Workspace, tenant: str, kind: str) -> dict[str, dict[str, Any]]:
