@@ -8,6 +8,7 @@ from _review_fixtures import build, xero_id
 
 from matchkit import InputError
 from matchkit.review import Review, ReviewFilter, atera_records
+from matchkit.store import Workspace
 
 
 @pytest.fixture
@@ -223,3 +224,29 @@ def test_atera_records_without_any_suggestion_are_rows_too() -> None:
     assert r.row("9")["xero_id"] == "" and r.row("9")["atera_name"] == "Customer 00009 Ltd"
     ws.record_suggestions("customers", sugg)
     assert len(Review.from_workspace(ws, "customers").rows()) == 20
+
+
+def test_products_cover_products_expenses_and_labour_rates(tmp_path) -> None:
+    ws = Workspace.open(tmp_path / "p.duckdb")
+    ws.write_snapshot("atera", "products", [
+        {"RateID": 1, "Description": "Managed backup", "Amount": 10},
+        {"RateID": 2, "Description": "Old thing", "Archived": True}])
+    ws.write_snapshot("atera", "expenses", [{"RateID": 7, "Description": "Travel"}])
+    ws.write_snapshot("xero", "items", [
+        {"ItemID": "i-1", "Code": "BKP", "Name": "Managed Backup"},
+        {"ItemID": "i-2", "Code": "TRAVEL"}])
+    sugg = pd.DataFrame([{"left_id": "product:1", "left_name": "Managed backup",
+                          "right_id": "i-1", "right_name": "Managed Backup", "score": 97.0,
+                          "method": "normalised", "rank": 1, "ambiguous": False,
+                          "evidence": "same name"}])
+    ws.record_suggestions("products", sugg)
+    r = Review.from_workspace(ws, "products")
+    assert set(r.rows()["atera_id"]) == {"product:1", "expense:7"}  # archived left out
+    assert r.search("travel")["xero_id"].iloc[0] == "i-2"  # an item without a Name: its Code
+    r.accept("expense:7", xero_id="i-2")
+    assert r.apply(r.preview("accept", score_min=95)) == 1
+    cur = ws.current_decisions("products").set_index("atera_id")
+    assert cur.loc["product:1", "xero_id"] == "i-1" and cur.loc["expense:7", "xero_id"] == "i-2"
+    out = tmp_path / "p.csv"
+    r.export_csv(out)
+    assert Review.from_workspace(ws, "products").apply_csv(out).changed == 0
