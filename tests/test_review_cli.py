@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from _review_fixtures import build, xero_id
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from matchkit.cli import main
 from matchkit.review import Review
@@ -204,3 +206,24 @@ def test_export_without_suggestions_says_what_to_do(tmp_path: Path) -> None:
     code, text = _run("review", "export", "--kind", "products", "-o",
                       str(tmp_path / "x.csv"), "-w", path)
     assert code == 2 and "no products suggestions" in text
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.text(st.characters(blacklist_categories=("Cs",),
+                                            blacklist_characters="\x00"), min_size=1),
+                      min_size=3, max_size=3),
+       accept=st.lists(st.booleans(), min_size=3, max_size=3))
+def test_round_trip_holds_for_any_names(tmp_path: Path, names: list[str],
+                                        accept: list[bool]) -> None:
+    ws, sugg = build(3, names=dict(enumerate(names)))
+    r = Review(ws, "customers", sugg)
+    for i, yes in enumerate(accept):
+        if yes:
+            r.accept(str(i))
+    out = tmp_path / "rt.csv"
+    r.export_csv(out)
+    before = len(ws.decision_history())
+    assert r.apply_csv(out).changed == 0
+    assert len(ws.decision_history()) == before
+    assert [row["atera_name"] for row in _read(out)] == names
