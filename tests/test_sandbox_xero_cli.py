@@ -51,6 +51,12 @@ def test_sandbox_command_refuses_bad_options() -> None:
     bad = subprocess.run([sys.executable, "-m", "matchkit", "sandbox", "--faults", "boom=1"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "unknown fault 'boom'" in bad.stderr
+    with start(seed="empty") as sb:
+        taken = sb.xero_url.rsplit(":", 1)[1]
+        busy = subprocess.run([sys.executable, "-m", "matchkit", "sandbox", "--seed", "empty",
+                               "--port", taken], capture_output=True, text=True, timeout=60)
+    assert busy.returncode != 0 and f"port {taken}" in busy.stderr.lower()
+    assert "Traceback" not in busy.stderr
     scale = subprocess.run([sys.executable, "-m", "matchkit", "sandbox", "--time-scale", "0"],
                            capture_output=True, text=True, timeout=60)
     assert scale.returncode != 0 and "--time-scale" in scale.stderr

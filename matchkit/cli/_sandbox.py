@@ -43,6 +43,9 @@ def sandbox_cmd(port: int, atera_port: int, seed: str, faults: str | None,
         raise click.UsageError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # the port is taken or not ours to use
+        raise click.ClickException(
+            f"cannot listen on 127.0.0.1 port {port} or {atera_port}: {exc.strerror}") from exc
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -3,6 +3,7 @@ ledger and a threaded loopback HTTP server (werkzeug)."""
 
 from __future__ import annotations
 
+import errno
 import random
 import re
 import threading
@@ -178,8 +179,13 @@ class ServerThread:
     def __init__(self, app: Callable[[Request], Response], port: int = 0,
                  host: str = "127.0.0.1") -> None:
         self._app = app
-        self.server: BaseWSGIServer = make_server(host, port, self._wsgi, threaded=True,
-                                                  request_handler=_QuietHandler)
+        try:
+            self.server: BaseWSGIServer = make_server(host, port, self._wsgi, threaded=True,
+                                                      request_handler=_QuietHandler)
+        except SystemExit as exc:
+            # werkzeug prints the reason and calls sys.exit(1) when it cannot bind; a library
+            # must raise instead.
+            raise OSError(errno.EADDRINUSE, f"cannot listen on {host}:{port}") from exc
         self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
         self.port = self.server.port

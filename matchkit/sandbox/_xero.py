@@ -623,8 +623,10 @@ class XeroApp:
                 response = self._apply(request, tenant, parts)
             else:
                 now = self.clock.now()
-                self._idem = {k: v for k, v in self._idem.items()
-                              if now - v.at < IDEMPOTENCY_TTL}
+                # Only this tenant's keys: other tenants' writes run under their own locks.
+                for k in [k for k, v in self._idem.items()
+                          if k[0] == tenant and now - v.at >= IDEMPOTENCY_TTL]:
+                    del self._idem[k]
                 fp = hashlib.sha256(b"\n".join([
                     request.method.encode(), request.path.lower().encode(),
                     request.query_string, request.get_data()])).hexdigest()
