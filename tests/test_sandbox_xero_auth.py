@@ -12,7 +12,12 @@ import httpx
 import pytest
 from _sandbox_fixtures import REDIRECT, SCOPES, authorize, code_from, login, pkce_pair, tokens
 
-from matchkit.sandbox import Sandbox
+from matchkit.sandbox import (
+    Exchange,
+    Sandbox,
+    add_exchange_observer,
+    remove_exchange_observer,
+)
 
 OffContract = Callable[[], AbstractContextManager[list[str]]]
 
@@ -184,8 +189,16 @@ def test_client_credentials_needs_no_tenant_header(
 
 
 def test_secrets_stay_out_of_reprs_and_ledger(sandbox: Sandbox) -> None:
-    x = login(sandbox)
-    text = repr(sandbox) + repr(sandbox.xero.auth) + repr(sandbox.ledger.entries())
+    seen: list[Exchange] = []
+    add_exchange_observer(seen.append)
+    try:
+        x = login(sandbox)
+        x.get("Organisation")
+    finally:
+        remove_exchange_observer(seen.append)
+    assert any(e.path == "/connect/token" for e in seen)
+    text = (repr(sandbox) + repr(sandbox.xero.auth) + repr(sandbox.ledger.entries())
+            + repr(seen))
     for secret in (sandbox.client_secret, sandbox.atera_api_key, x.token["access_token"],
                    x.token["refresh_token"]):
         assert secret not in text

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -48,11 +48,11 @@ class Exchange:
     method: str
     path: str
     query: str
-    headers: dict[str, str]
-    body: bytes
+    headers: dict[str, str] = field(repr=False)  # holds the bearer token
+    body: bytes = field(repr=False)
     status: int
-    response_headers: dict[str, str]
-    response_body: bytes
+    response_headers: dict[str, str] = field(repr=False)
+    response_body: bytes = field(repr=False)  # may hold issued tokens
     fault: str | None = None  # an injected fault answered instead of the API
 
 
