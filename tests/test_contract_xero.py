@@ -98,3 +98,14 @@ def test_sandbox_tour_breaks_no_contract(contract: ContractRecorder) -> None:
         assert x.client.delete(f"/connections/{conn}", headers=bearer).status_code == 204
     assert seen == []
     assert contract.checked_responses - before >= 18
+
+
+def test_a_sandbox_can_carry_its_own_recorder(contract: ContractRecorder) -> None:
+    own = ContractRecorder()
+    with start(seed="empty", validate=own) as sb:
+        x = login(sb)
+        x.get("Organisation")
+        with contract.expect_violations():  # keep the session's recorder out of it
+            x.put("Contacts", {"Contacts": [{"Name": "Own Co", "Website": "own.example"}]})
+    assert own.checked_responses >= 3
+    assert len(own.violations) == 1 and "read-only" in own.violations[0]
