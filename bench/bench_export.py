@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import tempfile
 import time
 from collections import Counter
@@ -125,6 +126,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=60.0)
     ap.add_argument("--faults", default=None, help='e.g. "429=0.05,500=0.05,drop_after=0.02"')
     args = ap.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # dropped connections by design
     print(f"clock scale {args.scale:g} (1 real s = {args.scale / 60:g} sandbox min); ceiling "
           f"{CEILING:,} invoices/sandbox min (60 calls x 50); faults: {args.faults or 'none'}")
     for size in (int(s) for s in args.sizes.split(",")):
