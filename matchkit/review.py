@@ -871,8 +871,10 @@ class Review:
         """Write the decisions file (UTF-8, RFC 4180); return the number of rows."""
         frame = self.to_frame()
         buf = io.StringIO()
-        frame.to_csv(buf, index=False, lineterminator="\n")
-        Path(path).write_text(buf.getvalue(), encoding="utf-8")
+        # CRLF as RFC 4180 says: with a bare LF terminator a lone CR inside a name would not
+        # be quoted, and the file would not read back.
+        frame.to_csv(buf, index=False, lineterminator="\r\n")
+        Path(path).write_text(buf.getvalue(), encoding="utf-8", newline="")
         return len(frame)
 
     def apply_csv(self, path: str | Path, *, dry_run: bool = False) -> ApplyResult:
