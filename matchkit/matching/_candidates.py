@@ -7,6 +7,7 @@ Scoring every pair with the slow scorers is what makes naive fuzzy matching slow
    shares one of its ``rare_tokens`` rarest words (rarity counted on the right side, words
    missing on the right skipped, words on more than ``max_df`` right names skipped). A pair
    that shares no rare word is very unlikely to be the same company or product.
+   Only the rarest word blocks unconditionally; the next ones only while they are rare.
 2. The blocked pairs get one fast score (rapidfuzz ``ratio`` over the names, and over their
    sorted words, elementwise with ``cpdist``), and each left row keeps its ``per_row`` best.
 3. *Fallback*: a left row whose best blocked score is below ``fallback_below`` (typos in its
@@ -41,8 +42,36 @@ def _token_pairs(names: pd.Series) -> tuple[IntArray, pd.Series]:
     return words.index.to_numpy(dtype=np.int64), words.astype(str).reset_index(drop=True)
 
 
+def _postings(l_rows: IntArray, l_tok: IntArray, r_rows: IntArray, r_tok: IntArray,
+              n_right: int) -> tuple[IntArray, IntArray]:
+    """Unique (left row, right row) pairs sharing a token id, by sorted postings."""
+    if len(l_tok) == 0 or len(r_tok) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    r_order = np.argsort(r_tok, kind="stable")
+    r_tok_sorted, r_rows_sorted = r_tok[r_order], r_rows[r_order]
+    lo = np.searchsorted(r_tok_sorted, l_tok, side="left")
+    n = np.searchsorted(r_tok_sorted, l_tok, side="right") - lo
+    total = int(n.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    li = np.repeat(l_rows, n)
+    offsets = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+    ri = r_rows_sorted[np.repeat(lo, n) + offsets]
+    key = np.unique(li * (n_right + 1) + ri)
+    return key // (n_right + 1), key % (n_right + 1)
+
+
+def _word_pairs(names: pd.Series, limit: int = 8) -> pd.Series:
+    """Every pair of distinct words of each name (of its first ``limit`` words), as one
+    token "a b" with a < b."""
+    def pairs(ws: list[str]) -> list[str]:
+        u = sorted(set(ws[:limit]))
+        return [f"{x} {y}" for i, x in enumerate(u) for y in u[i + 1:]]
+    return names.str.split().map(pairs)
+
+
 def _blocked(
-    left: pd.Series, right: pd.Series, rare_tokens: int, max_df: int
+    left: pd.Series, right: pd.Series, rare_tokens: int, max_df: int, small_df: int
 ) -> tuple[IntArray, IntArray]:
     l_rows, l_words = _token_pairs(left)
     r_rows, r_words = _token_pairs(right)
@@ -51,35 +80,39 @@ def _blocked(
     codes, uniques = pd.factorize(pd.concat([r_words, l_words], ignore_index=True))
     r_tok, l_tok = codes[: len(r_words)].astype(np.int64), codes[len(r_words):].astype(np.int64)
     df = np.bincount(r_tok, minlength=len(uniques))
-    # each left row's rarest usable words
+    # each left row's words present on the right, rarest first
     l_df = df[l_tok]
-    usable = (l_df > 0) & (l_df <= max_df)
-    l_rows, l_tok, l_df = l_rows[usable], l_tok[usable], l_df[usable]
+    present = l_df > 0
+    l_rows, l_tok, l_df = l_rows[present], l_tok[present], l_df[present]
     order = np.lexsort((l_tok, l_df, l_rows))
-    l_rows, l_tok = l_rows[order], l_tok[order]
-    keep = np.ones(len(l_rows), dtype=bool)
-    if len(l_rows):
-        same = np.r_[False, l_rows[1:] == l_rows[:-1]]
-        tok_dup = np.r_[False, same[1:] & (l_tok[1:] == l_tok[:-1])]
-        keep &= ~tok_dup
-        l_rows, l_tok = l_rows[keep], l_tok[keep]
-        start = np.r_[0, np.flatnonzero(l_rows[1:] != l_rows[:-1]) + 1]
-        rank = np.arange(len(l_rows)) - np.repeat(start, np.diff(np.r_[start, len(l_rows)]))
-        l_rows, l_tok = l_rows[rank < rare_tokens], l_tok[rank < rare_tokens]
-    # postings: right rows per word, then expand every (left row, word) into its postings
-    r_order = np.argsort(r_tok, kind="stable")
-    r_tok_sorted, r_rows_sorted = r_tok[r_order], r_rows[r_order]
-    lo = np.searchsorted(r_tok_sorted, l_tok, side="left")
-    hi = np.searchsorted(r_tok_sorted, l_tok, side="right")
-    n = hi - lo
-    total = int(n.sum())
-    if total == 0:
+    l_rows, l_tok, l_df = l_rows[order], l_tok[order], l_df[order]
+    if len(l_rows) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    li = np.repeat(l_rows, n)
-    offsets = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
-    ri = r_rows_sorted[np.repeat(lo, n) + offsets]
-    key = np.unique(li * (len(right) + 1) + ri)
-    return key // (len(right) + 1), key % (len(right) + 1)
+    dup = np.r_[False, (l_rows[1:] == l_rows[:-1]) & (l_tok[1:] == l_tok[:-1])]
+    l_rows, l_tok, l_df = l_rows[~dup], l_tok[~dup], l_df[~dup]
+    start = np.r_[0, np.flatnonzero(l_rows[1:] != l_rows[:-1]) + 1]
+    rank = np.arange(len(l_rows)) - np.repeat(start, np.diff(np.r_[start, len(l_rows)]))
+    # the rarest word blocks when it is rare enough; the next ones only while they are rare
+    # too, so common words ("Group", "Plumbing") never pull in thousands of pairs
+    use = ((rank == 0) & (l_df <= max_df)) | ((rank < rare_tokens) & (l_df <= small_df))
+    li, ri = _postings(l_rows[use], l_tok[use], r_rows, r_tok, len(right))
+    # a name made only of common words blocks on its two rarest words *together*
+    first_df = np.repeat(l_df[start], np.diff(np.r_[start, len(l_rows)]))
+    need = (first_df > max_df) & (rank < 2)
+    if need.any():
+        rows2, tok2 = l_rows[need], l_tok[need]
+        two = pd.Series(uniques.to_numpy(dtype=object)[tok2]).groupby(rows2).agg(
+            lambda ws: " ".join(sorted(ws)) if len(ws) == 2 else "")
+        two = two[two != ""]
+        rp = _word_pairs(right).explode().dropna()
+        codes2, _ = pd.factorize(pd.concat([rp, pd.Series(two.to_numpy(dtype=object))],
+                                           ignore_index=True))
+        r_tok2 = codes2[: len(rp)].astype(np.int64)
+        l_tok2 = codes2[len(rp):].astype(np.int64)
+        li2, ri2 = _postings(two.index.to_numpy(np.int64), l_tok2,
+                             rp.index.to_numpy(np.int64), r_tok2, len(right))
+        li, ri = np.r_[li, li2], np.r_[ri, ri2]
+    return li, ri
 
 
 def _top_per_row(li: IntArray, ri: IntArray, score: FloatArray, k: int
@@ -112,7 +145,7 @@ def candidate_pairs(
     per_row: int = 15,
     rare_tokens: int = 3,
     max_df: int | None = None,
-    fallback_below: float = 85.0,
+    fallback_below: float = 60.0,
     chunk: int = 256,
 ) -> tuple[IntArray, IntArray]:
     """Positional (left, right) index pairs worth scoring, at most ``per_row`` (plus exact
@@ -123,11 +156,11 @@ def candidate_pairs(
     if len(left) == 0 or n_right == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     if max_df is None:
-        max_df = max(200, n_right // 50)
+        max_df = max(50, n_right // 500)
     l_list, r_list = left.tolist(), right.tolist()
     l_sorted, r_sorted = sorted_words(left).tolist(), sorted_words(right).tolist()
 
-    li, ri = _blocked(left, right, rare_tokens, max_df)
+    li, ri = _blocked(left, right, rare_tokens, max_df, max(20, n_right // 1000))
     fast = _fast_score(l_list, r_list, l_sorted, r_sorted, li, ri)
     li, ri, fast = _top_per_row(li, ri, fast, per_row)
 
@@ -139,11 +172,9 @@ def candidate_pairs(
         k = min(per_row, n_right)
         for s in range(0, len(weak), chunk):
             rows = weak[s:s + chunk]
-            queries = [l_list[i] for i in rows]
-            m = process.cdist(queries, r_list, scorer=fuzz.ratio, workers=-1, dtype=np.uint8)
-            m2 = process.cdist([l_sorted[i] for i in rows], r_sorted, scorer=fuzz.ratio,
-                               workers=-1, dtype=np.uint8)
-            np.maximum(m, m2, out=m)
+            # sorted words only (token_sort_ratio): one full pass is the expensive part
+            m = process.cdist([l_sorted[i] for i in rows], r_sorted, scorer=fuzz.ratio,
+                              workers=-1, dtype=np.uint8)
             top = np.argpartition(-m.astype(np.int16), k - 1, axis=1)[:, :k]
             parts_l.append(np.repeat(rows, k).astype(np.int64))
             parts_r.append(top.reshape(-1).astype(np.int64))

@@ -30,11 +30,37 @@ def _col(frame: pd.DataFrame, *names: str) -> pd.Series:
     return pd.Series([""] * len(frame), index=frame.index, dtype=object)
 
 
+def _multi(frame: pd.DataFrame, cols: tuple[str, ...],
+           key: Callable[[pd.Series], pd.Series], sep: str) -> pd.Series:
+    """The keys of every value in ``cols`` (a value may hold several, split by the regex
+    ``sep``), space-joined per row. Only the rows that hold several values take the slow
+    path, so 100k single-valued rows stay vectorised."""
+    out = pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    for c in cols:
+        col = _col(frame, c)
+        if not col.str.len().any():
+            continue
+        many = col.str.contains(sep, regex=True)
+        k = pd.Series([""] * len(frame), index=frame.index, dtype=object)
+        if (~many).any():
+            k[~many] = key(col[~many])
+        if many.any():
+            items = col[many].str.split(sep, regex=True).explode().fillna("").astype(str)
+            ks = key(items)
+            ks = ks[ks != ""]
+            if len(ks):
+                k[ks.index.unique()] = ks.groupby(level=0).agg(
+                    lambda xs: " ".join(dict.fromkeys(xs)))
+        o, kv = out.to_numpy(dtype=object), k.to_numpy(dtype=object)
+        add = (kv != "") & (kv != o)
+        out = pd.Series(np.where(add & (o != ""), o + " " + kv, np.where(add, kv, o)),
+                        index=frame.index, dtype=object)
+    return out
+
+
 def _domains(frame: pd.DataFrame) -> pd.Series:
-    # Atera's Domain, the web site and the e-mail all name the same thing: a company's host.
-    parts = [domain_key(_col(frame, c)) for c in ("domain", "website", "email")]
-    joined = parts[0].str.cat(parts[1:], sep=" ").str.split()
-    return joined.map(lambda xs: " ".join(sorted(set(xs))))
+    # Atera's Domain, the web site and the e-mails all name the same thing: a company's host.
+    return _multi(frame, ("domain", "website", "email"), domain_key, r"[\s,;]+")
 
 
 def _price(frame: pd.DataFrame) -> pd.Series:
@@ -48,9 +74,8 @@ def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     if kind == "customers":
         out["domain"] = _domains(frame)
-        phones = [phone_key(_col(frame, c)) for c in ("phone", "phones", "mobile")]
-        out["phone"] = phones[0].str.cat(phones[1:], sep=" ").str.split().map(
-            lambda xs: " ".join(sorted(set(xs))))
+        # phone numbers contain spaces: several in one field are separated by , ; or /
+        out["phone"] = _multi(frame, ("phone", "mobile"), phone_key, r"[,;/]+")
         out["tax"] = code_key(_col(frame, "tax_number", "business_number"))
         out["city"] = text_key(_col(frame, "city"))
         out["country"] = text_key(_col(frame, "country"))

@@ -12,7 +12,7 @@ from .._exceptions import MatchConfigError
 from ._assign import flag_ambiguous, one_to_one
 from ._candidates import candidate_pairs, sorted_words
 from ._evidence import CUSTOMER_RULES, PRODUCT_RULES, Rule, prepare
-from ._normalise import exact_key, legal_suffix, normalise_company, normalise_product
+from ._normalise import company_parts, exact_key, normalise_product
 from ._score import name_features, score_from_features
 
 __all__ = ["AUTO_ACCEPT", "DEFAULT_THRESHOLD", "KINDS", "OUTPUT_COLUMNS", "Kind",
@@ -69,8 +69,7 @@ class _Prepared:
         self.names = names
         self.exact = exact_key(names)
         if kind == "customers":
-            self.norm = normalise_company(names)
-            self.removed = legal_suffix(names)
+            self.norm, self.removed = company_parts(names)
         else:
             self.norm = normalise_product(names)
             self.removed = pd.Series([""] * len(names), dtype=object)

@@ -8,6 +8,7 @@ keep it beside the normalised form, and the evidence text quotes what was remove
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ __all__ = [
     "FREE_MAIL",
     "LEGAL_SUFFIXES",
     "code_key",
-    "company_key",
+    "company_parts",
     "domain_key",
     "exact_key",
     "legal_suffix",
@@ -74,6 +75,18 @@ FREE_MAIL: frozenset[str] = frozenset({
 })
 
 
+def _on_uniques(fn: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """Run a column function once per distinct value (cities, countries and empty fields
+    repeat a lot), then spread the results back over the rows."""
+    def wrapped(values: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        if len(uniques) * 2 > len(values):
+            return fn(values)
+        done = fn(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+        return pd.Series(done[codes], index=values.index, dtype=object)
+    return wrapped
+
+
 def _s(values: pd.Series | list[str]) -> pd.Series:
     """Object strings with missing values as ""; keeps the index."""
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
@@ -127,9 +140,9 @@ def legal_suffix(values: pd.Series | list[str]) -> pd.Series:
     return removed
 
 
-def company_key(values: pd.Series | list[str]) -> pd.Series:
-    """Alias kept for readability at call sites: the normalised company name."""
-    return normalise_company(values)
+def company_parts(values: pd.Series | list[str]) -> tuple[pd.Series, pd.Series]:
+    """Both at once: the normalised names and the legal forms removed from them."""
+    return _company_pass(_s(values))
 
 
 # --- products ------------------------------------------------------------------------------
@@ -197,6 +210,11 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def domain_key(values: pd.Series | list[str]) -> pd.Series:
+    return _domain_key(_s(values))
+
+
+@_on_uniques
+def _domain_key(values: pd.Series) -> pd.Series:
     """The host of an e-mail address, web address or bare domain, lower case, without
     "www."; free-mail hosts (gmail.com ...) give "" because they say nothing about a company."""
     s = _s(values).str.strip().str.lower()
@@ -206,6 +224,11 @@ def domain_key(values: pd.Series | list[str]) -> pd.Series:
 
 
 def phone_key(values: pd.Series | list[str]) -> pd.Series:
+    return _phone_key(_s(values))
+
+
+@_on_uniques
+def _phone_key(values: pd.Series) -> pd.Series:
     """The last 8 digits of a phone number (so +61 2 9999 1234 and (02) 9999 1234 agree);
     "" when fewer than 6 digits."""
     d = _s(values).str.replace(_NOT_DIGIT, "", regex=True)
@@ -214,10 +237,20 @@ def phone_key(values: pd.Series | list[str]) -> pd.Series:
 
 
 def code_key(values: pd.Series | list[str]) -> pd.Series:
+    return _code_key(_s(values))
+
+
+@_on_uniques
+def _code_key(values: pd.Series) -> pd.Series:
     """Codes, SKUs and tax numbers compared without case, spaces or punctuation."""
     return _fold(_s(values)).str.replace(_NOT_ALNUM, "", regex=True)
 
 
 def text_key(values: pd.Series | list[str]) -> pd.Series:
+    return _text_key(_s(values))
+
+
+@_on_uniques
+def _text_key(values: pd.Series) -> pd.Series:
     """Free text (cities, countries, descriptions) without case, accents or punctuation."""
     return _base(_s(values))

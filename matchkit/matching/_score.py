@@ -27,14 +27,14 @@ NAME_FEATURES: tuple[str, ...] = (
 # Fitted by bench/calibrate_matching.py (see docs/matching.md); edit by refitting, not by hand.
 WEIGHTS: dict[str, dict[str, float]] = {
     "customers": {
-        "bias": -12.0, "ratio": 3.0, "sort": 3.0, "set": 2.0, "partial": 0.0, "idf": 4.0,
-        "margin": 6.0, "exact": 2.0, "normalised": 2.0, "length": 0.0,
-        "domain": 3.0, "phone": 3.0, "tax": 4.0, "city": 0.7, "country": 0.5,
+        "bias": -8.124, "ratio": 1.451, "sort": 1.554, "set": 3.382, "partial": 1.113,
+        "idf": 0.0, "margin": 15.887, "exact": 0.337, "normalised": 0.0, "length": 0.0,
+        "domain": 2.775, "phone": 2.648, "tax": 1.645, "city": 2.313, "country": 0.0,
     },
     "products": {
-        "bias": -12.0, "ratio": 3.0, "sort": 3.0, "set": 2.0, "partial": 0.0, "idf": 4.0,
-        "margin": 6.0, "exact": 2.0, "normalised": 2.0, "length": 0.0,
-        "code": 4.0, "model": 3.0, "price": 1.0, "desc": 1.0,
+        "bias": -6.285, "ratio": 0.286, "sort": 0.0, "set": 3.748, "partial": 2.276,
+        "idf": 0.0, "margin": 9.453, "exact": 0.0, "normalised": 0.0, "length": 0.0,
+        "code": 2.061, "model": 1.407, "price": 1.943, "desc": 0.542,
     },
 }
 
