@@ -27,14 +27,14 @@ NAME_FEATURES: tuple[str, ...] = (
 # Fitted by bench/calibrate_matching.py (see docs/matching.md); edit by refitting, not by hand.
 WEIGHTS: dict[str, dict[str, float]] = {
     "customers": {
-        "bias": -8.124, "ratio": 1.451, "sort": 1.554, "set": 3.382, "partial": 1.113,
-        "idf": 0.0, "margin": 15.887, "exact": 0.337, "normalised": 0.0, "length": 0.0,
-        "domain": 2.775, "phone": 2.648, "tax": 1.645, "city": 2.313, "country": 0.0,
+        "bias": -9.131, "ratio": 1.599, "sort": 2.167, "set": 4.099, "partial": 0.766,
+        "idf": 0.0, "margin": 14.123, "exact": 0.25, "normalised": 0.0, "length": 0.0,
+        "domain": 2.752, "phone": 2.556, "tax": 1.613, "city": 2.434, "country": 0.0,
     },
     "products": {
-        "bias": -6.285, "ratio": 0.286, "sort": 0.0, "set": 3.748, "partial": 2.276,
-        "idf": 0.0, "margin": 9.453, "exact": 0.0, "normalised": 0.0, "length": 0.0,
-        "code": 2.061, "model": 1.407, "price": 1.943, "desc": 0.542,
+        "bias": -5.905, "ratio": 0.045, "sort": 0.0, "set": 3.93, "partial": 1.915,
+        "idf": 0.0, "margin": 8.171, "exact": 0.0, "normalised": 0.0, "length": 0.0,
+        "code": 1.95, "model": 1.397, "price": 1.859, "desc": 0.59,
     },
 }
 
