@@ -151,6 +151,17 @@ def _text(v: Any) -> str:
     return "" if _blank(v) else str(v)
 
 
+# Names come from Atera and Xero; the file is opened in spreadsheets, which run a cell that
+# starts like a formula. These columns are for reading only (apply ignores them), so a
+# leading apostrophe keeps them text without touching the round trip.
+_NAME_COLUMNS = ("atera_name", "suggested_xero_name", "xero_name")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _natural(key: str) -> tuple[Any, ...]:
     """Sort ids the way people count: customer 9 before customer 10, product:2 before 10."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key))
@@ -870,6 +881,8 @@ class Review:
     def export_csv(self, path: str | Path) -> int:
         """Write the decisions file (UTF-8, RFC 4180); return the number of rows."""
         frame = self.to_frame()
+        for col in _NAME_COLUMNS:
+            frame[col] = frame[col].map(_defuse)
         buf = io.StringIO()
         # CRLF as RFC 4180 says: with a bare LF terminator a lone CR inside a name would not
         # be quoted, and the file would not read back.

@@ -68,6 +68,15 @@ def test_round_trip_without_edits_changes_nothing(ws_path: str, tmp_path: Path) 
     assert _history(ws_path) == before
 
 
+def test_names_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
+    ws, sugg = build(3, names={0: "=HYPERLINK(\"http://x\",\"y\")", 1: "@SUM(A1)",
+                               2: "Plain - Name"})
+    out = tmp_path / "f.csv"
+    Review(ws, "customers", sugg).export_csv(out)
+    assert [r["atera_name"] for r in _read(out)] == [
+        "'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(A1)", "Plain - Name"]
+
+
 def test_edited_file_is_applied(ws_path: str, tmp_path: Path) -> None:
     out = tmp_path / "d.csv"
     _run("review", "export", "--kind", "customers", "-o", str(out), "-w", ws_path)
@@ -227,4 +236,6 @@ def test_round_trip_holds_for_any_names(tmp_path: Path, names: list[str],
     before = len(ws.decision_history())
     assert r.apply_csv(out).changed == 0
     assert len(ws.decision_history()) == before
-    assert [row["atera_name"] for row in _read(out)] == names
+    # Names read back exactly, formula-like ones behind a spreadsheet's text apostrophe.
+    assert [row["atera_name"] for row in _read(out)] == [
+        "'" + n if n[0] in "=+-@\t\r" else n for n in names]
