@@ -171,3 +171,13 @@ def test_reload_sees_decisions_made_elsewhere(grid: ReviewGrid) -> None:
     other.leave_unmatched("7")
     grid.refresh_btn.click()
     assert "1 left unmatched" in grid.counts.value
+
+
+def test_a_sort_made_in_the_grid_header_is_followed(grid: ReviewGrid) -> None:
+    ids = _grid_ids(grid)
+    # The front end reports the order it draws after a header sort as `_visible_rows`.
+    grid.grid._visible_rows = list(range(len(ids)))[::-1]
+    grid.grid.selections = [{"r1": 0, "r2": 0, "c1": 0, "c2": 8}]
+    assert grid.review.selected == ids[-1]
+    grid.keys.value = "j"
+    assert grid.review.selected == ids[-2]
