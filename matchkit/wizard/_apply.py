@@ -52,6 +52,7 @@ class ApplyResult:
     atera_products_created: list[str] = field(default_factory=list)
     atera_products_found: list[str] = field(default_factory=list)
     atera_products_skipped: list[str] = field(default_factory=list)  # name already in use
+    atera_customers_skipped: list[str] = field(default_factory=list)  # name already matched
 
     def counts(self) -> dict[str, int]:
         return {
@@ -63,6 +64,7 @@ class ApplyResult:
             "atera products created": len(self.atera_products_created),
             "atera products found": len(self.atera_products_found),
             "atera products not added (name in use)": len(self.atera_products_skipped),
+            "atera customers not imported (name in use)": len(self.atera_customers_skipped),
         }
 
 
@@ -198,11 +200,21 @@ def _import_customers(ws: Workspace, atera: AteraWriter, todo: list[dict[str, An
                       ) -> None:
     if not todo:
         return
-    existing = {_fold(c.get("CustomerName")): c for c in atera.customers()}
+    matched = {str(d["atera_id"]) for d in _records(ws.current_decisions("customers"))
+               if d["action"] == "match" and d.get("xero_id")}
+    live = list(atera.customers())
+    # A same-named Atera customer already matched to another Xero contact keeps its match:
+    # taking it over would orphan that contact, which the next run would import again.
+    taken = {_fold(c.get("CustomerName")) for c in live if str(c["CustomerID"]) in matched}
+    existing = {_fold(c.get("CustomerName")): c for c in live
+                if str(c["CustomerID"]) not in matched}
     for n, c in enumerate(todo, start=1):
         say("importing customers into Atera", n - 1, len(todo))
         name = str(c["Name"])
         found = existing.get(_fold(name))
+        if found is None and _fold(name) in taken:
+            result.atera_customers_skipped.append(name)
+            continue
         if found is not None:
             aid = int(found["CustomerID"])
             result.atera_customers_found.append(name)
