@@ -53,6 +53,7 @@ class Plan:
     atera_products: tuple[AteraProductAdd, ...]  # Xero items added to Atera's list
     rates_kept: tuple[Named, ...] = field(default=())  # unmatched labour rates (no API)
     adds_skipped: tuple[Named, ...] = field(default=())  # Xero items whose name Atera uses
+    imports_skipped: tuple[Named, ...] = field(default=())  # a matched customer has the name
 
     def counts(self) -> dict[str, int]:
         by_action: dict[str, int] = {}
@@ -96,6 +97,8 @@ class Plan:
              [r.name for r in self.rates_kept]),
             ("Not added to Atera: Xero items whose name a matched Atera product has",
              [r.name for r in self.adds_skipped]),
+            ("Not imported: a matched Atera customer has the same name (match it instead)",
+             [r.name for r in self.imports_skipped]),
         ]
 
     def text(self) -> str:

@@ -395,7 +395,13 @@ class Wizard:
                 d = self._decision(kind, r.atera_id, choice, logged)
                 if d is not None:
                     decisions.append(d)
-        imports = self.selected_imports()
+        # A second Atera customer of the same name as a matched one would only confuse.
+        customer_names = {_fold(r.name) for r in cat.rows["customers"]
+                          if self.choice("customers", r.atera_id).action in ("match", "create")}
+        imports: list[ImportRow] = []
+        imports_skipped: list[ImportRow] = []
+        for imp in self.selected_imports():
+            (imports_skipped if _fold(imp.name) in customer_names else imports).append(imp)
         for imp in imports:
             if imp.xero_id not in cat.pending_imports:
                 decisions.append(Decision("imports", "import", xero_id=imp.xero_id,
@@ -433,7 +439,8 @@ class Wizard:
                                             _num(i.get("UnitPrice"))))
         return Plan(self.run_id, tuple(decisions), tuple(items), tuple(contacts),
                     tuple(Named(i.xero_id, i.name) for i in imports), tuple(archive),
-                    tuple(adds), tuple(kept), tuple(skipped))
+                    tuple(adds), tuple(kept), tuple(skipped),
+                    tuple(Named(i.xero_id, i.name) for i in imports_skipped))
 
     def _decision(self, kind: str, atera_id: str, choice: Choice, logged: Choice | None
                   ) -> Decision | None:
