@@ -53,6 +53,7 @@ def _in_xero(env: Env) -> Counter[str]:
         str(n["CreditNoteNumber"]) for n in env.xero_credit_notes())
 
 
+@pytest.mark.slow
 def test_killed_runs_then_a_full_run_leave_each_invoice_once(tmp_path: Path) -> None:
     rng = random.Random(20261126)
     with export_env(tmp_path) as env:
