@@ -69,6 +69,16 @@ def _price(frame: pd.DataFrame) -> pd.Series:
     return p.where(p > 0)
 
 
+_NUMBER = r"\b(?:v?\d+(?:\.\d+)*|[a-z]{1,3}\d{1,2})\b"
+
+
+def _numbers(names: pd.Series) -> pd.Series:
+    """Short numbers and version-like tokens of a name ("2007", "v11.1", "cs3", "g10"), which
+    tell editions and generations apart."""
+    found = normalise_product(names).str.findall(_NUMBER)
+    return found.map(lambda xs: " ".join(sorted(set(xs))))
+
+
 def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The evidence keys of one side, computed once per frame (vectorised)."""
     out = pd.DataFrame(index=frame.index)
@@ -87,6 +97,7 @@ def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         texts = _col(frame, "name").str.cat(
             [_col(frame, "code"), _col(frame, "sku")], sep=" ")
         out["model"] = product_codes(texts)
+        out["numbers"] = _numbers(_col(frame, "name"))
         out["price"] = _price(frame)
         desc = _col(frame, "description")
         out["desc"] = normalise_product(desc)
@@ -175,6 +186,8 @@ PRODUCT_RULES: tuple[Rule, ...] = (
     Rule("code", _set_rule("code"), "same code/SKU {}", "different codes", True),
     Rule("model", _set_rule("model"), "shared model number {}", "no model number in common",
          True),
+    Rule("numbers", _set_rule("numbers"), "same number/version {}",
+         "different numbers/versions", False),
     Rule("price", _price_rule, "same price ({})", "prices far apart", False),
     Rule("desc", _desc_rule, "descriptions {} similar", "descriptions differ", False),
 )

@@ -32,9 +32,9 @@ WEIGHTS: dict[str, dict[str, float]] = {
         "domain": 2.752, "phone": 2.556, "tax": 1.613, "city": 2.434, "country": 0.0,
     },
     "products": {
-        "bias": -5.905, "ratio": 0.045, "sort": 0.0, "set": 3.93, "partial": 1.915,
-        "idf": 0.0, "margin": 8.171, "exact": 0.0, "normalised": 0.0, "length": 0.0,
-        "code": 1.95, "model": 1.397, "price": 1.859, "desc": 0.59,
+        "bias": -5.747, "ratio": 0.01, "sort": 0.0, "set": 3.669, "partial": 1.962,
+        "idf": 0.0, "margin": 8.161, "exact": 0.0, "normalised": 0.0, "length": 0.0,
+        "code": 1.959, "model": 1.364, "numbers": 0.311, "price": 1.857, "desc": 0.554,
     },
 }
 
