@@ -15,6 +15,8 @@ from typing import Any
 
 import platformdirs
 
+from ._exceptions import ConfigError
+
 __all__ = ["ENV_VARS", "Settings"]
 
 DEFAULT_SCOPES = "offline_access accounting.contacts accounting.settings accounting.invoices"
@@ -51,6 +53,12 @@ ENV_VARS: dict[str, tuple[str, str | None, str]] = {
         "the Xero web app, for links to invoices",
     ),
     "MATCHKIT_XERO_TENANT_ID": ("xero_tenant_id", None, "pick this organisation if several"),
+    "MATCHKIT_XERO_REDIRECT_PORT": (
+        "xero_redirect_port",
+        "0",
+        "port of the login's loopback listener; real Xero needs it fixed and registered as "
+        "http://127.0.0.1:PORT/callback (0: any free port, fine for the sandbox)",
+    ),
     "MATCHKIT_ATERA_URL": ("atera_url", "https://app.atera.com", "Atera API base URL"),
     "MATCHKIT_ATERA_API_KEY": ("atera_api_key", None, "Atera API key or token"),
     "MATCHKIT_TOKEN_DIR": (
@@ -75,6 +83,7 @@ class Settings:
     xero_api_url: str = "https://api.xero.com"
     xero_web_url: str = "https://go.xero.com"
     xero_tenant_id: str | None = None
+    xero_redirect_port: int = 0
     atera_url: str = "https://app.atera.com"
     atera_api_key: str | None = field(default=None, repr=False)
     token_dir: str | None = None
@@ -88,6 +97,12 @@ class Settings:
             if env.get(var):
                 values[name] = env[var]
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "xero_redirect_port" in values:
+            try:
+                values["xero_redirect_port"] = int(values["xero_redirect_port"])
+            except ValueError:
+                raise ConfigError("MATCHKIT_XERO_REDIRECT_PORT must be a port number, got "
+                                  f"{values['xero_redirect_port']!r}") from None
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:

@@ -26,6 +26,7 @@ def connect_xero(ws: Workspace | None, settings: Settings, **kwargs: Any) -> Any
     from .xero import connect
 
     kwargs.setdefault("browser", not is_loopback(settings.xero_login_url))
+    kwargs.setdefault("redirect_port", settings.xero_redirect_port)
     if not kwargs["browser"]:
         kwargs.pop("on_url", None)  # nobody needs to open it
     xero = connect(settings, **kwargs)

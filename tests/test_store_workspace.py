@@ -143,3 +143,16 @@ def test_short_busy_period_is_waited_out(tmp_path: Path) -> None:
         assert ws.get_setting("k") == 1
     finally:
         proc.join()
+
+
+def test_settings_read_the_environment_and_hide_secrets() -> None:
+    from matchkit import ConfigError, Settings
+
+    s = Settings.from_env({"MATCHKIT_XERO_CLIENT_SECRET": "s3cret-value",
+                           "MATCHKIT_ATERA_API_KEY": "atera-key-value",
+                           "MATCHKIT_XERO_REDIRECT_PORT": "53682",
+                           "MATCHKIT_WORKSPACE": "w.duckdb"})
+    assert (s.workspace, s.xero_redirect_port) == ("w.duckdb", 53682)
+    assert "s3cret-value" not in repr(s) and "atera-key-value" not in repr(s)
+    with pytest.raises(ConfigError, match="MATCHKIT_XERO_REDIRECT_PORT"):
+        Settings.from_env({"MATCHKIT_XERO_REDIRECT_PORT": "eighty"})
