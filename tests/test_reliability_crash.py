@@ -134,8 +134,8 @@ def _wizard_crash_run(tmp_path: Path, kills: int, seed: int) -> dict[str, Any]:
     with rig(tmp_path, connect=False) as r:
         contacts_before = r.xero_contact_names()
         atera_before = _atera_names(r)
-        r.sb.set_faults("xero", "latency=40ms")
-        r.sb.set_faults("atera", "latency=40ms")
+        r.sb.set_faults("xero", "latency=15ms")
+        r.sb.set_faults("atera", "latency=15ms")
         done, tries = 0, 0
         while done < kills and tries < kills * 3:
             tries += 1
