@@ -65,7 +65,9 @@ __all__ = ["TokenManager", "TokenSet", "TokenStore", "XeroAuth", "XeroOAuth", "s
 log = logging.getLogger("matchkit.xero")
 
 REFRESH_MARGIN = 120.0  # refresh when fewer seconds than this remain (PITFALLS 2)
-RECONNECT_HINT = "connect to Xero again (matchkit.xero.connect or `matchkit connect`)"
+# There is no `matchkit connect`: any command that reaches Xero logs in anew when needed.
+RECONNECT_HINT = ("connect to Xero again (notebook 01, or a command such as `matchkit snapshot`, "
+                  "starts a new login; in Python: matchkit.xero.connect)")
 
 
 @functools.cache
