@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
@@ -260,7 +260,10 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 "on purpose; match it to a Xero contact to export its invoices")
         elif link.action == "create" or options.create_missing_customers:
             assert link.atera_id is not None
-            contacts.setdefault(link.atera_id, _customer_spec(customers, link, inv))
+            # A decided "create" means a new contact (as the wizard's Done does); creating an
+            # undecided customer first looks for a same-named Xero contact to reuse.
+            contacts.setdefault(link.atera_id, replace(
+                _customer_spec(customers, link, inv), link_existing=link.action != "create"))
             add(number, None, "customer_create", f"customer {company!r} will be created in "
                 "Xero", "fix")
         else:
@@ -318,11 +321,12 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 codes[i] = code
             elif d is not None and d.action == "unmatch":
                 codes[i] = None
-            elif options.create_missing_items:
+            elif options.create_missing_items or (d is not None and d.action == "create"):
                 items.setdefault(atera_id, ItemSpec(
                     atera_id, name, price=price if price is not None else
                     float(line.get("Rate") or 0), description=name,
-                    sales_account=catalogue.sales_account))
+                    sales_account=catalogue.sales_account,
+                    link_existing=bool(d is None or d.action != "create")))
                 needs[i] = atera_id
                 add(number, i, "item_create", f"product {product!r} is not in Xero; it will be "
                     "created with the Atera price", "fix")
