@@ -41,8 +41,10 @@ _HEADERS = {
     "candidates": "cands", "decision": "decision", "decided_xero_name": "decided Xero",
 }
 _ANY = "any"
-# More rows than this changed at once: resend the grid rather than cell by cell.
-_CELL_UPDATE_LIMIT = 50
+# More rows than this changed at once: resend the grid in one message. Every cell message
+# makes the browser's grid rework its model; a bulk action's hundred of them froze the page
+# for seconds in the browser test, one resend of 10,000 rows takes well under one.
+_CELL_UPDATE_LIMIT = 5
 
 
 class ReviewGrid:
