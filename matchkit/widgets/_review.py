@@ -42,7 +42,7 @@ _HEADERS = {
 }
 _ANY = "any"
 # More rows than this changed at once: resend the grid in one message. Every cell message
-# makes the browser's grid rework its model; a bulk action's hundred of them froze the page
+# makes the browser's grid rework its model; the ninety of a 31-row bulk accept froze the page
 # for seconds in the browser test, one resend of 10,000 rows takes well under one.
 _CELL_UPDATE_LIMIT = 5
 
