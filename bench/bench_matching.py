@@ -114,7 +114,7 @@ def scale_once(n_left: int, n_right: int) -> dict[str, float]:
     m = match_frames(left, right, "customers", top=5)
     took = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    p, r, f, _ = prf(list(zip(m.loc[m["proposed"], "left_id"], m.loc[m["proposed"], "right_id"],
+    _, _, f, _ = prf(list(zip(m.loc[m["proposed"], "left_id"], m.loc[m["proposed"], "right_id"],
                               strict=True)), truth)
     return {"left": n_left, "right": len(right), "seconds": round(took, 2),
             "peak_rss_mb": round(rss1, 1), "rss_before_mb": round(rss0, 1),

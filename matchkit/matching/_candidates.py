@@ -135,7 +135,8 @@ def _fast_score(left: Sequence[str], right: Sequence[str], left_sorted: Sequence
                        workers=-1, dtype=np.float32)
     b = process.cpdist([left_sorted[i] for i in li], [right_sorted[j] for j in ri],
                        scorer=fuzz.ratio, workers=-1, dtype=np.float32)
-    return np.maximum(a, b).astype(np.float64)
+    out: FloatArray = np.maximum(a, b).astype(np.float64)
+    return out
 
 
 def candidate_pairs(

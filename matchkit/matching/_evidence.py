@@ -64,8 +64,9 @@ def _domains(frame: pd.DataFrame) -> pd.Series:
 
 
 def _price(frame: pd.DataFrame) -> pd.Series:
-    p = pd.to_numeric(_col(frame, "price", "unit_price").str.replace(
-        r"[^0-9.\-]", "", regex=True).replace("", np.nan), errors="coerce")
+    text = _col(frame, "price", "unit_price").str.replace(r"[^0-9.\-]", "", regex=True)
+    p = pd.Series(pd.to_numeric(text.where(text != "", None), errors="coerce"),
+                  index=frame.index, dtype=float)
     return p.where(p > 0)
 
 
@@ -94,8 +95,7 @@ def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         sku = code_key(_col(frame, "sku"))
         out["code"] = code.str.cat(sku, sep=" ").str.split().map(
             lambda xs: " ".join(sorted(set(xs))))
-        texts = _col(frame, "name").str.cat(
-            [_col(frame, "code"), _col(frame, "sku")], sep=" ")
+        texts = _col(frame, "name") + " " + _col(frame, "code") + " " + _col(frame, "sku")
         out["model"] = product_codes(texts)
         out["numbers"] = _numbers(_col(frame, "name"))
         out["price"] = _price(frame)

@@ -9,6 +9,7 @@ there. The weights are data below, not code, and refitting is one command.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -83,7 +84,7 @@ def name_features(
     ls, rs = left_sorted.to_numpy(dtype=object)[li].tolist(), right_sorted.to_numpy(
         dtype=object)[ri].tolist()
 
-    def pair(scorer: object, x: list[str], y: list[str]) -> FloatArray:
+    def pair(scorer: Any, x: list[str], y: list[str]) -> FloatArray:
         if not x:
             return np.empty(0)
         return np.asarray(process.cpdist(x, y, scorer=scorer, workers=-1, dtype=np.float32),
@@ -136,4 +137,5 @@ def score_from_features(features: pd.DataFrame, kind: str,
     for name, coef in w.items():
         if name != "bias" and name in features.columns:
             z += coef * features[name].to_numpy(dtype=float)
-    return 100.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+    out: FloatArray = 100.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+    return out
