@@ -241,7 +241,7 @@ names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)
                 max_size=30)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(names, min_size=1, max_size=6), st.lists(names, min_size=1, max_size=6),
        st.sampled_from(["customers", "products"]))
 def test_scores_are_within_0_and_100_and_one_to_one(left: list[str], right: list[str],

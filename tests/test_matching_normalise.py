@@ -122,14 +122,14 @@ def test_normalisation_keeps_index_and_handles_missing() -> None:
     assert out.tolist() == ["acme", "", ""]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=5))
 def test_company_normalisation_is_idempotent(names: list[str]) -> None:
     once = normalise_company(pd.Series(names))
     assert normalise_company(once).tolist() == once.tolist()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=5))
 def test_product_normalisation_is_idempotent(names: list[str]) -> None:
     once = normalise_product(pd.Series(names))

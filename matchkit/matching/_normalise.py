@@ -210,13 +210,13 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def domain_key(values: pd.Series | list[str]) -> pd.Series:
+    """The host of an e-mail address, web address or bare domain, lower case, without
+    "www."; free-mail hosts (gmail.com ...) give "" because they say nothing about a company."""
     return _domain_key(_s(values))
 
 
 @_on_uniques
 def _domain_key(values: pd.Series) -> pd.Series:
-    """The host of an e-mail address, web address or bare domain, lower case, without
-    "www."; free-mail hosts (gmail.com ...) give "" because they say nothing about a company."""
     s = _s(values).str.strip().str.lower()
     s = s.str.replace(_URL_HOST, r"\1", regex=True).str.strip(".")
     s = s.where(s.str.contains(".", regex=False), "")
@@ -224,33 +224,33 @@ def _domain_key(values: pd.Series) -> pd.Series:
 
 
 def phone_key(values: pd.Series | list[str]) -> pd.Series:
+    """The last 8 digits of a phone number (so +61 2 9999 1234 and (02) 9999 1234 agree);
+    "" when fewer than 6 digits."""
     return _phone_key(_s(values))
 
 
 @_on_uniques
 def _phone_key(values: pd.Series) -> pd.Series:
-    """The last 8 digits of a phone number (so +61 2 9999 1234 and (02) 9999 1234 agree);
-    "" when fewer than 6 digits."""
     d = _s(values).str.replace(_NOT_DIGIT, "", regex=True)
     d = d.str[-8:]
     return d.where(d.str.len() >= 6, "")
 
 
 def code_key(values: pd.Series | list[str]) -> pd.Series:
+    """Codes, SKUs and tax numbers compared without case, spaces or punctuation."""
     return _code_key(_s(values))
 
 
 @_on_uniques
 def _code_key(values: pd.Series) -> pd.Series:
-    """Codes, SKUs and tax numbers compared without case, spaces or punctuation."""
     return _fold(_s(values)).str.replace(_NOT_ALNUM, "", regex=True)
 
 
 def text_key(values: pd.Series | list[str]) -> pd.Series:
+    """Free text (cities, countries, descriptions) without case, accents or punctuation."""
     return _text_key(_s(values))
 
 
 @_on_uniques
 def _text_key(values: pd.Series) -> pd.Series:
-    """Free text (cities, countries, descriptions) without case, accents or punctuation."""
     return _base(_s(values))
