@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ._exceptions import InputError, WorkspaceError
+from ._exceptions import InputError
 from .store import Decision, Workspace
 
 __all__ = [
@@ -348,10 +348,7 @@ class Review:
 
     def _xero_frame(self, xero: pd.DataFrame | None) -> pd.DataFrame:
         if xero is None:
-            try:
-                xero = xero_records(self.ws, self.kind)
-            except WorkspaceError:
-                xero = pd.DataFrame(columns=["id", "name"])
+            xero = xero_records(self.ws, self.kind)  # empty when Xero was never snapshotted
         xero = xero[["id", "name"]].astype(object).copy()
         xero["id"] = xero["id"].astype(str)
         # Names seen only in suggestions (e.g. no Xero snapshot) still make searchable rows.
