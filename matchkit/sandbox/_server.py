@@ -187,6 +187,14 @@ class ServerThread:
             # must raise instead.
             raise OSError(errno.EADDRINUSE, f"cannot listen on {host}:{port}") from exc
         self.server.daemon_threads = True  # type: ignore[attr-defined]
+        server_log = self.server.log
+
+        def log(type: str, message: str, *args: Any) -> None:
+            # A dropped connection is a fault asked for, not a server error worth a traceback.
+            if "DropConnection" not in message:
+                server_log(type, message, *args)
+
+        setattr(self.server, "log", log)  # noqa: B010 - mypy refuses assigning a method
         self.host = host
         self.port = self.server.port
         # A short poll interval makes stop() quick (tests start and stop many servers).
