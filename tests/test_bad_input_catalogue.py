@@ -102,7 +102,8 @@ def _load(name: str, filename: str, content: str | bytes) -> Callable[[Ctx], str
     return run
 
 
-def _review(encoding: str = "utf-8", **changes: str) -> Callable[[Ctx], str]:
+def _review(encoding: str = "utf-8", extra_cell: bool = False, **changes: str
+            ) -> Callable[[Ctx], str]:
     """The decisions file as exported, with the first row's fields changed."""
     def run(c: Ctx) -> str:
         ws = Workspace.open(c.review_ws)
@@ -116,7 +117,10 @@ def _review(encoding: str = "utf-8", **changes: str) -> Callable[[Ctx], str]:
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        path = c.file("decisions-bad.csv", buf.getvalue().encode(encoding))
+        lines = buf.getvalue().split("\n")
+        if extra_cell:
+            lines[1] += ",surprise"
+        path = c.file("decisions-bad.csv", "\n".join(lines).encode(encoding))
         return _raised(lambda: review.apply_csv(path))
     return run
 
@@ -234,6 +238,11 @@ CATALOGUE: list[tuple[str, Callable[[Ctx], str], tuple[str, ...]]] = [
     ("load-duplicate-column", _load("customers", "customers.csv",
                                     "CustomerID,CustomerName,CustomerName\n1,A,B\n"),
      ("customers.csv", "twice")),
+    ("load-csv-extra-cells", _load("customers", "customers.csv",
+                                   "CustomerID,CustomerName\n1,Acme,surprise\n"),
+     ("customers.csv", "row 2", "3 cells", "header has 2")),
+    ("load-csv-missing-column", _load("customers", "customers.csv", "CustomerName\nAcme\n"),
+     ("customers.csv", "required column", "CustomerID")),
     ("load-missing-id", _load("customers", "customers.json", '[{"CustomerName": "No Id"}]'),
      ("customers.json", "CustomerID")),
     # files: a decisions CSV
@@ -243,6 +252,8 @@ CATALOGUE: list[tuple[str, Callable[[Ctx], str], tuple[str, ...]]] = [
      ("decisions-bad.csv", "line 2", "no-such-customer")),
     ("decisions-unknown-xero-id", _review(action="match", xero_id="no-such-contact"),
      ("decisions-bad.csv", "line 2", "no-such-contact")),
+    ("decisions-extra-field", _review(extra_cell=True),
+     ("decisions-bad.csv", "line 2", "fields, the header has")),
     ("decisions-utf16", _review(encoding="utf-16"), ("decisions-bad.csv", "UTF-16")),
     # invoice content
     ("invoice-price-nan", _invoice(_line(Rate="NaN")), ("invoice 88001 line 1", "finite")),

@@ -99,18 +99,6 @@ def test_the_cli_waits_for_a_short_hold_then_runs(tmp_path: Path) -> None:
                                       ["atera_id"].tolist())
 
 
-def test_the_cli_against_a_long_hold_says_who_holds_it(tmp_path: Path) -> None:
-    with rig(tmp_path) as r:
-        holder = _hold(r.ws_path, 40)
-        try:
-            code, _out, err = r.run_cli("status", timeout=120)
-        finally:
-            holder.kill()
-            holder.communicate()
-        assert code == 2 and "Traceback" not in err, err
-        assert f"in use by PID {holder.pid}" in err and "try again" in err, err
-
-
 def test_writers_fighting_and_one_killed_leave_a_sound_file(tmp_path: Path) -> None:
     path = str(tmp_path / "ws.duckdb")
     Workspace.open(path)
@@ -153,7 +141,11 @@ def test_two_exports_to_one_organisation_at_once(tmp_path: Path) -> None:
         assert wait_until(lambda: r.sb.ledger.count(system="xero", method="PUT") > 0
                           or first.poll() is not None, timeout=120)
         assert first.poll() is None, "the first export finished before the second started"
+        # Hold the first one in flight while the second starts (Python start-up is slow on a
+        # busy machine), then let it finish.
+        r.sb.set_faults("xero", "latency=5s")
         code, _out, err = r.run_cli("export", "--file", path)
+        r.sb.set_faults("xero", None)
         assert code == 2 and "already running" in err and f"process {first.pid}" in err, err
         _out, err = first.communicate(timeout=240)
         assert first.returncode == 0, err[-2000:]

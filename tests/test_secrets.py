@@ -133,8 +133,7 @@ def test_main_flows_write_no_secret_anywhere(tmp_path: Path, caplog: pytest.LogC
         xero.close()
         atera.close()
         # the CLI at DEBUG
-        for args in (("status",), ("snapshot",), ("export", "--file", str(path), "--dry-run"),
-                     ("export", "--file", str(path))):
+        for args in (("snapshot",), ("export", "--file", str(path))):
             _code, out, err = _cli_logged(r, *args)
             assert "Traceback" not in err, err[-2000:]
             hay += [(f"cli {' '.join(args)} stdout", out), (f"cli {' '.join(args)} stderr", err)]
