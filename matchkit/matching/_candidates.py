@@ -139,6 +139,10 @@ def _fast_score(left: Sequence[str], right: Sequence[str], left_sorted: Sequence
     return out
 
 
+# In the fallback, pairs whose sorted-word ratio is below this are not worth scoring.
+_FALLBACK_FLOOR = 50
+
+
 def candidate_pairs(
     left: pd.Series,
     right: pd.Series,
@@ -176,9 +180,12 @@ def candidate_pairs(
             # sorted words only (token_sort_ratio): one full pass is the expensive part
             m = process.cdist([l_sorted[i] for i in rows], r_sorted, scorer=fuzz.ratio,
                               workers=-1, dtype=np.uint8)
-            top = np.argpartition(-m.astype(np.int16), k - 1, axis=1)[:, :k]
-            parts_l.append(np.repeat(rows, k).astype(np.int64))
-            parts_r.append(top.reshape(-1).astype(np.int64))
+            # a scan for the pairs worth anything beats a partial sort of every row
+            rr, cc = np.nonzero(m >= _FALLBACK_FLOOR)
+            fl, fr, _ = _top_per_row(rows[rr].astype(np.int64), cc.astype(np.int64),
+                                     m[rr, cc].astype(np.float64), k)
+            parts_l.append(fl)
+            parts_r.append(fr)
     # exact normalised names are always candidates, however common their words
     exact = pd.merge(
         pd.DataFrame({"k": left, "li": np.arange(len(left))}),
