@@ -143,7 +143,7 @@ def test_two_exports_to_one_organisation_at_once(tmp_path: Path) -> None:
         assert first.poll() is None, "the first export finished before the second started"
         # Hold the first one in flight while the second starts (Python start-up is slow on a
         # busy machine), then let it finish.
-        r.sb.set_faults("xero", "latency=5s")
+        r.sb.set_faults("xero", "latency=3s")
         code, _out, err = r.run_cli("export", "--file", path)
         r.sb.set_faults("xero", None)
         assert code == 2 and "already running" in err and f"process {first.pid}" in err, err

@@ -62,8 +62,8 @@ def test_one_run_through_faults_exports_each_invoice_once(tmp_path: Path, faults
 
 
 def test_minute_limit_makes_the_run_wait_and_says_so(tmp_path: Path) -> None:
-    # time_scale=20: a sandbox minute is 3 real seconds, so 3 calls a minute bite.
-    with rig(tmp_path, time_scale=20.0) as r:
+    # time_scale=30: a sandbox minute is 2 real seconds, so 3 calls a minute bite.
+    with rig(tmp_path, time_scale=30.0) as r:
         batch, numbers = _setup(r, tmp_path)
         waits: list[tuple[float, str]] = []
         xero = r.client(on_wait=lambda s, reason: waits.append((s, reason)))
