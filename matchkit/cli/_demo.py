@@ -32,7 +32,7 @@ def demo_cmd(workspace_path: str) -> None:
     auto mode, export every invoice to Xero, read payment status back, status."""
     from .._connect import connect_atera, connect_xero
     from .._sources import suggest
-    from ..export import ExportOptions, batch_from_api, export_batch, refresh_invoices
+    from ..export import ExportOptions, batch_from_selection, export_batch, refresh_invoices
     from ..sandbox import start
     from ..wizard import Wizard
 
@@ -68,11 +68,8 @@ def demo_cmd(workspace_path: str) -> None:
         _done(t)
 
         t = _step("Export every Atera invoice to Xero (missing customers created on the way)")
-        dates = ws.sql('SELECT min("InvoiceDate")::DATE AS f, max("InvoiceDate")::DATE AS t '
-                       "FROM atera_invoices WHERE snapshot_id = (SELECT max(snapshot_id) FROM "
-                       "snapshots WHERE system = 'atera' AND entity = 'invoices')")
-        date_from, date_to = str(dates["f"][0])[:10], str(dates["t"][0])[:10]
-        batch = batch_from_api(atera, date_from, date_to)
+        # every invoice of the snapshot the wizard just took from Atera's API
+        batch = batch_from_selection(ws)
         options = ExportOptions.from_workspace(ws, create_missing_customers=True)
         exported = export_batch(ws, xero, batch, options, who="demo")
         click.echo("   " + exported.summary().replace("\n", "\n   "))
