@@ -106,3 +106,27 @@ def test_batch_file_shapes_and_errors(tmp_path: Path) -> None:
 def test_payment_state(status: str, due: float, paid: float, date: str | None,
                        want: str) -> None:
     assert payment_state(status, due, paid, date) == want
+
+
+def test_invoice_company_names_link_to_atera_customers_by_the_matching_rules() -> None:
+    from matchkit import Decision, Workspace
+    from matchkit.export import link_customers
+
+    ws = Workspace.open()
+    ws.write_snapshot("atera", "customers", [
+        {"CustomerID": 1, "CustomerName": "Pinnacle Motors Ltd"},
+        {"CustomerID": 2, "CustomerName": "Harbour View Dental"},
+        {"CustomerID": 3, "CustomerName": "Acme Widgets Pty Ltd"},
+        {"CustomerID": 4, "CustomerName": "Acme Widgets Limited"},
+    ])
+    ws.record_decisions([Decision("customers", "match", "1", "xero-1")])
+    links = link_customers(ws, ["Pinnacle Motors Ltd", "harbour view dental",
+                                "Pinnacle Mootrs Ltd", "Acme Widgets", "Zebra Crossings"])
+    assert (links["Pinnacle Motors Ltd"].method, links["Pinnacle Motors Ltd"].xero_id) == (
+        "exact", "xero-1")
+    assert links["harbour view dental"].atera_id == "2"
+    typo = links["Pinnacle Mootrs Ltd"]  # typed by hand on the invoice
+    assert (typo.method, typo.atera_id, typo.xero_id) == ("fuzzy", "1", "xero-1")
+    assert typo.score is not None and typo.score >= 95
+    assert links["Acme Widgets"].method == "ambiguous"  # two customers normalise alike
+    assert links["Zebra Crossings"].method == "none"

@@ -2,8 +2,9 @@
 
 A batch is a list of Atera invoices exactly as Atera's ``InvoiceDto`` gives them. Atera's
 invoices carry no customer id, only the ``To`` company name, so each invoice is tied to its
-Atera customer by that name with the customer matching rules (exact, then normalised), and so
-to its Xero contact through the current decisions.
+Atera customer by that name with the customer matching rules (exact, then normalised, then a
+fuzzy match confident enough to be auto-accepted and not ambiguous), and so to its Xero contact
+through the current decisions.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import pandas as pd
+
 from .._exceptions import InputError, LoadError
-from ..matching import exact_key, normalise_company
+from ..matching import AUTO_ACCEPT, exact_key, match_frames, normalise_company
 from ..store import Workspace
 
 __all__ = ["Batch", "CustomerLink", "batch_from_api", "batch_from_file",
@@ -170,10 +173,11 @@ class CustomerLink:
     company: str
     atera_id: str | None  # CustomerID as text
     atera_name: str | None
-    method: str  # 'exact' | 'normalised' | 'ambiguous' | 'none'
+    method: str  # 'exact' | 'normalised' | 'fuzzy' | 'ambiguous' | 'none'
     action: str | None  # the current decision: 'match' | 'create' | 'unmatch' | None
     xero_id: str | None
     candidates: tuple[str, ...] = ()
+    score: float | None = None  # the fuzzy match's score
 
 
 def link_customers(ws: Workspace, companies: Iterable[str]) -> dict[str, CustomerLink]:
@@ -207,8 +211,31 @@ def link_customers(ws: Workspace, companies: Iterable[str]) -> dict[str, Custome
             out[name] = CustomerLink(name, None, None, "none", None, None)
             continue
         cid, cname = hits[0]
-        d = by_id.get(cid)
-        action = str(d.action) if d is not None else None
-        xero_id = str(d.xero_id) if d is not None and action == "match" else None
-        out[name] = CustomerLink(name, cid, cname, method, action, xero_id)
+        out[name] = _link(name, cid, cname, method, by_id)
+    unresolved = [n for n, link in out.items() if link.method == "none"]
+    if unresolved and not customers.empty:
+        # Typed by hand on the invoice ("Pinnacle Mootrs Ltd"): the customer matching rules
+        # decide, and only a confident, unambiguous match is taken.
+        right = pd.DataFrame({"id": [str(int(x)) for x in customers["CustomerID"]],
+                              "name": customers["CustomerName"].astype(str)})
+        found = match_frames(pd.DataFrame({"id": unresolved, "name": unresolved}), right,
+                             "customers", top=3)
+        for left_id, rows in found.groupby("left_id", sort=False):
+            name = str(left_id)
+            best = rows.iloc[0]
+            if float(best["score"]) >= AUTO_ACCEPT and not bool(best["ambiguous"]):
+                out[name] = _link(name, str(best["right_id"]), str(best["right_name"]),
+                                  "fuzzy", by_id, score=float(best["score"]))
+            else:
+                out[name] = replace(out[name], candidates=tuple(
+                    f"{r.right_name} (Atera {r.right_id}, score {r.score:.0f})"
+                    for r in rows.itertuples()))
     return out
+
+
+def _link(name: str, cid: str, cname: str, method: str, by_id: Mapping[str, Any],
+          score: float | None = None) -> CustomerLink:
+    d = by_id.get(cid)
+    action = str(d.action) if d is not None else None
+    xero_id = str(d.xero_id) if d is not None and action == "match" else None
+    return CustomerLink(name, cid, cname, method, action, xero_id, score=score)

@@ -244,12 +244,19 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
         company = str(to.get("CompanyName") or "").strip() if isinstance(to, Mapping) else ""
         link = links.get(company)
         contact_id: str | None = None
+        if link is not None and link.method == "fuzzy":
+            add(number, None, "customer_fuzzy", f"customer {company!r} taken as Atera customer "
+                f"{link.atera_name!r} ({link.atera_id}; name match score {link.score:.0f})",
+                "info")
         if not company:
             add(number, None, "customer_missing", "the invoice has no To.CompanyName, so its "
                 "customer is unknown")
         elif link is None or link.method == "none":
-            add(number, None, "customer_unknown", f"customer {company!r} is not among the "
-                "Atera customers of the workspace: take a customer snapshot, then match it")
+            closest = (f"; closest: {', '.join(link.candidates)}" if link and link.candidates
+                       else "")
+            add(number, None, "customer_unknown", f"customer {company!r} matches no Atera "
+                "customer of the workspace (fix the name on the invoice in Atera, or take a "
+                f"fresh customer snapshot){closest}")
         elif link.method == "ambiguous":
             add(number, None, "customer_ambiguous", f"customer {company!r} fits several Atera "
                 f"customers ({', '.join(link.candidates)}); rename one in Atera")
