@@ -24,6 +24,18 @@ def _grid_ids(g: ReviewGrid) -> list[str]:
     return [str(i) for i in g.grid.data.index]
 
 
+def _press(g: ReviewGrid, keys: str) -> None:
+    """Type into the keys box as a browser does: the text grows (the kernel may clear it)."""
+    g.keys.value = g.keys.value + keys
+
+
+def _click_row(g: ReviewGrid, row: int) -> None:
+    """The message the browser sends when a cell is clicked."""
+    g.grid._DataGrid__handle_custom_msg(None, {
+        "event_type": "cell-click", "region": "body", "column": "Atera", "column_index": 0,
+        "row": row, "primary_key_row": row, "cell_value": ""}, None)
+
+
 def _current(g: ReviewGrid) -> dict[str, str]:
     cur = g.review.ws.current_decisions("customers")
     return dict(zip(cur["atera_id"], cur["action"], strict=True))
@@ -52,7 +64,7 @@ def test_all_rows_in_one_grid_and_filters_narrow_it(grid: ReviewGrid) -> None:
 
 def test_clicking_a_row_selects_it_and_fills_the_side_panel(grid: ReviewGrid) -> None:
     ids = _grid_ids(grid)
-    grid.grid.selections = [{"r1": 2, "r2": 2, "c1": 0, "c2": 8}]
+    _click_row(grid, 2)
     assert grid.review.selected == ids[2]
     assert "Customer" in grid.detail.value
     assert grid.candidates.options[0][1] == grid.review.row()["xero_id"]
@@ -60,30 +72,46 @@ def test_clicking_a_row_selects_it_and_fills_the_side_panel(grid: ReviewGrid) ->
 
 def test_keys_move_accept_reject_and_undo(grid: ReviewGrid) -> None:
     ids = _grid_ids(grid)
-    grid.keys.value = "j"
+    _press(grid, "j")
     assert grid.review.selected == ids[0]
-    assert grid.keys.value == ""  # the box empties so the next key arrives as a change
-    grid.keys.value = "a"  # accept, then move on
+    _press(grid, "a")  # accept, then move on
     assert _current(grid) == {ids[0]: "match"}
     assert grid.review.selected == ids[1]
     assert grid.grid.get_cell_value_by_index("decision", 0) == "match"
-    grid.keys.value = "r"
+    _press(grid, "r")
     row = grid.review.row(ids[1])
     assert row["rejected"] and row["decision"] == ""
     assert grid.grid.get_cell_value_by_index("suggested id", 1) == row["xero_id"]
-    grid.keys.value = "u"
+    _press(grid, "u")
     assert grid.review.row(ids[1])["rejected"] == ()
-    grid.keys.value = "k"
+    _press(grid, "k")
     assert grid.review.selected == ids[0]
-    grid.keys.value = "x"
+    _press(grid, "x")
     assert _current(grid) == {ids[0]: "unmatch"}
-    grid.keys.value = "c"
+    _press(grid, "c")
     assert _current(grid)[ids[1]] == "create"
-    grid.keys.value = "u"
-    grid.keys.value = "u"
+    _press(grid, "u")
+    _press(grid, "u")
     assert _current(grid) == {ids[0]: "match"}
-    grid.keys.value = "q"
+    _press(grid, "q")
     assert "unknown key" in grid.status.value
+
+
+def test_keys_merged_by_a_busy_kernel_are_all_handled(grid: ReviewGrid) -> None:
+    ids = _grid_ids(grid)
+    _press(grid, "jaa")  # three keystrokes in one update
+    assert _current(grid) == {ids[0]: "match", ids[1]: "match"}
+    assert grid.review.selected == ids[2]
+    _press(grid, "j" * 40)  # a long box is cleared by the kernel...
+    assert grid.keys.value == ""
+    selected = grid.review.selected
+    # ...but the browser may send its old text plus a new key before the clear arrives
+    grid.keys.value = "jaa" + "j" * 40 + "k"
+    assert grid.review.selected == ids[ids.index(selected) - 1]
+    assert len(_current(grid)) == 2  # nothing replayed
+    here = grid.review.selected
+    grid.keys.value = "x"  # after the clear: a fresh key
+    assert len(_current(grid)) == 3 and _current(grid)[here] == "unmatch"
 
 
 def test_bulk_accept_confirms_count_and_sample_then_undo(grid: ReviewGrid) -> None:
@@ -153,7 +181,7 @@ def test_names_from_outside_are_text_not_html(grid: ReviewGrid) -> None:
     grid.bulk_action.value = "create"
     grid.preview_btn.click()  # the sample table escapes names too
     assert "&lt;script&gt;" in grid.preview_box.value and "<script>" not in grid.preview_box.value
-    grid.keys.value = "<"
+    _press(grid, "<")
     assert "<" not in grid.status.value.replace("&lt;", "")
 
 
@@ -177,7 +205,7 @@ def test_a_sort_made_in_the_grid_header_is_followed(grid: ReviewGrid) -> None:
     ids = _grid_ids(grid)
     # The front end reports the order it draws after a header sort as `_visible_rows`.
     grid.grid._visible_rows = list(range(len(ids)))[::-1]
-    grid.grid.selections = [{"r1": 0, "r2": 0, "c1": 0, "c2": 8}]
+    _click_row(grid, 0)
     assert grid.review.selected == ids[-1]
-    grid.keys.value = "j"
+    _press(grid, "j")
     assert grid.review.selected == ids[-2]

@@ -47,6 +47,21 @@ _ANY = "any"
 _CELL_UPDATE_LIMIT = 5
 
 
+def _blank_score(value: Any) -> bool:
+    return isinstance(value, float) and value != value  # NaN
+
+
+def _cell(column: str, value: Any) -> Any:
+    """A model value as the grid shows it (plain JSON types)."""
+    if column == "ambiguous":
+        return "yes" if value else ""
+    if column == "score":
+        return None if value is None or pd.isna(value) else float(value)
+    if column == "candidates":
+        return int(value)
+    return value
+
+
 class ReviewGrid:
     """The review grid, its filters, the side panel, bulk actions, undo and keys."""
 
@@ -56,7 +71,8 @@ class ReviewGrid:
         self._shown: list[str] = []
         self._pos: dict[str, int] = {}
         self._pending: BulkPreview | None = None
-        self._selecting = False
+        self._keys_seen = ""  # the keys box as last handled (see _on_key)
+        self._keys_old = ""
         self._fig: Any = None
         self._vline: Any = None
         self._hist_stale = True
@@ -166,7 +182,9 @@ class ReviewGrid:
         for ctl in (self.score, self.methods, self.ambiguous, self.state, self.text,
                     self.sort_by, self.descending):
             ctl.observe(g(self._on_filter), names=["value"])
-        self.grid.observe(g(self._on_grid_select), names=["selections"])
+        # A click, not the `selections` trait: the browser sends selections back after every
+        # update of the grid, which would pull the row the keys just moved to back again.
+        self.grid.on_cell_click(g(self._on_cell_click))
         self.keys.observe(g(self._on_key), names=["value"])
         self.search.observe(g(self._on_search), names=["value"])
         self.threshold.observe(g(lambda _: self._draw_histogram(data_changed=False)),
@@ -220,19 +238,13 @@ class ReviewGrid:
             self._send(self.review.rows(self._shown))
         else:
             for row in self.review.rows(ids).to_dict("records"):
-                aid = row["atera_id"]
-                for col in ("xero_id", "xero_name", "score", "method", "ambiguous",
-                            "evidence", "decision", "decided_xero_name"):
-                    value = row[col]
-                    if col == "ambiguous":
-                        value = "yes" if value else ""
-                    elif col == "score" and pd.isna(value):
-                        value = None
-                    header, pos = _HEADERS[col], self._pos[aid]
-                    before = self.grid.get_cell_value_by_index(header, pos)
-                    if before == value or (value is None and pd.isna(before)):
-                        continue  # one message per changed cell: the front end redraws each
-                    self.grid.set_cell_value_by_index(header, pos, value)
+                values = [_cell(col, row[col]) for col in _GRID_COLUMNS]
+                pos = self._pos[row["atera_id"]]
+                before = [self.grid.get_cell_value_by_index(_HEADERS.get(c, c), pos)
+                          for c in _GRID_COLUMNS]
+                if values != [None if _blank_score(v) else v for v in before]:
+                    # One message per row: the browser rebuilds its view once per message.
+                    self.grid.set_row_value(row["atera_id"], values)
         self._show_counts()
         self._show_detail()
 
@@ -329,25 +341,41 @@ class ReviewGrid:
         rows = list(self.grid._visible_rows or [])
         return [self._shown[i] for i in rows if i < len(self._shown)] if rows else self._shown
 
-    def _on_grid_select(self, change: dict[str, Any]) -> None:
-        if self._selecting or not change["new"]:
+    def _on_cell_click(self, cell: dict[str, Any]) -> None:
+        if cell.get("region") not in ("body", "row-header"):
             return
-        i = int(change["new"][0]["r1"])
+        i = int(cell["row"])
         ids = self._visible_ids()
         if 0 <= i < len(ids):
             self.review.select(ids[i])
             self._show_detail()
 
     def _on_key(self, change: dict[str, Any]) -> None:
-        typed = change["new"]
-        if not typed:
-            return
-        self.keys.value = ""
-        name = KEYS.get(typed[-1].lower())
-        if name is None:
-            self.status.value = f"unknown key {esc(typed[-1])!s}; use j k a r c x u"
-            return
-        getattr(self, name)()
+        """Handle every key typed into the keys box since the last call.
+
+        The box is a state, not an event stream: when the kernel is busy the browser merges
+        several keystrokes into one update, and a clear sent from here may arrive after the
+        next key. So the box is left to grow and only what was appended is handled (from the
+        text seen last, or from the text before the last clear); it is cleared when long.
+        """
+        new = change["new"]
+        bases = [b for b in (self._keys_seen, self._keys_old) if new.startswith(b)]
+        if bases:
+            fresh = new[len(max(bases, key=len)):]
+        elif new and not self._keys_seen.startswith(new):  # typed over a selection
+            fresh = new[-1]
+        else:  # backspace
+            fresh = ""
+        self._keys_seen = new
+        if len(new) > 40:
+            self._keys_old, self._keys_seen = new, ""
+            self.keys.value = ""
+        for ch in fresh:
+            name = KEYS.get(ch.lower())
+            if name is None:
+                self.status.value = f"unknown key {esc(ch)}; use j k a r c x u"
+                continue
+            getattr(self, name)()
 
     def _on_search(self, change: dict[str, Any]) -> None:
         hits = self.review.search(change["new"])
@@ -358,12 +386,8 @@ class ReviewGrid:
         ids = self._visible_ids()
         self.review.selected = aid
         if aid is not None and aid in ids:
-            self._selecting = True
-            try:
-                i = ids.index(aid)
-                self.grid.select(i, 0, i, len(_GRID_COLUMNS), clear_mode="all")
-            finally:
-                self._selecting = False
+            i = ids.index(aid)
+            self.grid.select(i, 0, i, len(_GRID_COLUMNS), clear_mode="all")  # the highlight
         self._show_detail()
 
     # --- actions (also what the buttons and keys call) ---------------------------------
