@@ -84,6 +84,19 @@ def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
             page.click("button.mk-review-undo")
             expect(counts).to_contain_text(" 0 accepted")
             assert _decisions(db) == ([], 2 * expected)  # the accept and its undo, both kept
+
+            # Keys: next row, accept (and the panel moves on to the following row).
+            detail = page.locator(".mk-review-detail")
+            keys.click()
+            keys.press("j")
+            expect(detail).to_contain_text("decision: undecided")
+            first = detail.inner_text()
+            keys.press("a")
+            expect(page.locator(".mk-review-status")).to_contain_text("accepted Atera")
+            expect(detail).not_to_have_text(first)
+            cur, _ = _decisions(db)
+            assert len(cur) == 1 and cur[0][1] == "match"
+            assert f"(Atera {cur[0][0]})" in first
             assert dialogs == []
         finally:
             browser.close()
