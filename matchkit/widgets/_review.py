@@ -7,9 +7,8 @@ per row: see ../shared/reference/jupyter-testing.md), one side panel for the sel
 Keyboard: ipywidgets has no global key handler, so the panel has a small text box
 (``mk-review-keys``) as the focus target; with ``continuous_update`` every key typed there
 reaches the kernel at once (the kernel clears the box now and then). Keys: ``j``/``n`` next
-row, ``k``/``p``
-previous row, ``a`` accept, ``r`` reject, ``c`` create in Xero, ``x`` leave unmatched,
-``u`` undo. JupyterLab's own shortcuts do not fire while a text box has the focus.
+row, ``k``/``p`` previous row, ``a`` accept, ``r`` reject, ``c`` create in Xero, ``x`` leave
+unmatched, ``u`` undo. JupyterLab's own shortcuts do not fire while a text box has the focus.
 """
 
 from __future__ import annotations
