@@ -226,9 +226,11 @@ class ChoiceTable:
         self.show_page(self.pager.page)
 
     def bulk(self, action: str) -> None:
+        """Every undecided row gets ``action`` (``create`` or ``unmatch``)."""
+        set_one = self.wizard.create if action == CREATE else self.wizard.unmatch
         for r in self.wizard.rows(self.kind):
             if not self.wizard.choice(self.kind, r.atera_id).decided:
-                self.set_choice(r.atera_id, action)
+                set_one(self.kind, r.atera_id)
         self.show_page(self.pager.page)
 
 
@@ -296,6 +298,5 @@ class ImportTable:
         self.show_page(self.pager.page)
 
     def select_all(self, value: bool) -> None:
-        for r in self.wizard.import_candidates():
-            self.wizard.select_import(r.xero_id, value)
+        self.wizard.select_imports((r.xero_id for r in self.wizard.import_candidates()), value)
         self.show_page(self.pager.page)

@@ -176,9 +176,16 @@ class Catalogue:
 
     # --- lookups ---------------------------------------------------------------------
 
+    def __post_init__(self) -> None:
+        # Indexes: a wizard over 10,000 customers and 100,000 contacts stays responsive.
+        self.index = {k: {r.atera_id: r for r in rows} for k, rows in self.rows.items()}
+        self._pools = {k: _labels(self.items if k == "products" else self.contacts, k)
+                       for k in ("products", "customers")}
+        self._import_rows: list[ImportRow] | None = None
+
     def options_pool(self, kind: str) -> dict[str, str]:
         """Every choosable Xero record for ``kind``: id -> label."""
-        return _labels(self.items if kind == "products" else self.contacts, kind)
+        return self._pools[kind]
 
     def search(self, kind: str, text: str, limit: int = 20) -> list[Option]:
         """Xero records whose label best fits ``text`` (all of them are searched)."""
@@ -210,7 +217,12 @@ class Catalogue:
         return None
 
     def import_rows(self) -> list[ImportRow]:
-        """Active Xero customers (not only-suppliers) matched to no Atera customer."""
+        """Active Xero customers (not only-suppliers), matched or not."""
+        if self._import_rows is None:
+            self._import_rows = self._build_import_rows()
+        return self._import_rows
+
+    def _build_import_rows(self) -> list[ImportRow]:
         out = []
         for cid, c in self.contacts.items():
             if _flag(c.get("IsSupplier")) and not _flag(c.get("IsCustomer")):

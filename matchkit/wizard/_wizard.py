@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -235,10 +235,10 @@ class Wizard:
         return list(self.catalogue.rows[_kind(kind)])
 
     def row(self, kind: str, atera_id: str) -> Row:
-        for r in self.catalogue.rows[_kind(kind)]:
-            if r.atera_id == atera_id:
-                return r
-        raise WizardError(f"no Atera {kind[:-1]} with id {atera_id!r} in the workspace")
+        found = self.catalogue.index[_kind(kind)].get(atera_id)
+        if found is None:
+            raise WizardError(f"no Atera {kind[:-1]} with id {atera_id!r} in the workspace")
+        return found
 
     def choice(self, kind: str, atera_id: str) -> Choice:
         """The choice in effect: made here, else the log's, else an exact match, else none."""
@@ -319,8 +319,7 @@ class Wizard:
             if self._step in (Step.PRODUCTS, Step.CUSTOMERS):
                 self.create_rest("products" if self._step == Step.PRODUCTS else "customers")
             if self._step == Step.IMPORTS and import_all:
-                for r in self.import_candidates():
-                    self.select_import(r.xero_id)
+                self.select_imports(r.xero_id for r in self.import_candidates())
             self.next(confirm=True)
         return self.summary()
 
@@ -347,11 +346,21 @@ class Wizard:
         return [r for r in self.catalogue.import_rows() if r.xero_id not in matched]
 
     def select_import(self, xero_id: str, selected: bool = True) -> None:
+        self.select_imports([xero_id], selected)
+
+    def select_imports(self, xero_ids: Iterable[str], selected: bool = True) -> None:
+        """Tick (or untick) Xero contacts for creation in Atera at Done."""
         self._require(Step.IMPORTS)
-        if xero_id not in {r.xero_id for r in self.import_candidates()}:
-            raise WizardError(f"Xero contact {xero_id!r} cannot be imported: it is not an "
-                              "active customer without a match")
-        (self._imports.add if selected else self._imports.discard)(xero_id)
+        ids = list(xero_ids)
+        allowed = {r.xero_id for r in self.import_candidates()}
+        bad = [i for i in ids if i not in allowed]
+        if bad:
+            raise WizardError(f"Xero contact(s) {', '.join(map(repr, bad[:5]))} cannot be "
+                              "imported: not an active customer without a match")
+        if selected:
+            self._imports.update(ids)
+        else:
+            self._imports.difference_update(ids)
         self._changed()
 
     def selected_imports(self) -> list[ImportRow]:
