@@ -21,16 +21,16 @@ __all__ = ["AUTO_ACCEPT", "DEFAULT_THRESHOLD", "KINDS", "OUTPUT_COLUMNS", "Kind"
 Kind = Literal["customers", "products"]
 KINDS: tuple[str, ...] = ("customers", "products")
 
-# At and above this score, the top-1 proposals had precision >= 0.99 on every held-out half
-# of the labelled sets (bench/bench_matching.py prints the check). Only one-to-one,
-# unambiguous proposals at or above it may be accepted without a person.
+# Only one-to-one, unambiguous proposals at or above this score may be accepted without a
+# person, and for products only when no evidence speaks against the pair (see
+# ``auto_accepted``; bench/bench_matching.py prints where precision >= 0.99 holds).
 AUTO_ACCEPT: float = 95.0
 # Below this a candidate is not worth showing.
 DEFAULT_THRESHOLD: float = 30.0
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "left_id", "right_id", "score", "method", "rank", "ambiguous", "evidence", "left_name",
-    "right_name", "proposed",
+    "right_name", "proposed", "conflict",
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -168,6 +168,10 @@ def match_frames(
         [f["exact"] == 1.0, f["normalised"] == 1.0, has_strong],
         ["exact", "normalised", "evidence"], default="fuzzy",
     )
+    # some evidence speaks against the pair (different codes, editions, prices ...): the
+    # same test as the "differ" words in the evidence text
+    rule_names = [r.name for r in _rules(kind)]
+    f["conflict"] = (f[rule_names] <= -0.5).any(axis=1) if rule_names else False
     f["evidence"] = _evidence_words(f, details, _rules(kind), lp, rp)
     li, ri = f["li"].to_numpy(), f["ri"].to_numpy()
     out = pd.DataFrame({
@@ -181,12 +185,34 @@ def match_frames(
         "left_name": lp.names.to_numpy(dtype=object)[li],
         "right_name": rp.names.to_numpy(dtype=object)[ri],
         "proposed": f["proposed"].to_numpy(dtype=bool),
+        "conflict": f["conflict"].to_numpy(dtype=bool),
     })
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    # so that ``auto_accepted(m)`` knows which rule applies (kept by filtering and copying)
+    out.attrs["kind"] = kind
+    return out
 
 
-def auto_accepted(matches: pd.DataFrame, at: float = AUTO_ACCEPT) -> pd.DataFrame:
-    """The rows of a :func:`match_frames` result safe to accept without a person:
-    proposed (one-to-one), not ambiguous, score >= ``at``."""
+def auto_accepted(matches: pd.DataFrame, at: float = AUTO_ACCEPT,
+                  kind: Kind | str | None = None) -> pd.DataFrame:
+    """The rows of a :func:`match_frames` result safe to accept without a person: proposed
+    (one-to-one), not ambiguous, score >= ``at`` and, for products, no evidence against the
+    pair (``conflict``: different codes, numbers/editions or prices, unlike descriptions).
+
+    ``kind`` defaults to the one :func:`match_frames` recorded in ``matches.attrs``.
+    Products get the stricter rule because names alone cannot tell editions apart ("5-user"
+    vs "1-user", a different price): a pair any evidence disputes goes to a person.
+    """
+    kind = kind if kind is not None else matches.attrs.get("kind")
+    if kind not in KINDS:
+        raise MatchConfigError(
+            f"auto_accepted: kind must be 'customers' or 'products', got {kind!r} "
+            "(pass kind=..., or use a frame from match_frames, which records it)"
+        )
     keep = matches["proposed"] & ~matches["ambiguous"] & (matches["score"] >= at)
+    if kind == "products":
+        if "conflict" not in matches.columns:
+            raise MatchConfigError("auto_accepted: products need the 'conflict' column of "
+                                   "match_frames")
+        keep &= ~matches["conflict"].astype(bool)
     return matches[keep].reset_index(drop=True)
