@@ -1,0 +1,109 @@
+"""auto_accepted: which proposals may be taken without a person, per kind.
+
+Products: a pair that any evidence disputes (another edition number, a far-apart price,
+different codes) goes to a person however well the names agree; customers keep the
+score-only rule. The kind comes from the frame (``match_frames`` records it) or is passed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from matchkit._exceptions import MatchConfigError
+from matchkit.matching import AUTO_ACCEPT, OUTPUT_COLUMNS, auto_accepted, match_frames
+
+CATALOGUE = pd.DataFrame([
+    {"id": "i1", "name": "M365 Business Premium", "code": "M365-BP", "price": 38.12},
+    {"id": "i2", "name": "M365 Business Standard", "code": "M365-BS", "price": 20.90},
+    {"id": "i3", "name": "Sony Turntable PS-LX350H", "code": "SONY-TT", "price": 99.0},
+    {"id": "i4", "name": "Remote Support (hourly)", "code": "LAB-REM", "price": 140.0},
+    {"id": "i5", "name": "Datto SIRIS Backup Appliance", "price": 1200.0},
+    {"id": "i6", "name": "Acronis Cyber Protect 5 user", "price": 50.0},
+])
+
+CUSTOMERS = pd.DataFrame([
+    {"id": "x1", "name": "Kamiro Plumbing Pty Ltd", "city": "Perth"},
+    {"id": "x2", "name": "Harbour Dental", "city": "Sydney"},
+    {"id": "x3", "name": "Northern Roofing", "city": "Cairns"},
+    {"id": "x4", "name": "Golden Bakery", "city": "Hobart"},
+])
+
+
+def products(row: dict[str, object]) -> pd.DataFrame:
+    return match_frames(pd.DataFrame([row]), CATALOGUE, "products")
+
+
+def best(m: pd.DataFrame) -> pd.Series:
+    return m[m["rank"] == 1].iloc[0]
+
+
+def test_another_edition_is_not_auto_accepted_however_close_the_names() -> None:
+    m = products({"id": "p", "name": "Acronis Cyber Protect 1 user"})
+    row = best(m)
+    # the names alone would pass: proposed, unambiguous, above the threshold
+    assert row["right_id"] == "i6" and row["proposed"] and not row["ambiguous"]
+    assert row["score"] >= AUTO_ACCEPT
+    assert row["conflict"] and "different numbers/versions" in row["evidence"]
+    assert auto_accepted(m).empty
+    # the score-only rule (the customers') would have taken it
+    assert auto_accepted(m, kind="customers")["right_id"].tolist() == ["i6"]
+
+
+def test_a_shared_code_is_auto_accepted() -> None:
+    m = products({"id": "p", "name": "Microsoft 365 Business Premium (monthly)",
+                  "sku": "m365 bp"})
+    row = best(m)
+    assert row["method"] == "evidence" and not row["conflict"]
+    assert auto_accepted(m)["right_id"].tolist() == ["i1"]
+
+
+def test_the_same_name_at_another_price_is_disputed() -> None:
+    same = products({"id": "p", "name": "Datto SIRIS Backup Appliance", "price": "1200"})
+    assert auto_accepted(same)["right_id"].tolist() == ["i5"]
+    cheap = products({"id": "p", "name": "Datto SIRIS Backup Appliance", "price": "12"})
+    row = best(cheap)
+    assert row["right_id"] == "i5" and row["conflict"] and "prices far apart" in row["evidence"]
+    assert auto_accepted(cheap).empty
+
+
+def test_different_codes_are_disputed_even_with_the_same_name() -> None:
+    m = products({"id": "p", "name": "M365 Business Premium", "code": "M365-BX"})
+    row = best(m)
+    assert row["right_id"] == "i1" and row["conflict"] and "different codes" in row["evidence"]
+    assert auto_accepted(m).empty
+
+
+def test_customers_keep_the_score_only_rule() -> None:
+    # a different city is evidence against, yet the customers' rule is the score alone
+    m = match_frames(pd.DataFrame([{"id": "a", "name": "Kamiro Plumbing", "city": "Sydney"}]),
+                     CUSTOMERS, "customers")
+    row = best(m)
+    assert row["right_id"] == "x1" and row["conflict"]
+    assert "different cities" in row["evidence"] and row["score"] >= AUTO_ACCEPT
+    assert auto_accepted(m)["right_id"].tolist() == ["x1"]
+    assert auto_accepted(m, kind="products").empty
+
+
+def test_kind_comes_from_the_frame_and_survives_filtering() -> None:
+    m = products({"id": "p", "name": "Acronis Cyber Protect 1 user"})
+    assert m.attrs["kind"] == "products"
+    top = m[m["rank"] == 1].copy()
+    assert top.attrs["kind"] == "products" and auto_accepted(top).empty
+    assert tuple(m.columns) == OUTPUT_COLUMNS
+
+
+@pytest.mark.parametrize("kind", [None, "vendors"])
+def test_unknown_kind_is_refused(kind: str | None) -> None:
+    m = products({"id": "p", "name": "M365 Business Premium"})
+    m.attrs.clear()
+    with pytest.raises(MatchConfigError, match="auto_accepted: kind must be"):
+        auto_accepted(m, kind=kind)
+
+
+def test_products_without_the_conflict_column_are_refused() -> None:
+    m = products({"id": "p", "name": "M365 Business Premium"}).drop(columns="conflict")
+    with pytest.raises(MatchConfigError, match="'conflict' column"):
+        auto_accepted(m)
+    # customers do not need it
+    assert len(auto_accepted(m, kind="customers")) == 1
