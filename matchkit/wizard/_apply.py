@@ -11,6 +11,7 @@ written right after, one at a time.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -69,7 +70,8 @@ class ApplyResult:
 
 
 def _fold(name: Any) -> str:
-    return " ".join(str(name or "").split()).casefold()
+    """How Xero (and _xero_sync) compare names: NFKC, spaces collapsed, case folded."""
+    return " ".join(unicodedata.normalize("NFKC", str(name or "")).split()).casefold()
 
 
 def pending_run(ws: Workspace) -> dict[str, Any] | None:
