@@ -1,258 +1,41 @@
-"""Bulk review of match suggestions: the model behind the review grid and the CLI.
-
-A :class:`Review` holds one row per Atera record (customers or products) with its best
-remaining suggestion and its current decision, and writes every judgment to the workspace's
-append-only decision log. It knows nothing about widgets: the grid in
-``matchkit.widgets`` and ``matchkit review`` are thin faces over it.
-
-Semantics (see docs/internals.md, "Decisions"):
-
-- accept: ``match`` to the shown candidate (or one the analyst chose);
-- create: ``create`` in Xero (pending); leave unmatched: ``unmatch``; clear: ``clear``;
-- reject: "not this candidate". Stored as ``clear`` with ``method='rejected'`` and the rejected
-  Xero id, so the record stays undecided (``ws.current_decisions`` leaves it out) and the
-  next candidate is shown. The note lists every candidate rejected so far, so the latest log
-  row alone describes the state and undo can simply re-append an older row;
-- undo: re-appends, for every record the last action touched, the row that was current before
-  it (or a ``clear``), so the log keeps both the mistake and its correction;
-- bulk actions first return a :class:`BulkPreview` (count + sample + what is skipped and why);
-  :meth:`Review.apply` writes exactly those rows, and refuses if any of them changed since.
-"""
+"""The :class:`Review` model: one row per Atera record with its best remaining suggestion
+and current decision; filters, single and bulk actions, undo. See the package docstring."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import math
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ._exceptions import InputError
-from .store import Decision, Workspace
-
-__all__ = [
-    "ApplyResult",
-    "BulkPreview",
-    "Counts",
-    "Review",
-    "ReviewFilter",
-    "file_kind",
-]
-
-Kind = Literal["customers", "products"]
-KINDS: tuple[str, ...] = ("customers", "products")
-BULK_ACTIONS: tuple[str, ...] = ("accept", "reject", "create", "unmatch", "clear")
-FILE_ACTIONS: tuple[str, ...] = ("match", "create", "unmatch", "clear")
-REJECTED = "rejected"
-_REJECT_PREFIX = "rejected: "
-
-#: Columns of :meth:`Review.view`, in display order.
-COLUMNS = (
-    "atera_id", "atera_name", "xero_id", "xero_name", "score", "method", "ambiguous",
-    "evidence", "candidates", "decision", "decided_xero_id", "decided_xero_name",
+from .._exceptions import InputError
+from .._sources import xero_frame
+from ..store import Decision, Workspace
+from . import _files
+from ._records import atera_records
+from ._types import (
+    _REJECT_PREFIX,
+    BULK_ACTIONS,
+    COLUMNS,
+    KINDS,
+    REJECTED,
+    ApplyResult,
+    BulkPreview,
+    Counts,
+    ReviewFilter,
+    _Batch,
+    _blank,
+    _natural,
+    _rejected_ids,
+    _text,
 )
-#: Columns of the decisions file; ``action``, ``xero_id`` and ``note`` are the editable ones.
-FILE_COLUMNS = (
-    "kind", "atera_id", "atera_name", "suggested_xero_id", "suggested_xero_name", "score",
-    "method", "ambiguous", "action", "xero_id", "xero_name", "note", "decision_id",
-)
-REQUIRED_FILE_COLUMNS = ("kind", "atera_id", "action", "xero_id")
-_MAX_LISTED = 25
 
-
-@dataclass(frozen=True)
-class ReviewFilter:
-    """Which rows the view shows. ``None`` / empty means "any"."""
-
-    score_min: float | None = None
-    score_max: float | None = None
-    methods: tuple[str, ...] = ()
-    ambiguous: bool | None = None
-    undecided: bool | None = None  # True: only undecided rows; False: only decided rows
-    text: str = ""  # case-insensitive substring of either name or id
-
-
-@dataclass(frozen=True)
-class Counts:
-    total: int
-    decided: int
-    undecided: int
-    accepted: int
-    created: int
-    unmatched: int
-    rejected: int  # undecided rows with at least one rejected candidate
-
-    def __str__(self) -> str:
-        return (f"{self.decided}/{self.total} decided: {self.accepted} accepted, "
-                f"{self.created} to create, {self.unmatched} left unmatched; "
-                f"{self.undecided} undecided")
-
-
-@dataclass(frozen=True)
-class BulkPreview:
-    """What a bulk action would change, shown before anything is written."""
-
-    action: str
-    atera_ids: tuple[str, ...]
-    xero_ids: tuple[str | None, ...]
-    sample: pd.DataFrame = field(repr=False)
-    skipped: dict[str, str] = field(repr=False)  # atera_id -> reason
-    description: str
-    _state: tuple[tuple[str, str, str], ...] = field(repr=False)
-
-    @property
-    def count(self) -> int:
-        return len(self.atera_ids)
-
-    def __str__(self) -> str:
-        extra = f" ({len(self.skipped)} skipped)" if self.skipped else ""
-        return f"{self.description}: {self.count} rows will change{extra}"
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    """What applying a decisions file did."""
-
-    rows: int  # data rows read
-    changed: int  # decisions appended
-    unchanged: int
-    run_id: str | None
-
-
-@dataclass(frozen=True)
-class _Want:
-    line: int
-    action: str
-    xero_id: str | None
-    note: str | None
-    decision_id: str | None  # as exported; None when the file has no such column
-    explicit_clear: bool = False
-
-
-@dataclass
-class _Batch:
-    label: str
-    previous: list[Decision]
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v == ""
-
-
-def _text(v: Any) -> str:
-    return "" if _blank(v) else str(v)
-
-
-# Names come from Atera and Xero; the file is opened in spreadsheets, which run a cell that
-# starts like a formula. These columns are for reading only (apply ignores them), so a
-# leading apostrophe keeps them text without touching the round trip.
-_NAME_COLUMNS = ("atera_name", "suggested_xero_name", "xero_name")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defuse(value: Any) -> Any:
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-
-
-def _natural(key: str) -> tuple[Any, ...]:
-    """Sort ids the way people count: customer 9 before customer 10, product:2 before 10."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", key))
-
-
-def _rejected_ids(method: Any, note: Any) -> tuple[str, ...]:
-    if method != REJECTED or not isinstance(note, str) or not note.startswith(_REJECT_PREFIX):
-        return ()
-    return tuple(note[len(_REJECT_PREFIX):].split())
-
-
-def xero_records(ws: Workspace, kind: str) -> pd.DataFrame:
-    """All Xero records a row can be matched to (latest snapshot): ``id, name, code``."""
-    if kind == "customers":
-        df = ws.rows("xero", "contacts")
-        out = pd.DataFrame({"id": df["ContactID"].astype(object), "name": df["Name"],
-                            "code": df["ContactNumber"]})
-    else:
-        df = ws.rows("xero", "items")
-        out = pd.DataFrame({"id": df["ItemID"].astype(object),
-                            "name": df["Name"].where(df["Name"].notna(), df["Code"]),
-                            "code": df["Code"]})
-    return out.astype(object).where(out.notna(), None).reset_index(drop=True)
-
-
-def atera_records(ws: Workspace, kind: str) -> pd.DataFrame:
-    """Every Atera record of ``kind`` in the latest snapshots: ``id`` (as decisions spell
-    it) and ``name``. Archived products and expenses are left out, as in ``matchkit status``."""
-    if kind == "customers":
-        c = ws.rows("atera", "customers")
-        return pd.DataFrame({"id": c["CustomerID"].astype(str).astype(object),
-                             "name": c["CustomerName"].astype(object)})
-    parts = []
-    for name, prefix in (("products", "product:"), ("expenses", "expense:")):
-        r = ws.rows("atera", name)
-        r = r[~r["Archived"].fillna(False).astype(bool)]
-        parts.append(pd.DataFrame({"id": [f"{prefix}{v}" for v in r["RateID"]],
-                                   "name": r["Description"].astype(object)}))
-    r = ws.rows("atera", "contract_rates")
-    parts.append(pd.DataFrame({"id": r["RateKey"].astype(str).astype(object),
-                               "name": r["Description"].astype(object)}))
-    return pd.concat(parts, ignore_index=True)
-
-
-def _open_file(path: str | Path) -> tuple[Any, list[str]]:
-    """Decode a decisions file and check its header; return the csv reader and the header."""
-    name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read the file ({exc.strerror})") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{name}: the file is UTF-16; save it as UTF-8 CSV")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{name}: line {line}: not valid UTF-8 (byte {exc.start}); save "
-                         "the file as UTF-8 CSV") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InputError(f"{name}: the file is empty") from None
-    except csv.Error as exc:
-        raise InputError(f"{name}: line 1: {exc}") from None
-    missing = [c for c in REQUIRED_FILE_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{name}: missing column(s) {', '.join(map(repr, missing))}; the "
-                         f"header must have {', '.join(REQUIRED_FILE_COLUMNS)}")
-    dups = sorted({h for h in header if header.count(h) > 1 and h})
-    if dups:
-        raise InputError(f"{name}: column(s) {', '.join(map(repr, dups))} appear twice")
-    return reader, header
-
-
-def file_kind(path: str | Path) -> str:
-    """The kind (customers/products) a decisions file is for, from its first data row."""
-    reader, header = _open_file(path)
-    i = header.index("kind")
-    try:
-        for rec in reader:
-            if any(v.strip() for v in rec):
-                kind = rec[i].strip() if i < len(rec) else ""
-                if kind not in KINDS:
-                    raise InputError(f"{path}: line {reader.line_num}, field 'kind': {kind!r}; "
-                                     "use customers or products")
-                return kind
-    except csv.Error as exc:
-        raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
-    raise InputError(f"{path}: the file has a header but no rows")
+__all__ = ["Review"]
 
 
 class Review:
@@ -348,7 +131,9 @@ class Review:
 
     def _xero_frame(self, xero: pd.DataFrame | None) -> pd.DataFrame:
         if xero is None:
-            xero = xero_records(self.ws, self.kind)  # empty when Xero was never snapshotted
+            # Matching's own Xero frame, archived contacts too: a person may still pick one.
+            # Empty when Xero was never snapshotted.
+            xero = xero_frame(self.ws, self.kind, include_archived=True)
         xero = xero[["id", "name"]].astype(object).copy()
         xero["id"] = xero["id"].astype(str)
         # Names seen only in suggestions (e.g. no Xero snapshot) still make searchable rows.
@@ -854,38 +639,15 @@ class Review:
         v = v[v["score"].notna()]
         return {str(m): g["score"].to_numpy() for m, g in v.groupby("method", sort=True)}
 
-    # --- files ------------------------------------------------------------------------
+    # --- files (see _files.py) ----------------------------------------------------------
 
     def to_frame(self) -> pd.DataFrame:
         """Suggestions and current decisions as the decisions file has them."""
-        t = self._table
-        return pd.DataFrame({
-            "kind": self.kind,
-            "atera_id": t["atera_id"].to_numpy(),
-            "atera_name": t["atera_name"].to_numpy(),
-            "suggested_xero_id": t["xero_id"].to_numpy(),
-            "suggested_xero_name": t["xero_name"].to_numpy(),
-            "score": t["score"].round(2).to_numpy(),
-            "method": t["method"].to_numpy(),
-            "ambiguous": t["ambiguous"].map({True: "yes", False: ""}).to_numpy(),
-            "action": t["decision"].to_numpy(),
-            "xero_id": t["decided_xero_id"].to_numpy(),
-            "xero_name": t["decided_xero_name"].to_numpy(),
-            "note": t["_note"].where(t["_method"] != REJECTED, "").to_numpy(),
-            "decision_id": t["_decision_id"].to_numpy(),
-        }, columns=list(FILE_COLUMNS))
+        return _files.to_frame(self)
 
     def export_csv(self, path: str | Path) -> int:
         """Write the decisions file (UTF-8, RFC 4180); return the number of rows."""
-        frame = self.to_frame()
-        for col in _NAME_COLUMNS:
-            frame[col] = frame[col].map(_defuse)
-        buf = io.StringIO()
-        # CRLF as RFC 4180 says: with a bare LF terminator a lone CR inside a name would not
-        # be quoted, and the file would not read back.
-        frame.to_csv(buf, index=False, lineterminator="\r\n")
-        Path(path).write_text(buf.getvalue(), encoding="utf-8", newline="")
-        return len(frame)
+        return _files.export_csv(self, path)
 
     def apply_csv(self, path: str | Path, *, dry_run: bool = False) -> ApplyResult:
         """Apply an edited decisions file: every row checked first, then all or nothing.
@@ -895,119 +657,4 @@ class Review:
         decision was changed in the workspace after the export is refused, so an old file
         never silently overwrites newer work.
         """
-        name = str(path)
-        reader, header = _open_file(path)
-        col = {h: i for i, h in enumerate(header)}
-        errors: list[str] = []
-        wanted: dict[str, _Want] = {}
-        seen: dict[str, int] = {}
-        n_rows = 0
-        try:
-            for rec in reader:
-                line = reader.line_num
-                if not any(v.strip() for v in rec):
-                    continue
-                n_rows += 1
-                if len(rec) != len(header):
-                    errors.append(f"line {line}: {len(rec)} fields, the header has "
-                                  f"{len(header)}")
-                    continue
-                self._check_row(rec, col, line, seen, wanted, errors)
-        except csv.Error as exc:
-            errors.append(f"line {reader.line_num}: {exc}")
-        changes = self._changes(wanted, errors)
-        self._check_targets(changes, errors)
-        if errors:
-            listed = errors[:_MAX_LISTED]
-            more = len(errors) - len(listed)
-            raise InputError(f"{name}: {len(errors)} problem(s), nothing was applied:\n  "
-                             + "\n  ".join(listed)
-                             + (f"\n  ... and {more} more" if more else ""))
-        decisions = []
-        for aid, w in changes.items():
-            score = None
-            if w.action == "match":
-                c = self._candidates_of(aid)
-                hit = c[c["right_id"] == w.xero_id]
-                score = float(hit["score"].iloc[0]) if len(hit) else None
-            decisions.append(Decision(self.kind, w.action, aid, w.xero_id, "file", score,
-                                      self.who, self.run_id,
-                                      w.note or f"from {Path(path).name}"))
-        run = self.run_id if decisions else None
-        if decisions and not dry_run:
-            self._commit(decisions, f"file {Path(path).name}")
-        return ApplyResult(n_rows, len(decisions), n_rows - len(decisions), run)
-
-    def _check_row(self, rec: list[str], col: dict[str, int], line: int,
-                   seen: dict[str, int], wanted: dict[str, _Want],
-                   errors: list[str]) -> None:
-        def get(c: str) -> str:
-            return rec[col[c]].strip() if c in col else ""
-
-        kind, aid, action, xid = get("kind"), get("atera_id"), get("action"), get("xero_id")
-        bad = len(errors)
-        if kind != self.kind:
-            errors.append(f"line {line}, field 'kind': {kind!r} but this review is for "
-                          f"{self.kind}")
-        if not aid:
-            errors.append(f"line {line}, field 'atera_id': empty")
-        elif aid not in self._table.index:
-            errors.append(f"line {line}, field 'atera_id': unknown Atera id {aid!r}")
-        elif aid in seen:
-            errors.append(f"line {line}, field 'atera_id': {aid!r} already on line "
-                          f"{seen[aid]}")
-        else:
-            seen[aid] = line
-        action = action.lower()
-        if action and action not in FILE_ACTIONS:
-            errors.append(f"line {line}, field 'action': unknown action {action!r}; use "
-                          f"{', '.join(FILE_ACTIONS)} or leave it empty (undecided)")
-        if action == "match":
-            if not xid:
-                xid = get("suggested_xero_id")
-            if not xid:
-                errors.append(f"line {line}, field 'xero_id': a match needs a Xero id")
-            elif xid not in self._xero_names:
-                errors.append(f"line {line}, field 'xero_id': unknown Xero id {xid!r}")
-        elif xid and action in ("create", "unmatch", "clear", ""):
-            errors.append(f"line {line}, field 'xero_id': must be empty for action "
-                          f"{action or '(empty)'!r}")
-        if len(errors) == bad and aid:
-            did = get("decision_id") if "decision_id" in col else None
-            wanted[aid] = _Want(line, action or "clear", xid or None, get("note") or None, did,
-                                explicit_clear=action == "clear")
-
-    def _changes(self, wanted: dict[str, _Want], errors: list[str]) -> dict[str, _Want]:
-        """The rows that differ from the workspace; stale ones are reported in ``errors``."""
-        out = {}
-        for aid, w in wanted.items():
-            r = self._table.loc[aid]
-            current = (r["decision"] or "clear", r["decided_xero_id"] or None)
-            # An empty action keeps an undecided row (and its rejections) as it is.
-            if (w.action, w.xero_id) == current and not (
-                    w.action == "clear" and r["_rejected"] and w.explicit_clear):
-                continue
-            if w.decision_id is not None and w.decision_id != r["_decision_id"]:
-                now = r["decision"] or "undecided"
-                errors.append(f"line {w.line}, field 'decision_id': Atera {aid} was decided "
-                              f"again in the workspace after this file was written (now "
-                              f"{now}); export a fresh file")
-                continue
-            out[aid] = w
-        return out
-
-    def _check_targets(self, changes: dict[str, _Want], errors: list[str]) -> None:
-        """Refuse two Atera rows matched to one Xero record, counting rows left as they are."""
-        final = {x: a for x, a in self._taken().items() if a not in changes}
-        lines: dict[str, int] = {}
-        for aid, w in changes.items():
-            line, xid = w.line, w.xero_id
-            if w.action != "match" or xid is None:
-                continue
-            other = final.get(xid)
-            if other is not None:
-                where = f"line {lines[xid]}" if xid in lines else "the workspace"
-                errors.append(f"line {line}, field 'xero_id': Xero record {xid} is also "
-                              f"matched to Atera {other} ({where})")
-            else:
-                final[xid], lines[xid] = aid, line
+        return _files.apply_csv(self, path, dry_run=dry_run)

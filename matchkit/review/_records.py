@@ -1,0 +1,29 @@
+"""The Atera records a review lists, read from the workspace's latest snapshots (the Xero
+side is matching's own frame, ``matchkit._sources.xero_frame``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._sources import _not_archived
+from ..store import Workspace
+
+__all__ = ["atera_records"]
+
+
+def atera_records(ws: Workspace, kind: str) -> pd.DataFrame:
+    """Every Atera record of ``kind`` in the latest snapshots: ``id`` (as decisions spell
+    it) and ``name``. Archived products and expenses are left out, as in ``matchkit status``."""
+    if kind == "customers":
+        c = ws.rows("atera", "customers")
+        return pd.DataFrame({"id": c["CustomerID"].astype(str).astype(object),
+                             "name": c["CustomerName"].astype(object)})
+    # Contract rates have no Archived column: _not_archived keeps them all.
+    parts = []
+    for name, prefix, key in (("products", "product:", "RateID"),
+                              ("expenses", "expense:", "RateID"),
+                              ("contract_rates", "", "RateKey")):
+        r = _not_archived(ws.rows("atera", name))
+        parts.append(pd.DataFrame({"id": [f"{prefix}{v}" for v in r[key]],
+                                   "name": r["Description"].astype(object)}))
+    return pd.concat(parts, ignore_index=True)
