@@ -138,13 +138,7 @@ def export_csv(review: Review, path: str | Path) -> int:
 
 
 def apply_csv(review: Review, path: str | Path, *, dry_run: bool = False) -> ApplyResult:
-    """Apply an edited decisions file: every row checked first, then all or nothing.
-
-    Only rows whose ``action``/``xero_id`` differ from the workspace are written. When
-    the file has ``decision_id`` (as exported), a row that would change but whose
-    decision was changed in the workspace after the export is refused, so an old file
-    never silently overwrites newer work.
-    """
+    """See :meth:`Review.apply_csv`."""
     name = str(path)
     reader, header = _open_file(path)
     col = {h: i for i, h in enumerate(header)}

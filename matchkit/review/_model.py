@@ -11,16 +11,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from .._exceptions import InputError
 from .._sources import xero_frame
 from ..store import Decision, Workspace
-from . import _files
+from . import _bulk, _files, _view
 from ._records import atera_records
 from ._types import (
     _REJECT_PREFIX,
-    BULK_ACTIONS,
     COLUMNS,
     KINDS,
     REJECTED,
@@ -385,82 +383,13 @@ class Review:
         close to call) unless ``include_ambiguous``. Rows whose candidate is already matched
         elsewhere, or wanted by two rows, are skipped with the reason.
         """
-        if action not in BULK_ACTIONS:
-            raise InputError(f"unknown bulk action {action!r}; use {', '.join(BULK_ACTIONS)}")
-        rows = self.view() if atera_ids is None else self._table.loc[
-            [a for a in atera_ids if a in self._table.index]]
-        skipped: dict[str, str] = {}
-        if score_min is not None and action in ("accept", "reject"):
-            # Below the threshold: not part of the action at all (so not "skipped" either).
-            rows = rows[rows["score"] >= score_min]
-        if not include_decided and action != "clear":
-            decided = rows["decision"] != ""
-            skipped.update(dict.fromkeys(rows.loc[decided, "atera_id"], "already decided"))
-            rows = rows[~decided]
-        if action in ("accept", "reject"):
-            none = rows["xero_id"] == ""
-            skipped.update(dict.fromkeys(rows.loc[none, "atera_id"], "no candidate"))
-            rows = rows[~none]
-        if action == "accept":
-            if not include_ambiguous:
-                amb = rows["ambiguous"].astype(bool)
-                skipped.update(dict.fromkeys(rows.loc[amb, "atera_id"],
-                                             "ambiguous: choose by hand"))
-                rows = rows[~amb]
-            taken = self._taken()
-            owner = rows["xero_id"].map(taken)
-            clash = owner.notna() & (owner != rows["atera_id"])
-            skipped.update({a: f"Xero record already matched to Atera {o}"
-                            for a, o in zip(rows.loc[clash, "atera_id"], owner[clash],
-                                            strict=True)})
-            rows = rows[~clash]
-            dup = rows["xero_id"].duplicated(keep=False)
-            skipped.update(dict.fromkeys(rows.loc[dup, "atera_id"],
-                                         "two or more rows want the same Xero record"))
-            rows = rows[~dup]
-            same = (rows["decision"] == "match") & (rows["decided_xero_id"] == rows["xero_id"])
-            rows = rows[~same]
-        elif action == "clear":
-            rows = rows[(rows["decision"] != "") | rows["_rejected"].map(bool)]
-        else:
-            target = {"create": "create", "unmatch": "unmatch"}.get(action)
-            if target:
-                rows = rows[rows["decision"] != target]
-        where = f" with score >= {score_min:g}" if score_min is not None else ""
-        desc = f"{action} {len(rows)} {self.kind}{where}"
-        return BulkPreview(
-            action=action,
-            atera_ids=tuple(rows["atera_id"]),
-            xero_ids=tuple(x or None for x in rows["xero_id"]),
-            sample=rows[list(COLUMNS)].head(sample).reset_index(drop=True),
-            skipped=skipped,
-            description=desc,
-            _state=tuple(self._state_keys(list(rows["atera_id"])).values()),
-        )
+        return _bulk.preview_bulk(self, action, score_min=score_min, atera_ids=atera_ids,
+                                  include_decided=include_decided,
+                                  include_ambiguous=include_ambiguous, sample=sample)
 
     def apply(self, preview: BulkPreview) -> int:
         """Carry out a previewed bulk action (one transaction); return rows changed."""
-        expected = dict(zip(preview.atera_ids, preview._state, strict=True))
-        t = self._table
-        decisions: list[Decision] = []
-        if preview.action in ("accept", "reject"):
-            now = t.loc[list(preview.atera_ids), "xero_id"].tolist()
-            if now != [x or "" for x in preview.xero_ids]:
-                raise InputError("the shown candidates changed since the preview; preview again")
-        rows = t.loc[list(preview.atera_ids)].to_dict("records")
-        for r, xid in zip(rows, preview.xero_ids, strict=True):
-            aid = str(r["atera_id"])
-            if preview.action == "accept":
-                score: float | None = None if pd.isna(r["score"]) else float(r["score"])
-                decisions.append(self._decision(aid, "match", xid, "bulk", score,
-                                                f"bulk accept ({r['method']})"))
-            elif preview.action == "reject":
-                rej = " ".join((*r["_rejected"], str(xid)))
-                decisions.append(self._decision(aid, "clear", xid, REJECTED, None,
-                                                _REJECT_PREFIX + rej))
-            else:
-                decisions.append(self._decision(aid, preview.action, method="bulk"))
-        return self._commit(decisions, f"bulk {preview.action}", expected)
+        return _bulk.apply_bulk(self, preview)
 
     # --- undo -------------------------------------------------------------------------
 
@@ -512,31 +441,9 @@ class Review:
 
     def view(self) -> pd.DataFrame:
         """The filtered, sorted rows (all columns, index = Atera id)."""
-        if self._view is not None:
-            return self._view
-        t, f = self._table, self._filter
-        mask = np.ones(len(t), dtype=bool)
-        if f.score_min is not None:
-            mask &= (t["score"] >= f.score_min).to_numpy()
-        if f.score_max is not None:
-            mask &= (t["score"] <= f.score_max).to_numpy()
-        if f.methods:
-            mask &= t["method"].isin(f.methods).to_numpy()
-        if f.ambiguous is not None:
-            mask &= (t["ambiguous"] == f.ambiguous).to_numpy()
-        if f.undecided is not None:
-            mask &= ((t["decision"] == "") == f.undecided).to_numpy()
-        if f.text:
-            needle = f.text.casefold()
-            hay = (t["atera_name"] + "\x00" + t["xero_name"] + "\x00" + t["atera_id"] + "\x00"
-                   + t["decided_xero_name"]).str.casefold()
-            mask &= hay.str.contains(needle, regex=False).to_numpy()
-        v = t[mask]
-        by, asc = self._sort
-        v = v.sort_values([by, "atera_id"], ascending=[asc, True], na_position="last",
-                          kind="stable")
-        self._view = v
-        return v
+        if self._view is None:
+            self._view = _view.filtered(self._table, self._filter, self._sort)
+        return self._view
 
     def rows(self, atera_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """Every row (unfiltered) or the rows of ``atera_ids``, public columns only."""
@@ -575,23 +482,7 @@ class Review:
 
     def search(self, text: str, limit: int = 20) -> pd.DataFrame:
         """Xero records whose name or id looks like ``text`` (substring first, then fuzzy)."""
-        text = text.strip()
-        if not text:
-            return pd.DataFrame(columns=["xero_id", "xero_name", "score"])
-        names = self.xero["name"].tolist()
-        folded = text.casefold()
-        sub = [i for i, (n, x) in enumerate(zip(names, self.xero["id"], strict=True))
-               if folded in n.casefold() or folded == x.casefold()]
-        hits: dict[int, float] = {i: 100.0 for i in sub[:limit]}
-        if len(hits) < limit:
-            for _, score, i in process.extract(text, names, scorer=fuzz.WRatio,
-                                               processor=str.casefold, limit=limit):
-                hits.setdefault(int(i), float(score))
-        order = sorted(hits.items(), key=lambda kv: (-kv[1], names[kv[0]]))[:limit]
-        idx = [i for i, _ in order]
-        return pd.DataFrame({"xero_id": self.xero["id"].iloc[idx].tolist(),
-                             "xero_name": [names[i] for i in idx],
-                             "score": [s for _, s in order]})
+        return _view.search_xero(self.xero, text, limit)
 
     # --- selection --------------------------------------------------------------------
 
