@@ -15,7 +15,7 @@ import pandas as pd
 from .._exceptions import InputError
 from .._sources import xero_frame
 from ..store import Decision, Workspace
-from . import _bulk, _files, _view
+from . import _build, _bulk, _files, _view
 from ._records import atera_records
 from ._types import (
     _REJECT_PREFIX,
@@ -28,7 +28,6 @@ from ._types import (
     ReviewFilter,
     _Batch,
     _blank,
-    _natural,
     _rejected_ids,
     _text,
 )
@@ -66,10 +65,15 @@ class Review:
         self.kind = kind
         self.who = who
         self.run_id = run_id or ws.new_run_id("review")
-        self._build_candidates(suggestions, atera)
-        self.xero = self._xero_frame(xero)
+        c = _build.build_candidates(suggestions, atera)
+        self._cands, self._slices = c.frame, c.slices
+        if xero is None:
+            # Matching's own Xero frame, archived contacts too: a person may still pick one.
+            # Empty when Xero was never snapshotted.
+            xero = xero_frame(ws, kind, include_archived=True)
+        self.xero = _build.xero_choices(xero, self._cands)
         self._xero_names = dict(zip(self.xero["id"], self.xero["name"], strict=True))
-        self._build_table()
+        self._table = _build.build_table(c)
         self._undo: list[_Batch] = []
         self._filter = ReviewFilter()
         self._sort: tuple[str, bool] = ("score", False)
@@ -92,80 +96,6 @@ class Review:
                     "step first (wizard, `matchkit suggest`, or ws.record_suggestions)"
                 )
             return cls(ws, kind, sugg, atera=atera_records(ws, kind), who=who, run_id=run_id)
-
-    # --- building ---------------------------------------------------------------------
-
-    def _build_candidates(self, suggestions: pd.DataFrame, atera: pd.DataFrame | None) -> None:
-        s = suggestions.copy()
-        if atera is not None and len(atera):
-            ids = atera["id"].astype(str)
-            known = set(s["left_id"].astype(str))
-            lone = atera[~ids.isin(known)]
-            if len(lone):
-                s = pd.concat([s, pd.DataFrame({"left_id": lone["id"].astype(str),
-                                                "left_name": lone["name"],
-                                                "right_id": None})], ignore_index=True)
-        for col, default in (("method", ""), ("rank", 0), ("ambiguous", False),
-                             ("evidence", ""), ("left_name", ""), ("right_name", "")):
-            if col not in s:
-                s[col] = default
-        s["left_id"] = s["left_id"].astype(str)
-        s = s.astype({"right_id": object}).reset_index(drop=True)
-        has = s["right_id"].map(lambda v: not _blank(v))
-        s.loc[has, "right_id"] = s.loc[has, "right_id"].astype(str)
-        s["score"] = pd.to_numeric(s["score"], errors="coerce").astype(float)
-        s["ambiguous"] = s["ambiguous"].fillna(False).astype(bool)
-        self._names = (s.drop_duplicates("left_id").set_index("left_id")["left_name"]
-                       .map(_text).to_dict())
-        cands = s[has].sort_values(["left_id", "score", "rank"], ascending=[True, False, True],
-                                   kind="stable")
-        self._cands = cands.reset_index(drop=True)
-        # Candidates are sorted by Atera id: each row's slice is found without a groupby.
-        keys, starts, sizes = np.unique(self._cands["left_id"].to_numpy(dtype=str),
-                                        return_index=True, return_counts=True)
-        self._slices = {str(k): (int(a), int(a + n))
-                        for k, a, n in zip(keys, starts, sizes, strict=True)}
-        self._order = sorted(dict.fromkeys(s["left_id"]), key=_natural)
-
-    def _xero_frame(self, xero: pd.DataFrame | None) -> pd.DataFrame:
-        if xero is None:
-            # Matching's own Xero frame, archived contacts too: a person may still pick one.
-            # Empty when Xero was never snapshotted.
-            xero = xero_frame(self.ws, self.kind, include_archived=True)
-        xero = xero[["id", "name"]].astype(object).copy()
-        xero["id"] = xero["id"].astype(str)
-        # Names seen only in suggestions (e.g. no Xero snapshot) still make searchable rows.
-        c = self._cands.drop_duplicates("right_id")
-        extra = c[~c["right_id"].isin(set(xero["id"]))]
-        if not extra.empty:
-            xero = pd.concat([xero, pd.DataFrame({"id": extra["right_id"],
-                                                  "name": extra["right_name"]})],
-                             ignore_index=True)
-        xero["name"] = xero["name"].map(_text)
-        return xero.reset_index(drop=True)
-
-    def _build_table(self) -> None:
-        top = self._cands.drop_duplicates("left_id")
-        counts = self._cands.groupby("left_id").size()
-        t = pd.DataFrame({"atera_id": pd.Series(self._order, dtype=object)})
-        t["atera_name"] = t["atera_id"].map(self._names).map(_text).astype(object)
-        t = t.merge(
-            top[["left_id", "right_id", "right_name", "score", "method", "ambiguous",
-                 "evidence"]].rename(columns={"left_id": "atera_id", "right_id": "xero_id",
-                                              "right_name": "xero_name"}),
-            on="atera_id", how="left")
-        t["candidates"] = t["atera_id"].map(counts).fillna(0).astype(int)
-        for col in ("xero_id", "xero_name", "method", "evidence"):
-            t[col] = t[col].map(_text).astype(object)
-        t["ambiguous"] = t["ambiguous"].astype(object).fillna(False).astype(bool)
-        t["score"] = t["score"].astype(float)
-        for col in ("decision", "decided_xero_id", "decided_xero_name", "_method", "_note"):
-            t[col] = pd.Series([""] * len(t), dtype=object)
-        t["_rejected"] = pd.Series([()] * len(t), dtype=object)
-        t["_score"] = np.nan
-        t["_decision_id"] = pd.Series([""] * len(t), dtype=object)
-        self._table = t.set_index("atera_id", drop=False)
-        self._table.index.name = None
 
     # --- decisions state --------------------------------------------------------------
 
