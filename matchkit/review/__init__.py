@@ -5,8 +5,9 @@ remaining suggestion and its current decision, and writes every judgment to the 
 append-only decision log. It knows nothing about widgets: the grid in
 ``matchkit.widgets`` and ``matchkit review`` are thin faces over it.
 
-Modules: ``_model`` (the :class:`Review`), ``_files`` (the decisions file), ``_types`` (the
-values it hands out), ``_records`` (the Atera records it lists).
+Modules: ``_model`` (the :class:`Review`), ``_build`` (its frames from the suggestions),
+``_view`` (filter, sort, search), ``_bulk`` (bulk preview and apply), ``_files`` (the
+decisions file), ``_types`` (the values it hands out), ``_records`` (the Atera records it lists).
 
 Semantics (see docs/internals.md, "Decisions"):
 

@@ -24,6 +24,6 @@ def atera_records(ws: Workspace, kind: str) -> pd.DataFrame:
                               ("expenses", "expense:", "RateID"),
                               ("contract_rates", "", "RateKey")):
         r = _not_archived(ws.rows("atera", name))
-        parts.append(pd.DataFrame({"id": [f"{prefix}{v}" for v in r[key]],
-                                   "name": r["Description"].astype(object)}))
+        ids = pd.Series([f"{prefix}{v}" for v in r[key]], index=r.index, dtype=object)
+        parts.append(pd.DataFrame({"id": ids, "name": r["Description"].astype(object)}))
     return pd.concat(parts, ignore_index=True)
