@@ -301,7 +301,7 @@ class Review:
             return 0
         return self._commit([self._decision(aid, action, method="manual")], action)
 
-    # --- bulk -------------------------------------------------------------------------
+    # --- bulk (_bulk.py) --------------------------------------------------------------
 
     def preview(self, action: str, *, score_min: float | None = None,
                 atera_ids: Sequence[str] | None = None, include_decided: bool = False,
@@ -440,7 +440,7 @@ class Review:
     def previous(self) -> str | None:
         return self._step(-1)
 
-    # --- counts and histogram data -----------------------------------------------------
+    # --- counts and histogram data ----------------------------------------------------
 
     def counts(self) -> Counts:
         t = self._table
@@ -460,7 +460,7 @@ class Review:
         v = v[v["score"].notna()]
         return {str(m): g["score"].to_numpy() for m, g in v.groupby("method", sort=True)}
 
-    # --- files (see _files.py) ----------------------------------------------------------
+    # --- files (_files.py) ------------------------------------------------------------
 
     def to_frame(self) -> pd.DataFrame:
         """Suggestions and current decisions as the decisions file has them."""
