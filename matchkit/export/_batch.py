@@ -2,8 +2,8 @@
 
 A batch is a list of Atera invoices exactly as Atera's ``InvoiceDto`` gives them. Atera's
 invoices carry no customer id, only the ``To`` company name, so each invoice is tied to its
-Atera customer by that name with the customer matching rules (exact, then normalised, then a
-fuzzy match confident enough to be auto-accepted and not ambiguous), and so to its Xero contact
+Atera customer by that name with the customer matching rules (exact, then normalised, then the
+unambiguous best fuzzy candidate when it differs only by a typo), and so to its Xero contact
 through the current decisions.
 """
 
@@ -18,13 +18,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+from rapidfuzz import fuzz
 
 from .._exceptions import InputError, LoadError
-from ..matching import AUTO_ACCEPT, exact_key, match_frames, normalise_company
+from ..matching import exact_key, match_frames, normalise_company
 from ..store import Workspace
 
 __all__ = ["Batch", "CustomerLink", "batch_from_api", "batch_from_file",
            "batch_from_selection", "link_customers", "load_batch"]
+
+
+# Normalised names this similar differ by a typo or two (one edit in ten characters), not by
+# a word: "pinnacle mootrs" / "pinnacle motors" is 93, "cafe" / "cafe muller" is 53.
+TYPO_SIMILARITY = 90.0
 
 
 class _AteraInvoices(Protocol):
@@ -215,7 +221,9 @@ def link_customers(ws: Workspace, companies: Iterable[str]) -> dict[str, Custome
     unresolved = [n for n, link in out.items() if link.method == "none"]
     if unresolved and not customers.empty:
         # Typed by hand on the invoice ("Pinnacle Mootrs Ltd"): the customer matching rules
-        # decide, and only a confident, unambiguous match is taken.
+        # find the customer, and only a typo-level difference from one unambiguous best
+        # candidate is taken. A shorter or longer name ("Cafe" for "Cafe Muller") may be
+        # another company, so it is listed for a person instead.
         right = pd.DataFrame({"id": [str(int(x)) for x in customers["CustomerID"]],
                               "name": customers["CustomerName"].astype(str)})
         found = match_frames(pd.DataFrame({"id": unresolved, "name": unresolved}), right,
@@ -223,7 +231,9 @@ def link_customers(ws: Workspace, companies: Iterable[str]) -> dict[str, Custome
         for left_id, rows in found.groupby("left_id", sort=False):
             name = str(left_id)
             best = rows.iloc[0]
-            if float(best["score"]) >= AUTO_ACCEPT and not bool(best["ambiguous"]):
+            close = fuzz.ratio(*normalise_company([name, str(best["right_name"])])
+                               ) >= TYPO_SIMILARITY
+            if close and not bool(best["ambiguous"]):
                 out[name] = _link(name, str(best["right_id"]), str(best["right_name"]),
                                   "fuzzy", by_id, score=float(best["score"]))
             else:
