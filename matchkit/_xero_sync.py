@@ -23,7 +23,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ._exceptions import ApiError, AuthError, ExportError, ValidationError
@@ -35,6 +35,7 @@ __all__ = [
     "SyncFailure",
     "SyncPreview",
     "XeroSyncError",
+    "default_sales_account",
     "ensure_contacts",
     "ensure_items",
     "preview_contacts",
@@ -68,6 +69,8 @@ class XeroWriter(Protocol):
                  ) -> Iterator[dict[str, Any]]: ...
 
     def items(self, modified_since: Any = ...) -> list[dict[str, Any]]: ...
+
+    def accounts(self) -> list[dict[str, Any]]: ...
 
     def create_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
                         ) -> Sequence[_Result]: ...
@@ -494,9 +497,28 @@ def preview_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec]) ->
     return SyncPreview(dict(engine.done), [j.payload for j in jobs])
 
 
+def default_sales_account(accounts: list[dict[str, Any]]) -> str | None:
+    """The organisation's sales account: its tax rate is the one Xero applies to a line."""
+    revenue = [a for a in accounts if a.get("Type") in ("REVENUE", "SALES")
+               and a.get("Status", "ACTIVE") == "ACTIVE" and a.get("Code")]
+    named = [a for a in revenue if str(a.get("Name", "")).strip().lower() == "sales"]
+    pick = named or revenue
+    return str(pick[0]["Code"]) if pick else None
+
+
 def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_id: str
                ) -> tuple[_Engine, list[_Job]]:
     tenant = xero.tenant_id
+    # An item without a sales account makes Xero apply no tax to its lines: new items get
+    # the export's sales account setting, else the organisation's sales account.
+    account: list[str | None] = []
+
+    def sales_account() -> str | None:
+        if not account:
+            account.append(ws.get_setting("export.sales_account")
+                           or default_sales_account(xero.accounts()))
+        return account[0]
+
     current: list[dict[str, Any]] = []
 
     def lookup() -> dict[str, str]:
@@ -532,5 +554,7 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
                     continue
             code = xero_item_code(spec.code or name, taken)
         taken.add(code)
+        if not spec.sales_account:
+            spec = replace(spec, sales_account=sales_account())
         jobs.append(_Job(spec.atera_id, code, spec.payload(code), name, code))
     return engine, jobs

@@ -83,6 +83,9 @@ class FakeXero:
             return Result(i, True, row)
         return self._write("contacts", records, idempotency_key, apply)
 
+    def accounts(self) -> list[dict[str, Any]]:
+        return []
+
     def create_items(self, records: list[dict[str, Any]], *, idempotency_key: str
                      ) -> list[Result]:
         def apply(i: int, r: dict[str, Any]) -> Result:

@@ -195,6 +195,9 @@ class FakeXero:
             raise Boom("injected failure", system="xero")
         return out
 
+    def accounts(self) -> list[dict[str, Any]]:
+        return []
+
     def create_items(self, records: list[dict[str, Any]], *, idempotency_key: str
                      ) -> list[_Result]:
         self.requests.append(f"items:{idempotency_key}")

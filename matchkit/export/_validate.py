@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .._xero_sync import ContactSpec, ItemSpec
+from .._xero_sync import ContactSpec, ItemSpec, default_sales_account
 from ..matching import normalise_product
 from ..store import Workspace
 from ._batch import Batch, CustomerLink, invoice_number, link_customers
@@ -59,18 +59,9 @@ class XeroCatalogue:
         if base:
             codes.add(str(base).upper())
         if not sales_account:
-            sales_account = _default_sales_account(xero.accounts())
+            sales_account = default_sales_account(xero.accounts())
         return cls(items=list(xero.items()), currencies=codes, base_currency=base,
                    sales_account=sales_account)
-
-
-def _default_sales_account(accounts: list[dict[str, Any]]) -> str | None:
-    """The organisation's sales account: its tax rate is the one Xero applies to a line."""
-    revenue = [a for a in accounts if a.get("Type") in ("REVENUE", "SALES")
-               and a.get("Status", "ACTIVE") == "ACTIVE" and a.get("Code")]
-    named = [a for a in revenue if str(a.get("Name", "")).strip().lower() == "sales"]
-    pick = named or revenue
-    return str(pick[0]["Code"]) if pick else None
 
 
 @dataclass
