@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from _review_fixtures import build, xero_id
 
@@ -21,7 +23,22 @@ def grid() -> ReviewGrid:
 
 
 def _grid_ids(g: ReviewGrid) -> list[str]:
-    return [str(i) for i in g.grid.data.index]
+    return [str(i) for i in g.shown().index]
+
+
+def _fetch(g: ReviewGrid, r1: int, r2: int) -> dict[str, list[Any]]:
+    """Rows r1..r2 as the page gets them: its data request, answered by the kernel."""
+    sent: list[dict[str, Any]] = []
+    g.grid.send = lambda content, buffers=None: sent.append(content)
+    try:
+        g.grid._handle_comm_msg(None, {"type": "data-request", "r1": r1, "r2": r2, "c1": 0,
+                                       "c2": 99}, None)
+    finally:
+        del g.grid.send
+    (reply,) = sent
+    assert reply["event_type"] == "data-reply"
+    # Text columns travel as lists; numbers as binary buffers (not decoded here).
+    return {str(k): v for k, v in reply["value"]["data"].items() if isinstance(v, list)}
 
 
 def _press(g: ReviewGrid, keys: str) -> None:
@@ -55,11 +72,15 @@ def test_all_rows_in_one_grid_and_filters_narrow_it(grid: ReviewGrid) -> None:
     assert set(_grid_ids(grid)) == {str(i) for i in range(40) if i % 7 == 3}
     grid.ambiguous.value = "any"
     grid.methods.value = ("evidence",)
-    assert set(grid.grid.data["method"]) == {"evidence"}
+    assert set(grid.shown()["method"]) == {"evidence"}
     grid.methods.value = ()
     grid.text.value = "00021"
     assert _grid_ids(grid) == ["21"]
     assert "1 shown" in grid.counts.value
+    assert grid.grid._row_count == 1  # the page is told the count, then fetches the row
+    assert _fetch(grid, 0, 0)["atera id"] == ["21"]
+    grid.text.value = ""
+    assert grid.grid._row_count == 40 and len(_fetch(grid, 0, 39)["atera id"]) == 40
 
 
 def test_clicking_a_row_selects_it_and_fills_the_side_panel(grid: ReviewGrid) -> None:
@@ -77,11 +98,11 @@ def test_keys_move_accept_reject_and_undo(grid: ReviewGrid) -> None:
     _press(grid, "a")  # accept, then move on
     assert _current(grid) == {ids[0]: "match"}
     assert grid.review.selected == ids[1]
-    assert grid.grid.get_cell_value_by_index("decision", 0) == "match"
+    assert grid.shown()["decision"].iloc[0] == "match"
     _press(grid, "r")
     row = grid.review.row(ids[1])
     assert row["rejected"] and row["decision"] == ""
-    assert grid.grid.get_cell_value_by_index("suggested id", 1) == row["xero_id"]
+    assert grid.shown()["suggested id"].iloc[1] == row["xero_id"]
     _press(grid, "u")
     assert grid.review.row(ids[1])["rejected"] == ()
     _press(grid, "k")
@@ -127,13 +148,17 @@ def test_bulk_accept_confirms_count_and_sample_then_undo(grid: ReviewGrid) -> No
     grid.confirm_btn.click()
     assert set(_current(grid)) == {"0", "1", "2", "4"}
     assert "4 accepted" in grid.counts.value
-    assert grid.grid.get_cell_value_by_index("decision", 4) == "match"
+    assert grid.shown()["decision"].iloc[4] == "match"
+    page = _fetch(grid, 0, 5)  # what the page draws after the accept
+    assert page["decision"] == ["match"] * 3 + [""] + ["match", ""]
+    assert page["atera id"] == ["0", "1", "2", "3", "4", "5"]
     assert grid.confirm_btn.disabled
     assert "bulk accept" in grid.undo_btn.description
     grid.undo_btn.click()
     assert _current(grid) == {}
     assert "0 accepted" in grid.counts.value
-    assert grid.grid.get_cell_value_by_index("decision", 4) == ""
+    assert grid.shown()["decision"].iloc[4] == ""
+    assert _fetch(grid, 0, 5)["decision"] == [""] * 6
 
 
 def test_bulk_acts_only_on_shown_rows_and_cancel_writes_nothing(grid: ReviewGrid) -> None:
@@ -202,10 +227,14 @@ def test_reload_sees_decisions_made_elsewhere(grid: ReviewGrid) -> None:
 
 
 def test_a_sort_made_in_the_grid_header_is_followed(grid: ReviewGrid) -> None:
+    # The header menu sends a sort to the kernel, which serves the rows in that order.
+    grid.grid._transforms = [{"type": "sort", "column": "Atera", "desc": True}]
     ids = _grid_ids(grid)
-    # The front end reports the order it draws after a header sort as `_visible_rows`.
-    grid.grid._visible_rows = list(range(len(ids)))[::-1]
+    assert ids[0] == "39" and ids[-1] == "3"  # row 3's name starts with "<"
+    assert _fetch(grid, 0, 0)["atera id"] == ["39"]
     _click_row(grid, 0)
-    assert grid.review.selected == ids[-1]
+    assert grid.review.selected == "39"
     _press(grid, "j")
-    assert grid.review.selected == ids[-2]
+    assert grid.review.selected == "38"
+    _press(grid, "a")  # the change reaches the header-sorted rows too
+    assert _fetch(grid, 0, 1)["decision"] == ["", "match"]
