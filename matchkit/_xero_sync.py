@@ -23,6 +23,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -176,8 +177,9 @@ _WS = re.compile(r"\s+")
 _CODE_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _fold(name: str) -> str:
-    return _WS.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
+def fold_name(name: object) -> str:
+    """How Xero compares names and codes: NFKC, spaces collapsed, case folded."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", str(name or ""))).strip().casefold()
 
 
 def _clip(text: str, limit: int) -> str:
@@ -197,38 +199,45 @@ def _with_suffix(base: str, n: int, limit: int, sep: str) -> str:
     return _clip(base, limit - len(suffix)) + suffix
 
 
-def xero_item_code(name: str, taken: Iterable[str] = ()) -> str:
+def xero_item_code(name: str, taken: Iterable[str] = (), *,
+                   folded: AbstractSet[str] | None = None) -> str:
     """A valid item Code (<= 30 characters, letters, digits, ``. _ -``) not in ``taken``.
 
-    ``taken`` is compared case-insensitively, as Xero does.
+    ``taken`` is compared case-insensitively, as Xero does. A caller checking many names
+    against a large catalogue passes ``folded`` (codes already through :func:`fold_name`)
+    instead, so the catalogue is not folded again for every name.
     """
-    used = {t.casefold() for t in taken}
+    used = folded if folded is not None else {fold_name(t) for t in taken}
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     base = _CODE_BAD.sub("-", ascii_name.strip()).strip("-._").upper() or "ITEM"
     base = _clip(base, CODE_MAX).rstrip("-._") or "ITEM"
-    if base.casefold() not in used:
+    if fold_name(base) not in used:
         return base
     n = 2
     while True:
         candidate = _with_suffix(base, n, CODE_MAX, "-")
-        if candidate.casefold() not in used:
+        if fold_name(candidate) not in used:
             return candidate
         n += 1
 
 
-def unique_contact_name(name: str, taken: Iterable[str] = ()) -> str:
-    """``name`` (<= 255), suffixed `` (2)``, `` (3)``... when an active contact has it."""
+def unique_contact_name(name: str, taken: Iterable[str] = (), *,
+                        folded: AbstractSet[str] | None = None) -> str:
+    """``name`` (<= 255), suffixed `` (2)``, `` (3)``... when an active contact has it.
+
+    ``taken`` holds the active contacts' names; ``folded``, the same already folded (see
+    :func:`xero_item_code`)."""
     cleaned = _WS.sub(" ", name).strip()
     if not cleaned:
         raise ValueError("a contact needs a name")
     cleaned = _clip(cleaned, CONTACT_NAME_MAX)
-    used = {_fold(t) for t in taken}
-    if _fold(cleaned) not in used:
+    used = folded if folded is not None else {fold_name(t) for t in taken}
+    if fold_name(cleaned) not in used:
         return cleaned
     n = 2
     while True:
         candidate = _clip(cleaned, CONTACT_NAME_MAX - len(f" ({n})")) + f" ({n})"
-        if _fold(candidate) not in used:
+        if fold_name(candidate) not in used:
             return candidate
         n += 1
 
@@ -314,7 +323,7 @@ class _Engine:
             existing = self.lookup()
             pending = []
             for job in uncertain:
-                xid = existing.get(_fold(job.label))
+                xid = existing.get(fold_name(job.label))
                 if xid:
                     self._ok(job, xid, "created")
                 else:
@@ -439,7 +448,8 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
 
     def lookup() -> dict[str, str]:
         # Name is unique among ACTIVE contacts only; archived ones may share it.
-        return {_fold(c["Name"]): str(c["ContactID"]) for c in xero.contacts(include_archived=False)
+        return {fold_name(c["Name"]): str(c["ContactID"])
+                for c in xero.contacts(include_archived=False)
                 if c.get("Name") and c.get("ContactStatus", "ACTIVE") == "ACTIVE"}
 
     existing = lookup()
@@ -456,19 +466,19 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
             continue
         if prior is not None and prior["status"] == "sending":
             # An earlier run sent this name and may have created it: the name tells.
-            xid = existing.get(_fold(prior["name"]))
+            xid = existing.get(fold_name(prior["name"]))
             if xid:
                 engine._ok(_Job(spec.atera_id, prior["name"], {}, prior["name"]), xid, "created")
                 continue
             name = str(prior["name"])
         else:
             wanted = unique_contact_name(spec.name)
-            xid = existing.get(_fold(wanted))
+            xid = existing.get(fold_name(wanted))
             if xid and spec.link_existing:
                 engine._ok(_Job(spec.atera_id, wanted, {}, wanted), xid, "exact")
                 continue
-            name = unique_contact_name(wanted, taken)
-        taken.add(_fold(name))
+            name = unique_contact_name(wanted, folded=taken)
+        taken.add(fold_name(name))
         jobs.append(_Job(spec.atera_id, name, spec.payload(name), name))
     return engine, jobs
 
@@ -523,14 +533,14 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
 
     def lookup() -> dict[str, str]:
         current[:] = xero.items()
-        return {_fold(str(i["Code"])): str(i["ItemID"]) for i in current if i.get("Code")}
+        return {fold_name(str(i["Code"])): str(i["ItemID"]) for i in current if i.get("Code")}
 
     by_code = lookup()
-    by_name = {_fold(str(i["Name"])): str(i["ItemID"]) for i in current if i.get("Name")}
+    by_name = {fold_name(str(i["Name"])): str(i["ItemID"]) for i in current if i.get("Name")}
     earlier = _intents(ws, tenant, "item")
     engine = _Engine(ws, "item", tenant, run_id, lookup,
                      lambda p, k: xero.create_items(p, idempotency_key=k), "ItemID")
-    taken = {str(i["Code"]) for i in current if i.get("Code")}
+    taken = {fold_name(i["Code"]) for i in current if i.get("Code")}
     jobs: list[_Job] = []
     for spec in specs:
         prior = earlier.get(spec.atera_id)
@@ -541,19 +551,19 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
         name = xero_item_name(spec.name)
         if prior is not None and prior["status"] == "sending" and prior["code"]:
             code = str(prior["code"])
-            xid = by_code.get(_fold(code))
+            xid = by_code.get(fold_name(code))
             if xid:
                 engine._ok(_Job(spec.atera_id, code, {}, name, code), xid, "created")
                 continue
         else:
             if spec.link_existing:
-                xid = (by_code.get(_fold(spec.code)) if spec.code else None) or by_name.get(
-                    _fold(name))
+                xid = (by_code.get(fold_name(spec.code)) if spec.code else None) or by_name.get(
+                    fold_name(name))
                 if xid:
                     engine._ok(_Job(spec.atera_id, name, {}, name, spec.code), xid, "exact")
                     continue
-            code = xero_item_code(spec.code or name, taken)
-        taken.add(code)
+            code = xero_item_code(spec.code or name, folded=taken)
+        taken.add(fold_name(code))
         if not spec.sales_account:
             spec = replace(spec, sales_account=sales_account())
         jobs.append(_Job(spec.atera_id, code, spec.payload(code), name, code))

@@ -157,3 +157,14 @@ def test_bad_specs_refused_before_anything(ws: Workspace) -> None:
     with pytest.raises(ValueError, match="twice"):
         ensure_contacts(ws, xero, [ContactSpec("1", "A"), ContactSpec("1", "B")], run_id="r")
     assert xero.calls == []
+
+
+def test_unique_names_against_a_folded_catalogue() -> None:
+    from matchkit._xero_sync import fold_name
+
+    taken = {fold_name(n) for n in ("Acme Ltd", "ACME LTD (2)", "Café  Müller")}
+    assert unique_contact_name("acme ltd", folded=taken) == "acme ltd (3)"
+    assert unique_contact_name("Café Müller", folded=taken) == "Café Müller (2)"
+    assert unique_contact_name("Beta", folded=taken) == "Beta"
+    codes = {fold_name(c) for c in ("M365", "m365-2")}
+    assert xero_item_code("m365", folded=codes) == "M365-3"

@@ -11,13 +11,12 @@ written right after, one at a time.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .._exceptions import WizardError
-from .._xero_sync import ContactSpec, ItemSpec, ensure_contacts, ensure_items
+from .._xero_sync import ContactSpec, ItemSpec, ensure_contacts, ensure_items, fold_name
 from ..store import Decision, Workspace
 from ._model import _flag, _num, _records, _sold, _text
 
@@ -67,11 +66,6 @@ class ApplyResult:
             "atera products not added (name in use)": len(self.atera_products_skipped),
             "atera customers not imported (name in use)": len(self.atera_customers_skipped),
         }
-
-
-def _fold(name: Any) -> str:
-    """How Xero (and _xero_sync) compare names: NFKC, spaces collapsed, case folded."""
-    return " ".join(unicodedata.normalize("NFKC", str(name or "")).split()).casefold()
 
 
 def pending_run(ws: Workspace) -> dict[str, Any] | None:
@@ -207,14 +201,14 @@ def _import_customers(ws: Workspace, atera: AteraWriter, todo: list[dict[str, An
     live = list(atera.customers())
     # A same-named Atera customer already matched to another Xero contact keeps its match:
     # taking it over would orphan that contact, which the next run would import again.
-    taken = {_fold(c.get("CustomerName")) for c in live if str(c["CustomerID"]) in matched}
-    existing = {_fold(c.get("CustomerName")): c for c in live
+    taken = {fold_name(c.get("CustomerName")) for c in live if str(c["CustomerID"]) in matched}
+    existing = {fold_name(c.get("CustomerName")): c for c in live
                 if str(c["CustomerID"]) not in matched}
     for n, c in enumerate(todo, start=1):
         say("importing customers into Atera", n - 1, len(todo))
         name = str(c["Name"])
-        found = existing.get(_fold(name))
-        if found is None and _fold(name) in taken:
+        found = existing.get(fold_name(name))
+        if found is None and fold_name(name) in taken:
             result.atera_customers_skipped.append(name)
             continue
         if found is not None:
@@ -227,7 +221,7 @@ def _import_customers(ws: Workspace, atera: AteraWriter, todo: list[dict[str, An
             if website:
                 body["Domain"] = website.split("://", 1)[-1].strip("/")
             aid = atera.create_customer({k: v for k, v in body.items() if v})
-            existing[_fold(name)] = {"CustomerID": aid, "CustomerName": name}
+            existing[fold_name(name)] = {"CustomerID": aid, "CustomerName": name}
             result.atera_customers_created.append(name)
         ws.record_decisions([Decision("customers", "match", atera_id=str(aid),
                                       xero_id=c["ContactID"], method="imported", score=100.0,
@@ -267,15 +261,15 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
     live = [p for p in atera.products() if not p.get("Archived")]
     # An Atera product already matched to another item keeps its name to itself: a second
     # product of the same name would only confuse people picking products in Atera.
-    taken = {_fold(p.get("Description")) for p in live
+    taken = {fold_name(p.get("Description")) for p in live
              if f"product:{p['RateID']}" in matched}
-    existing = {_fold(p.get("Description")): p for p in live
+    existing = {fold_name(p.get("Description")): p for p in live
                 if f"product:{p['RateID']}" not in matched}
     for n, item in enumerate(todo, start=1):
         say("adding Xero items to Atera's product list", n - 1, len(todo))
         name = _text(item.get("Name")) or str(item["Code"])
-        found = existing.get(_fold(name))
-        if found is None and _fold(name) in taken:
+        found = existing.get(fold_name(name))
+        if found is None and fold_name(name) in taken:
             result.atera_products_skipped.append(name)
             continue
         if found is not None:
@@ -285,7 +279,7 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
             body = {"Description": name, "Amount": _num(item.get("UnitPrice")) or 0.0,
                     "SKU": _text(item.get("Code"))}
             rid = atera.create_product({k: v for k, v in body.items() if v is not None})
-            existing[_fold(name)] = {"RateID": rid, "Description": name}
+            existing[fold_name(name)] = {"RateID": rid, "Description": name}
             result.atera_products_created.append(name)
         ws.record_decisions([Decision("products", "match", atera_id=f"product:{rid}",
                                       xero_id=str(item["ItemID"]), method="imported",

@@ -18,9 +18,9 @@ from enum import IntEnum
 from typing import Any
 
 from .._exceptions import WizardError
-from .._xero_sync import unique_contact_name, xero_item_code
+from .._xero_sync import fold_name, unique_contact_name, xero_item_code
 from ..store import Decision, Workspace
-from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, _fold, apply_pending
+from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, apply_pending
 from ._model import (
     UNDECIDED,
     Catalogue,
@@ -381,8 +381,8 @@ class Wizard:
         decisions: list[Decision] = []
         items: list[ItemCreate] = []
         contacts: list[ContactCreate] = []
-        codes = {_fold(i.get("Code")) for i in cat.items.values() if i.get("Code")}
-        names = {_fold(c.get("Name")) for c in cat.contacts.values() if c.get("Name")}
+        codes = {fold_name(i.get("Code")) for i in cat.items.values() if i.get("Code")}
+        names = {fold_name(c.get("Name")) for c in cat.contacts.values() if c.get("Name")}
         for kind in KINDS:
             for r in cat.rows[kind]:
                 choice = self.choice(kind, r.atera_id)
@@ -392,25 +392,25 @@ class Wizard:
                     if kind == "products":
                         spec.setdefault("name", r.name)
                         spec.setdefault("price", r.price)
-                        spec.setdefault("code", _unique(xero_item_code, r.name, codes))
-                        codes.add(_fold(spec["code"]))
+                        spec.setdefault("code", xero_item_code(r.name, folded=codes))
+                        codes.add(fold_name(spec["code"]))
                         items.append(ItemCreate(r.atera_id, spec["name"], spec["code"],
                                                 _num(spec["price"])))
                     else:
-                        spec.setdefault("name", _unique(unique_contact_name, r.name, names))
-                        names.add(_fold(spec["name"]))
+                        spec.setdefault("name", unique_contact_name(r.name, folded=names))
+                        names.add(fold_name(spec["name"]))
                         contacts.append(ContactCreate(r.atera_id, r.name, spec["name"]))
                     choice = Choice("create", method=choice.method, spec=spec)
                 d = self._decision(kind, r.atera_id, choice, logged)
                 if d is not None:
                     decisions.append(d)
         # A second Atera customer of the same name as a matched one would only confuse.
-        customer_names = {_fold(r.name) for r in cat.rows["customers"]
+        customer_names = {fold_name(r.name) for r in cat.rows["customers"]
                           if self.choice("customers", r.atera_id).action in ("match", "create")}
         imports: list[ImportRow] = []
         imports_skipped: list[ImportRow] = []
         for imp in self.selected_imports():
-            (imports_skipped if _fold(imp.name) in customer_names else imports).append(imp)
+            (imports_skipped if fold_name(imp.name) in customer_names else imports).append(imp)
         for imp in imports:
             if imp.xero_id not in cat.pending_imports:
                 decisions.append(Decision("imports", "import", xero_id=imp.xero_id,
@@ -433,7 +433,7 @@ class Wizard:
                           if d["action"] == "match" and d.get("xero_id")
                           and aid not in {r.atera_id for r in cat.rows["products"]}}
         # Names Atera products keep (matched, or created in Xero): not added a second time.
-        taken = {_fold(r.name) for r in cat.rows["products"] if r.source == "product"
+        taken = {fold_name(r.name) for r in cat.rows["products"] if r.source == "product"
                  and self.choice("products", r.atera_id).action in ("match", "create")}
         adds: list[AteraProductAdd] = []
         skipped: list[Named] = []
@@ -441,7 +441,7 @@ class Wizard:
             if iid in matched_items or not _sold(i.get("IsSold")):
                 continue
             name = _text(i.get("Name")) or str(i.get("Code"))
-            if _fold(name) in taken:
+            if fold_name(name) in taken:
                 skipped.append(Named(iid, name))
             else:
                 adds.append(AteraProductAdd(iid, str(i.get("Code")), name,
@@ -520,18 +520,6 @@ class Wizard:
             "xero", tenant_id=tenant, tenant_name=getattr(self.xero, "tenant_name", None),
             short_code=short,
             xero_connection=getattr(self.xero, "connection_id", None))
-
-
-def _unique(make: Callable[[str, Iterable[str]], str], name: str, taken: set[str]) -> str:
-    """``make(name, clashes)`` (the exporter's own naming rule), made unique against the
-    folded ``taken`` set while handing ``make`` only the few names that clash: handing it
-    100,000 contact names for each of 10,000 rows would take minutes."""
-    clashes: list[str] = []
-    while True:
-        candidate = make(name, clashes)
-        if _fold(candidate) not in taken:
-            return candidate
-        clashes.append(candidate)
 
 
 def _kind(kind: str) -> str:
