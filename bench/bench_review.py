@@ -7,7 +7,9 @@ cell; a filter, a page flip or an accept answered within 200 ms.
     .venv/bin/python bench/bench_review.py --browser  # plus real JupyterLab + Chromium
 
 Kernel-side figures time the Python work of each action (model + widget state changes); the
-browser figures time what a person sees, from the click to the change on the page.
+browser figures time what a person sees, from the click to the change on the page. Both are
+printed for the grid now and, side by side, as it was before the streaming change (its module
+taken from git, see ``tests/_review_lab.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -83,15 +86,13 @@ def bench_model(tmp: Path) -> None:
     line("apply CSV round trip (validate all rows)", *timed(lambda: r.apply_csv(out), repeat=3))
 
 
-def bench_widget() -> None:
-    from matchkit.widgets import ReviewGrid
-
-    print(f"grid widget (kernel side: model + widget state), {N} rows")
+def bench_widget(grid_cls: Any, label: str) -> None:
+    print(f"grid widget {label} (kernel side: model + widget state), {N} rows")
     ws, sugg = build(N)
     r = Review(ws, "customers", sugg)
-    med, worst = timed(lambda: ReviewGrid(Review(ws, "customers", sugg)), repeat=3)
+    med, worst = timed(lambda: grid_cls(Review(ws, "customers", sugg)), repeat=3)
     line("build ReviewGrid (all rows into the grid)", med, worst, 1500)
-    g = ReviewGrid(r)
+    g = grid_cls(r)
     lows = iter(range(60, 100))
     line("filter via the score slider", *timed(lambda: setattr(g.score, "value",
                                                               (next(lows), 100.0))), 200)
@@ -118,15 +119,24 @@ def bench_widget() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--browser", action="store_true", help="also measure in JupyterLab")
+    ap.add_argument("--rounds", type=int, default=3, help="browser rounds per grid")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory(prefix="mk-bench-review-") as tmp:
         bench_model(Path(tmp))
-    bench_widget()
-    if args.browser:
-        from _review_lab import browser_figures
+    from _review_lab import BEFORE_COMMIT, browser_figures, write_before_module
 
-        browser_figures(N)
+    from matchkit.widgets import ReviewGrid
+
+    bench_widget(ReviewGrid, "now (streaming)")
+    with tempfile.TemporaryDirectory(prefix="mk-bench-before-") as tmp:
+        if write_before_module(Path(tmp) / "review_grid_before.py"):
+            sys.path.insert(0, tmp)
+            import review_grid_before
+
+            bench_widget(review_grid_before.ReviewGrid, f"before ({BEFORE_COMMIT})")
+    if args.browser:
+        browser_figures(N, rounds=args.rounds)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ drives it, and measures what a person waits for (``bench/bench_review.py --brows
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,32 @@ TESTS = Path(__file__).resolve().parent
 KERNEL_ENV = {"PYTHONPATH": str(TESTS)}
 
 
-def write_notebook(path: Path, n: int, workspace: Path) -> None:
-    """A notebook that fills a workspace with ``n`` suggestions and shows the grid."""
+#: The grid as it was before the streaming change (full resends), for side-by-side figures.
+BEFORE_COMMIT = "853e199"
+_RELATIVE = {"from .._exceptions ": "from matchkit._exceptions ",
+             "from ..review ": "from matchkit.review ", "from ..store ": "from matchkit.store ",
+             "from ._common ": "from matchkit.widgets._common "}
+
+
+def write_before_module(dest: Path) -> bool:
+    """Write the grid module of :data:`BEFORE_COMMIT` as ``dest`` (a plain module); False
+    when git or that commit is not there."""
+    try:
+        src = subprocess.run(["git", "show", f"{BEFORE_COMMIT}:matchkit/widgets/_review.py"],
+                             cwd=TESTS.parent, capture_output=True, text=True, check=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    for rel, absolute in _RELATIVE.items():
+        src = src.replace(rel, absolute)
+    dest.write_text(src)
+    return True
+
+
+def write_notebook(path: Path, n: int, workspace: Path, grid_module: str = "matchkit.widgets",
+                   fill: bool = True) -> None:
+    """A notebook that fills a workspace with ``n`` suggestions (unless ``fill`` is false:
+    the workspace is there already) and shows the grid from ``grid_module``."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
@@ -29,10 +54,12 @@ def write_notebook(path: Path, n: int, workspace: Path) -> None:
             "import time\n"
             "from _review_fixtures import build\n"
             "from matchkit.review import Review\n"
-            "from matchkit.widgets import ReviewGrid\n"
-            f"ws, sugg = build({n}, path={str(workspace)!r}, "
-            "names={3: \"<script>alert('x')</script>\"})\n"
-            "ws.record_suggestions('customers', sugg)"),
+            "from matchkit.store import Workspace\n"
+            f"from {grid_module} import ReviewGrid\n"
+            + (f"ws, sugg = build({n}, path={str(workspace)!r}, "
+               "names={3: \"<script>alert('x')</script>\"})\n"
+               "ws.record_suggestions('customers', sugg)" if fill
+               else f"ws = Workspace.open({str(workspace)!r})")),
         nbformat.v4.new_code_cell(
             "t0 = time.perf_counter()\n"
             "view = ReviewGrid(Review.from_workspace(ws, 'customers', who='browser'))\n"
@@ -82,8 +109,54 @@ def _in_page(page: Any, selector: str, text: str, act: Any) -> float:
     return float(page.evaluate("() => window.__mkDone - window.__mkStart"))
 
 
-def browser_figures(n: int) -> None:
-    """Print what a person waits for with ``n`` suggestions (bench; nothing asserted)."""
+def _measure(page: Any, lab: Lab, name: str, n: int, rounds: int,
+             received: list[int]) -> dict[str, list[tuple[float, int]]]:
+    """Open notebook ``name``, run it, then time each action ``rounds`` times: (ms, bytes
+    the page received over the kernel websocket while it waited)."""
+    open_and_run(page, lab, name)
+    page.wait_for_selector(".mk-review-grid canvas", timeout=120_000)
+    page.locator(".mk-review-counts").filter(has_text=f"{n} shown").wait_for(timeout=120_000)
+    figures: dict[str, list[tuple[float, int]]] = {}
+
+    def add(what: str, selector: str, text: str, act: Any) -> None:
+        before = received[0]
+        ms = _in_page(page, selector, text, act)
+        figures.setdefault(what, []).append((ms, received[0] - before))
+
+    for _ in range(rounds):
+        cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+        cell.locator(".jp-InputArea-editor").click()
+        add("Shift+Enter on the grid cell -> grid shown", ".mk-review-counts", f"{n} shown",
+            lambda: page.keyboard.press("Shift+Enter"))
+        page.locator(".mk-review-grid canvas").first.wait_for()
+        text = page.locator(".mk-review-text input")
+        text.fill("00042")
+        add("filter (Enter in find box) -> 1 row", ".mk-review-counts", " 1 shown",
+            lambda t=text: t.press("Enter"))
+        text.fill("")
+        add(f"clear filter -> all {n} rows", ".mk-review-counts", f"{n} shown",
+            lambda t=text: t.press("Enter"))
+        keys = page.locator(".mk-review-keys input")
+        keys.click()
+        add("key j -> next row in side panel", ".mk-review-detail", "Atera",
+            lambda k=keys: k.press("j"))
+        add("key a -> accepted", ".mk-review-status", "accepted", lambda k=keys: k.press("a"))
+        add("key u -> undone", ".mk-review-status", "undone", lambda k=keys: k.press("u"))
+        page.wait_for_timeout(300)  # let trailing grid messages land before the next round
+    return figures
+
+
+def _stop_kernels(lab: Lab) -> None:
+    import httpx
+
+    params = {"token": lab.token}
+    for k in httpx.get(f"{lab.base}/api/kernels", params=params, timeout=10).json():
+        httpx.delete(f"{lab.base}/api/kernels/{k['id']}", params=params, timeout=30)
+
+
+def browser_figures(n: int, rounds: int = 3, before: bool = True) -> None:
+    """Print what a person waits for with ``n`` suggestions, for the grid now and (``before``)
+    as it was at :data:`BEFORE_COMMIT`, in the same Lab (bench; nothing asserted)."""
     import tempfile
 
     from playwright.sync_api import sync_playwright
@@ -96,45 +169,40 @@ def browser_figures(n: int) -> None:
         work = Path(tmp)
         root = work / "root"
         root.mkdir()
-        write_notebook(root / "review.ipynb", n, work / "ws.duckdb")
+        db = work / "ws.duckdb"
+        write_notebook(root / "review.ipynb", n, db)
+        variants = [("now (streaming)", "review.ipynb")]
+        if before and write_before_module(root / "review_grid_before.py"):
+            write_notebook(root / "review_before.ipynb", n, db, "review_grid_before",
+                           fill=False)
+            variants.append((f"before ({BEFORE_COMMIT}, full resends)", "review_before.ipynb"))
+        elif before:
+            print(f"browser: no git commit {BEFORE_COMMIT} here; measuring the grid as it is")
         with running_lab(root, work / "jupyter", env=KERNEL_ENV) as lab, \
                 sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1400})
-            print(f"browser (JupyterLab + Chromium), {n} rows; timed inside the page, from "
-                  "the key press to the frame after the change")
-            # Warm-up run: the first kernel start pays for imports once.
-            open_and_run(page, lab, "review.ipynb")
-            page.wait_for_selector(".mk-review-grid canvas", timeout=120_000)
-            figures: dict[str, list[float]] = {}
+            print(f"browser (JupyterLab + Chromium), {n} rows, {rounds} rounds; timed inside "
+                  "the page, from the key press to the frame after the change; KB = what the "
+                  "page received from the kernel meanwhile")
+            results = []
+            for label, name in variants:
+                page = browser.new_page(viewport={"width": 1600, "height": 1400})
+                received = [0]
 
-            def add(what: str, ms: float) -> None:
-                figures.setdefault(what, []).append(ms)
+                def on_ws(ws: Any, received: list[int] = received) -> None:
+                    ws.on("framereceived", lambda f: received.__setitem__(
+                        0, received[0] + len(f if isinstance(f, bytes | str) else b"")))
 
-            for _ in range(3):
-                cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
-                cell.locator(".jp-InputArea-editor").click()
-                add("Shift+Enter on the grid cell -> grid shown",
-                    _in_page(page, ".mk-review-counts", f"{n} shown",
-                             lambda: page.keyboard.press("Shift+Enter")))
-                text = page.locator(".mk-review-text input")
-                text.fill("00042")
-                add("filter (Enter in find box) -> 1 row",
-                    _in_page(page, ".mk-review-counts", " 1 shown",
-                             lambda t=text: t.press("Enter")))
-                text.fill("")
-                add(f"clear filter -> all {n} rows",
-                    _in_page(page, ".mk-review-counts", f"{n} shown",
-                             lambda t=text: t.press("Enter")))
-                keys = page.locator(".mk-review-keys input")
-                keys.click()
-                add("key j -> next row in side panel",
-                    _in_page(page, ".mk-review-detail", "Atera", lambda k=keys: k.press("j")))
-                add("key a -> accepted", _in_page(page, ".mk-review-status", "accepted",
-                                                 lambda k=keys: k.press("a")))
-                add("key u -> undone", _in_page(page, ".mk-review-status", "undone",
-                                               lambda k=keys: k.press("u")))
-            for what, times in figures.items():
-                ms = sorted(times)
-                print(f"  {what:<44} best {ms[0]:7.0f} ms   worst {ms[-1]:7.0f} ms")
+                page.on("websocket", on_ws)
+                results.append((label, _measure(page, lab, name, n, rounds, received)))
+                page.close()
+                _stop_kernels(lab)  # one workspace file, one writer: free it for the next
+
+            for label, figures in results:
+                print(f"  {label}")
+                for what, got in figures.items():
+                    ms = sorted(t for t, _ in got)
+                    kb = max(b for _, b in got) / 1024
+                    print(f"    {what:<44} best {ms[0]:6.0f} ms   worst {ms[-1]:6.0f} ms   "
+                          f"max {kb:7.1f} KB")
             browser.close()

@@ -362,6 +362,11 @@ class Review:
         self._view = None
         return self.view()
 
+    @property
+    def sorting(self) -> tuple[str, bool]:
+        """The view's sort: (column, ascending)."""
+        return self._sort
+
     def sort(self, by: str = "score", ascending: bool = False) -> pd.DataFrame:
         if by not in COLUMNS:
             raise InputError(f"cannot sort by {by!r}; use one of {', '.join(COLUMNS)}")

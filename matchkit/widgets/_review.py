@@ -210,7 +210,8 @@ class ReviewGrid:
         draws."""
         self._table = self._frame(rows)
         with self.grid.hold_sync():
-            self.grid.clear_selection()
+            if self.grid.selections:  # each sync of it makes the page repaint the grid
+                self.grid.clear_selection()
             self.grid.data = self._table  # schema and row count only
             self._apply_header_transforms()
         self.grid.tick()  # after the row count: the page refetches the rows it draws
@@ -334,7 +335,10 @@ class ReviewGrid:
             undecided=None if self.state.value == _ANY else self.state.value == "undecided",
             text=self.text.value.strip(),
         ))
-        self.review.sort(self.sort_by.value, ascending=not self.descending.value)
+        # Each of set_filter and sort builds the view; sort only when it changed.
+        key = (str(self.sort_by.value), not self.descending.value)
+        if key != self.review.sorting:
+            self.review.sort(*key)
         self.review.selected = None
         self._render()
 
