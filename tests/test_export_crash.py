@@ -146,7 +146,8 @@ def test_cli_dry_run_sends_nothing_and_lists_every_call(tmp_path: Path) -> None:
         out = res.stdout
         assert "PUT Invoices?summarizeErrors=false (50 element(s))" in out
         assert '"LineAmountTypes": "Exclusive"' in out and "TaxType" not in out
-        assert "matches no Atera customer" in res.stderr  # problems go to stderr
+        # problems and notes go to stderr, e.g. a hand-typed customer name resolved
+        assert "taken as Atera customer 'Pinnacle Motors Ltd'" in res.stderr
         assert env.sb.ledger.count(system="xero", method="PUT") == 0
         assert env.ws.sql("SELECT count(*) AS n FROM export_log")["n"].iloc[0] == 0
 
