@@ -100,6 +100,42 @@ _WATCH = """([sel, txt]) => {
 }"""
 
 
+# Installed before the page loads: the time of the frame after each grid data reply (the
+# streaming grid fetches its rows after a change, so the text answering first is not yet the
+# grid), found by its event name in the kernel websocket's frames.
+_REPLIES = """(() => {
+  window.__mkReplies = [];
+  const Base = window.WebSocket;
+  window.WebSocket = class extends Base {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        const d = e.data, text = typeof d === 'string' ? d
+          : d instanceof ArrayBuffer ? new TextDecoder().decode(d) : '';
+        if (text.includes('"data-reply"'))
+          requestAnimationFrame(() => requestAnimationFrame(
+            () => window.__mkReplies.push(performance.now())));
+      });
+    }
+  };
+})()"""
+
+
+def _grid_drawn(page: Any, wait_ms: int = 1500) -> float | None:
+    """Milliseconds from the last timed key to the frame after the first grid data reply
+    that followed it (None if none came within ``wait_ms``: a grid sent whole)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "() => window.__mkReplies.some(t => t > window.__mkStart)", timeout=wait_ms)
+    except PlaywrightTimeout:
+        return None
+    return float(page.evaluate(
+        "() => Math.min(...window.__mkReplies.filter(t => t > window.__mkStart))"
+        " - window.__mkStart"))
+
+
 def _in_page(page: Any, selector: str, text: str, act: Any) -> float:
     """Milliseconds from the key that starts ``act`` to ``text`` in ``selector``, timed
     inside the page (no Playwright polling in the figure)."""
@@ -118,10 +154,16 @@ def _measure(page: Any, lab: Lab, name: str, n: int, rounds: int,
     page.locator(".mk-review-counts").filter(has_text=f"{n} shown").wait_for(timeout=120_000)
     figures: dict[str, list[tuple[float, int]]] = {}
 
-    def add(what: str, selector: str, text: str, act: Any) -> None:
+    def add(what: str, selector: str, text: str, act: Any, grid: bool = False) -> None:
         before = received[0]
         ms = _in_page(page, selector, text, act)
         figures.setdefault(what, []).append((ms, received[0] - before))
+        # The rows drawn, when the grid fetches them after the text has answered (a grid sent
+        # whole has them before its text: no separate figure).
+        drawn = _grid_drawn(page) if grid else None
+        if drawn is not None:
+            figures.setdefault(f"  ... {what.split(' ->')[0]}: grid rows drawn",
+                               []).append((max(ms, drawn), 0))
 
     for _ in range(rounds):
         cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
@@ -132,16 +174,18 @@ def _measure(page: Any, lab: Lab, name: str, n: int, rounds: int,
         text = page.locator(".mk-review-text input")
         text.fill("00042")
         add("filter (Enter in find box) -> 1 row", ".mk-review-counts", " 1 shown",
-            lambda t=text: t.press("Enter"))
+            lambda t=text: t.press("Enter"), grid=True)
         text.fill("")
         add(f"clear filter -> all {n} rows", ".mk-review-counts", f"{n} shown",
-            lambda t=text: t.press("Enter"))
+            lambda t=text: t.press("Enter"), grid=True)
         keys = page.locator(".mk-review-keys input")
         keys.click()
         add("key j -> next row in side panel", ".mk-review-detail", "Atera",
             lambda k=keys: k.press("j"))
-        add("key a -> accepted", ".mk-review-status", "accepted", lambda k=keys: k.press("a"))
-        add("key u -> undone", ".mk-review-status", "undone", lambda k=keys: k.press("u"))
+        add("key a -> accepted", ".mk-review-status", "accepted", lambda k=keys: k.press("a"),
+            grid=True)
+        add("key u -> undone", ".mk-review-status", "undone", lambda k=keys: k.press("u"),
+            grid=True)
         page.wait_for_timeout(300)  # let trailing grid messages land before the next round
     return figures
 
@@ -187,6 +231,7 @@ def browser_figures(n: int, rounds: int = 3, before: bool = True) -> None:
             results = []
             for label, name in variants:
                 page = browser.new_page(viewport={"width": 1600, "height": 1400})
+                page.add_init_script(_REPLIES)
                 received = [0]
 
                 def on_ws(ws: Any, received: list[int] = received) -> None:
