@@ -7,7 +7,6 @@ The short runs are part of the normal suite; the long ones (1,000 invoices, 10+ 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import subprocess
@@ -114,9 +113,6 @@ def test_stress_export_1000_invoices_killed_ten_times(tmp_path: Path) -> None:
 
 # --- the wizard's Done ---------------------------------------------------------------------
 
-needs_sources = pytest.mark.skipif(
-    importlib.util.find_spec("matchkit._sources") is None,
-    reason="`matchkit wizard --auto` needs matchkit._sources (suggestions), not built yet")
 
 
 def _wizard_writes(r: Rig) -> int:
@@ -162,14 +158,12 @@ def _wizard_crash_run(tmp_path: Path, kills: int, seed: int) -> dict[str, Any]:
         return {"kills": done, "tries": tries}
 
 
-@needs_sources
 def test_wizard_done_killed_twice_then_nothing_doubled(tmp_path: Path) -> None:
     assert _wizard_crash_run(tmp_path, kills=2, seed=77)["kills"] == 2
 
 
 @pytest.mark.stress
 @needs_stress
-@needs_sources
 def test_stress_wizard_done_killed_ten_times(tmp_path: Path) -> None:
     figures = _wizard_crash_run(tmp_path, kills=10, seed=4242)
     print(f"\nwizard crash run: {figures}")
