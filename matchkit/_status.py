@@ -78,7 +78,8 @@ def _invoices(ws: Workspace, tenant_id: str | None) -> dict[str, Any]:
     state = ws.sql(
         "SELECT atera_invoice, status, xero_number, xero_invoice_id, link, xero_status, "
         "amount_due, amount_paid FROM export_state"
-        + (" WHERE tenant_id = ?" if tenant_id else ""),
+        + (" WHERE tenant_id = ?" if tenant_id else "")
+        + " ORDER BY try_cast(atera_invoice AS BIGINT), atera_invoice",
         [tenant_id] if tenant_id else None,
     )
     by_status = state["status"].value_counts().to_dict()
