@@ -238,3 +238,23 @@ def test_a_sort_made_in_the_grid_header_is_followed(grid: ReviewGrid) -> None:
     assert grid.review.selected == "38"
     _press(grid, "a")  # the change reaches the header-sorted rows too
     assert _fetch(grid, 0, 1)["decision"] == ["", "match"]
+
+
+def test_one_row_changed_sends_its_cells_many_send_a_tick(grid: ReviewGrid) -> None:
+    sent: list[dict[str, Any]] = []
+    grid.grid.send = lambda content, buffers=None: sent.append(content)
+    ids = _grid_ids(grid)
+    grid.select(ids[2])
+    grid.accept_btn.click()
+    # Only the cells that changed, at the row the page draws them (no refetch).
+    assert sorted((m["event_type"], m["row"], m["column"], m["value"]) for m in sent) == [
+        ("cell-changed", 2, "decided Xero", grid.review.row(ids[2])["decided_xero_name"]),
+        ("cell-changed", 2, "decision", "match")]
+    sent.clear()
+    grid.bulk_action.value = "accept"
+    grid.threshold.value = 90.0
+    grid.preview_btn.click()
+    grid.confirm_btn.click()
+    assert [m["event_type"] for m in sent] == ["tick"]  # many rows: the page refetches
+    del grid.grid.send
+    assert _fetch(grid, 0, 4)["decision"] == ["match"] * 3 + ["", "match"]  # 3 is ambiguous

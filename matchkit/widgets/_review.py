@@ -44,6 +44,17 @@ _ANY = "any"
 # Milliseconds the page waits after a change or a scroll before asking the kernel for the rows
 # it draws (ipydatagrid's default is 160, which every filter and accept would pay).
 _FETCH_DELAY_MS = 20
+# Up to this many rows changed: send their changed cells (the page sets them in the rows it
+# holds, no refetch round trip); more: a tick, and the page refetches what it draws.
+_CELL_UPDATE_LIMIT = 5
+_GRID_HEADERS = [_HEADERS.get(c, c) for c in _GRID_COLUMNS]
+
+
+def _json(value: Any) -> Any:
+    """A cell value as JSON (NaN as null)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if isinstance(value, float) and value != value else value
 
 
 class ReviewGrid:
@@ -227,7 +238,7 @@ class ReviewGrid:
     def shown(self) -> pd.DataFrame:
         """The rows as the grid draws them, top to bottom (after any header sort/filter)."""
         t = self.grid._transformed_data
-        return (self._table if t is None else t)[[_HEADERS.get(c, c) for c in _GRID_COLUMNS]]
+        return (self._table if t is None else t)[_GRID_HEADERS]
 
     def _render(self) -> None:
         """Show the model's current view in the grid."""
@@ -245,9 +256,21 @@ class ReviewGrid:
         ids = [a for a in ids if a in self._pos]
         if ids:
             fresh = self._frame(self.review.rows(ids))
+            whole = len(ids) > _CELL_UPDATE_LIMIT or bool(self.grid._transforms)
+            before = self._table.loc[fresh.index, _GRID_HEADERS].to_numpy()
+            after = fresh[_GRID_HEADERS].to_numpy()
+            cells = [] if whole else [
+                (self._pos[str(aid)], j, _json(after[i, j]))
+                for i, aid in enumerate(fresh.index) for j in range(len(_GRID_HEADERS))
+                if _json(before[i, j]) != _json(after[i, j])]
             self._table.loc[fresh.index, fresh.columns] = fresh.to_numpy()
-            self._apply_header_transforms()
-            self.grid.tick()
+            if whole:
+                self._apply_header_transforms()
+                self.grid.tick()
+            for row_no, col_no, value in cells:  # what ipydatagrid's set_cell_value sends
+                self.grid.send({"event_type": "cell-changed", "row": row_no,
+                                "column": _GRID_HEADERS[col_no], "column_index": col_no,
+                                "value": value})
         self._show_counts()
         self._show_detail()
 
