@@ -198,35 +198,27 @@ def _import_customers(ws: Workspace, atera: AteraWriter, todo: list[dict[str, An
         return
     matched = {str(d["atera_id"]) for d in _records(ws.current_decisions("customers"))
                if d["action"] == "match" and d.get("xero_id")}
-    live = list(atera.customers())
+
+    def create(c: dict[str, Any], name: str) -> int:
+        body = {"CustomerName": name, "City": _text(c.get("City")),
+                "Country": _text(c.get("Country")), "Phone": _text(c.get("Phone"))}
+        website = _text(c.get("Website"))
+        if website:
+            body["Domain"] = website.split("://", 1)[-1].strip("/")
+        return atera.create_customer({k: v for k, v in body.items() if v})
+
     # A same-named Atera customer already matched to another Xero contact keeps its match:
     # taking it over would orphan that contact, which the next run would import again.
-    taken = {fold_name(c.get("CustomerName")) for c in live if str(c["CustomerID"]) in matched}
-    existing = {fold_name(c.get("CustomerName")): c for c in live
-                if str(c["CustomerID"]) not in matched}
-    for n, c in enumerate(todo, start=1):
-        say("importing customers into Atera", n - 1, len(todo))
-        name = str(c["Name"])
-        found = existing.get(fold_name(name))
-        if found is None and fold_name(name) in taken:
-            result.atera_customers_skipped.append(name)
-            continue
-        if found is not None:
-            aid = int(found["CustomerID"])
-            result.atera_customers_found.append(name)
-        else:
-            body = {"CustomerName": name, "City": _text(c.get("City")),
-                    "Country": _text(c.get("Country")), "Phone": _text(c.get("Phone"))}
-            website = _text(c.get("Website"))
-            if website:
-                body["Domain"] = website.split("://", 1)[-1].strip("/")
-            aid = atera.create_customer({k: v for k, v in body.items() if v})
-            existing[fold_name(name)] = {"CustomerID": aid, "CustomerName": name}
-            result.atera_customers_created.append(name)
-        ws.record_decisions([Decision("customers", "match", atera_id=str(aid),
-                                      xero_id=c["ContactID"], method="imported", score=100.0,
-                                      who=who, run_id=run_id)])
-    say("importing customers into Atera", len(todo), len(todo))
+    _find_or_create(
+        ws, todo, live=list(atera.customers()), name_field="CustomerName", id_field="CustomerID",
+        live_key=lambda c: str(c["CustomerID"]), matched=matched,
+        name_of=lambda c: str(c["Name"]), create=create,
+        decision=lambda aid, c: Decision("customers", "match", atera_id=str(aid),
+                                         xero_id=c["ContactID"], method="imported",
+                                         score=100.0, who=who, run_id=run_id),
+        created=result.atera_customers_created, found=result.atera_customers_found,
+        skipped=result.atera_customers_skipped, label="importing customers into Atera",
+        say=say)
 
 
 def _archive(atera: AteraWriter, todo: list[dict[str, Any]], result: ApplyResult,
@@ -258,30 +250,54 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
         return
     matched = {str(d["atera_id"]) for d in _records(ws.current_decisions("products"))
                if d["action"] in ("match", "create")}
-    live = [p for p in atera.products() if not p.get("Archived")]
+    def create(item: dict[str, Any], name: str) -> int:
+        body = {"Description": name, "Amount": _num(item.get("UnitPrice")) or 0.0,
+                "SKU": _text(item.get("Code"))}
+        return atera.create_product({k: v for k, v in body.items() if v is not None})
+
     # An Atera product already matched to another item keeps its name to itself: a second
     # product of the same name would only confuse people picking products in Atera.
-    taken = {fold_name(p.get("Description")) for p in live
-             if f"product:{p['RateID']}" in matched}
-    existing = {fold_name(p.get("Description")): p for p in live
-                if f"product:{p['RateID']}" not in matched}
-    for n, item in enumerate(todo, start=1):
-        say("adding Xero items to Atera's product list", n - 1, len(todo))
-        name = _text(item.get("Name")) or str(item["Code"])
-        found = existing.get(fold_name(name))
-        if found is None and fold_name(name) in taken:
-            result.atera_products_skipped.append(name)
+    _find_or_create(
+        ws, todo, live=[p for p in atera.products() if not p.get("Archived")],
+        name_field="Description", id_field="RateID", live_key=lambda p: f"product:{p['RateID']}",
+        matched=matched, name_of=lambda i: _text(i.get("Name")) or str(i["Code"]),
+        create=create,
+        decision=lambda rid, i: Decision("products", "match", atera_id=f"product:{rid}",
+                                         xero_id=str(i["ItemID"]), method="imported",
+                                         score=100.0, who=who, run_id=run_id),
+        created=result.atera_products_created, found=result.atera_products_found,
+        skipped=result.atera_products_skipped, label="adding Xero items to Atera's product list",
+        say=say)
+
+
+def _find_or_create(
+    ws: Workspace, todo: list[dict[str, Any]], *, live: list[dict[str, Any]], name_field: str,
+    id_field: str, live_key: Callable[[dict[str, Any]], str], matched: set[str],
+    name_of: Callable[[dict[str, Any]], str], create: Callable[[dict[str, Any], str], int],
+    decision: Callable[[int, dict[str, Any]], Decision], created: list[str], found: list[str],
+    skipped: list[str], label: str, say: Progress,
+) -> None:
+    """Give each Xero record of ``todo`` an Atera record, found by name or created.
+
+    Atera has no idempotency key, so the live list is read first and each creation is
+    recorded at once: a Done that stops half-way finds what it made on the next run. A name
+    held by an Atera record already matched elsewhere is skipped, not taken over.
+    """
+    taken = {fold_name(r.get(name_field)) for r in live if live_key(r) in matched}
+    existing = {fold_name(r.get(name_field)): r for r in live if live_key(r) not in matched}
+    for n, x in enumerate(todo, start=1):
+        say(label, n - 1, len(todo))
+        name = name_of(x)
+        hit = existing.get(fold_name(name))
+        if hit is None and fold_name(name) in taken:
+            skipped.append(name)
             continue
-        if found is not None:
-            rid = int(found["RateID"])
-            result.atera_products_found.append(name)
+        if hit is not None:
+            rid = int(hit[id_field])
+            found.append(name)
         else:
-            body = {"Description": name, "Amount": _num(item.get("UnitPrice")) or 0.0,
-                    "SKU": _text(item.get("Code"))}
-            rid = atera.create_product({k: v for k, v in body.items() if v is not None})
-            existing[fold_name(name)] = {"RateID": rid, "Description": name}
-            result.atera_products_created.append(name)
-        ws.record_decisions([Decision("products", "match", atera_id=f"product:{rid}",
-                                      xero_id=str(item["ItemID"]), method="imported",
-                                      score=100.0, who=who, run_id=run_id)])
-    say("adding Xero items to Atera's product list", len(todo), len(todo))
+            rid = create(x, name)
+            existing[fold_name(name)] = {id_field: rid, name_field: name}
+            created.append(name)
+        ws.record_decisions([decision(rid, x)])
+    say(label, len(todo), len(todo))
