@@ -460,9 +460,7 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
     jobs: list[_Job] = []
     for spec in specs:
         prior = earlier.get(spec.atera_id)
-        if prior is not None and prior["status"] in ("created", "found") and prior["xero_id"]:
-            engine.done[spec.atera_id] = str(prior["xero_id"])
-            engine.how[spec.atera_id] = "created" if prior["status"] == "created" else "exact"
+        if _finished_before(engine, spec.atera_id, prior):
             continue
         if prior is not None and prior["status"] == "sending":
             # An earlier run sent this name and may have created it: the name tells.
@@ -507,6 +505,15 @@ def preview_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec]) ->
     return SyncPreview(dict(engine.done), [j.payload for j in jobs])
 
 
+def _finished_before(engine: _Engine, atera_id: str, prior: Mapping[str, Any] | None) -> bool:
+    """An earlier run already created or found this record: take its id, send nothing."""
+    if prior is None or prior["status"] not in ("created", "found") or not prior["xero_id"]:
+        return False
+    engine.done[atera_id] = str(prior["xero_id"])
+    engine.how[atera_id] = "created" if prior["status"] == "created" else "exact"
+    return True
+
+
 def default_sales_account(accounts: list[dict[str, Any]]) -> str | None:
     """The organisation's sales account: its tax rate is the one Xero applies to a line."""
     revenue = [a for a in accounts if a.get("Type") in ("REVENUE", "SALES")
@@ -544,9 +551,7 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
     jobs: list[_Job] = []
     for spec in specs:
         prior = earlier.get(spec.atera_id)
-        if prior is not None and prior["status"] in ("created", "found") and prior["xero_id"]:
-            engine.done[spec.atera_id] = str(prior["xero_id"])
-            engine.how[spec.atera_id] = "created" if prior["status"] == "created" else "exact"
+        if _finished_before(engine, spec.atera_id, prior):
             continue
         name = xero_item_name(spec.name)
         if prior is not None and prior["status"] == "sending" and prior["code"]:
