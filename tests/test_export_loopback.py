@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from matchkit._exceptions import ConfigError
 from matchkit.export import (
     ExportOptions,
     batch_from_file,
@@ -268,3 +269,29 @@ def test_refresh_reads_payment_state_back(tmp_path: Path) -> None:
         assert df.loc[ids[1], "payment"].startswith("part-paid")
         assert df.loc[ids[2], "payment"] == "overdue"  # due in 2026-08, long past
         assert float(df.loc[ids[1], "amount_paid"]) > 0
+
+
+def test_invoices_per_request_setting_sizes_every_request(tmp_path: Path) -> None:
+    sizes: list[int] = []
+
+    def watch(ex: Any) -> None:
+        if ex.method == "PUT" and ex.path.lower().endswith("/invoices"):
+            sizes.append(len(json.loads(ex.body)["Invoices"]))
+
+    add_exchange_observer(watch)
+    try:
+        with export_env(tmp_path, in_memory=True) as env:
+            load_demo(env.ws)
+            env.ws.set_setting("export.per_request", 7)
+            options = ExportOptions.from_workspace(env.ws, create_missing_customers=True)
+            batch = batch_from_selection(env.ws, date_from="2026-09-01", date_to="2026-09-30")
+            plan = plan_export(env.ws, env.xero, batch, options)
+            planned = [c.count for c in plan.calls if c.path.startswith("Invoices")]
+            result = export_batch(env.ws, env.xero, batch, options)
+            assert result.ok and len(result.exported) > 14
+    finally:
+        remove_exchange_observer(watch)
+    assert sizes == planned  # the dry run shows the calls that are then made
+    assert max(sizes) == 7 and all(s <= 7 for s in sizes) and len(sizes) >= 3
+    with pytest.raises(ConfigError, match="per_request"):
+        ExportOptions(per_request=51)

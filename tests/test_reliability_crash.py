@@ -57,6 +57,9 @@ def _export_crash_run(tmp_path: Path, n_invoices: int, kills: int, seed: int
     rng = random.Random(seed)
     with rig(tmp_path) as r:
         load_demo(r.ws())
+        # Small requests leave room for every kill: at Xero's 50 per request a 1,000-invoice
+        # batch is 20 PUTs, and ten kills landing 2-3 PUTs apart could finish it early.
+        r.ws().set_setting("export.per_request", 8)
         batch = big_batch(n_invoices)
         path = str(write_batch(tmp_path, batch))
         # Slow answers, so that kills land while requests are in flight.

@@ -33,6 +33,8 @@ class ExportOptions:
     - ``invoice_date``: ``atera`` (Atera's invoice date) or ``today``; ``due_days`` after it.
     - ``credit_notes``: negative invoices become ACCRECCREDIT credit notes; when off they are
       refused with a reason. ``allow_zero``: export zero-total invoices.
+    - ``per_request``: invoices per request, 1-50 (Xero's ceiling is 50). Fewer keeps
+      requests of long invoices well under Xero's 3.5 MB body limit, at the price of calls.
     """
 
     status: Status = "DRAFT"
@@ -45,6 +47,7 @@ class ExportOptions:
     allow_zero: bool = False
     create_missing_customers: bool = False
     create_missing_items: bool = True
+    per_request: int = 50
 
     def __post_init__(self) -> None:
         if self.status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
@@ -58,6 +61,10 @@ class ExportOptions:
             raise ConfigError(f"export invoice_date {self.invoice_date!r}: use atera or today")
         if not isinstance(self.due_days, int) or not 0 <= self.due_days <= 365:
             raise ConfigError(f"export due_days {self.due_days!r}: a whole number 0-365")
+        if isinstance(self.per_request, bool) or not isinstance(self.per_request, int) \
+                or not 1 <= self.per_request <= 50:
+            raise ConfigError(f"export per_request {self.per_request!r}: a whole number 1-50 "
+                              "(Xero takes at most 50 invoices per request)")
         if self.status == "AUTHORISED" and not (self.sales_account or "").strip():
             raise ConfigError(
                 "AUTHORISED invoices need account codes on their lines: set the sales "

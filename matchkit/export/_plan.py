@@ -120,8 +120,8 @@ def plan_from_report(report: ValidationReport, contacts: SyncPreview, items: Syn
     credits = [(n, b) for n, (p, b) in built.items() if p.credit]
     for path, rows, what in (("Invoices", invoices, "invoices"),
                              ("CreditNotes", credits, "credit notes")):
-        for i in range(0, len(rows), CHUNK):
-            part = rows[i:i + CHUNK]
+        for i in range(0, len(rows), report.options.per_request):
+            part = rows[i:i + report.options.per_request]
             calls.append(PlannedCall(
                 "PUT", f"{path}?summarizeErrors=false",
                 f"create {what} {part[0][0]}..{part[-1][0]} (Idempotency-Key)", len(part),

@@ -34,7 +34,7 @@ from ._batch import Batch
 from ._lock import STALE_AFTER, export_lock
 from ._lookup import credit_note_link, find_existing, record_id, record_number
 from ._mapping import ExportOptions
-from ._plan import CHUNK, ExportPlan, build_payloads, plan_from_report
+from ._plan import ExportPlan, build_payloads, plan_from_report
 from ._validate import Prepared, Problem, ValidationReport, XeroCatalogue, validate_batch
 
 __all__ = ["ExportResult", "InvoiceOutcome", "export_batch", "plan_export"]
@@ -228,8 +228,9 @@ class _Sender:
         unsure: list[tuple[Prepared, dict[str, Any], dict[str, Any]]] = []
         for credit in (False, True):
             rows = [t for t in todo if t[0].credit is credit]
-            for i in range(0, len(rows), CHUNK):
-                unsure.extend(self._send_chunk(rows[i:i + CHUNK], round_no, credit))
+            size = self.result.report.options.per_request
+            for i in range(0, len(rows), size):
+                unsure.extend(self._send_chunk(rows[i:i + size], round_no, credit))
         return unsure
 
     def _send_chunk(self, chunk: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
