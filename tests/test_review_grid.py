@@ -240,7 +240,20 @@ def test_a_sort_made_in_the_grid_header_is_followed(grid: ReviewGrid) -> None:
     assert _fetch(grid, 0, 1)["decision"] == ["", "match"]
 
 
-def test_one_row_changed_sends_its_cells_many_send_a_tick(grid: ReviewGrid) -> None:
+def _page_asks(g: ReviewGrid, r1: int, r2: int) -> None:
+    """The page's data request for rows r1..r2, as the comm delivers it (to every handler)."""
+    g.grid._handle_custom_msg({"type": "data-request", "r1": r1, "r2": r2, "c1": 0, "c2": 9},
+                              None)
+
+
+def _pushed(sent: list[dict[str, Any]]) -> tuple[int, int, dict[str, list[Any]]]:
+    """The one data reply the kernel pushed unasked: its rows and its text columns."""
+    (reply,) = [m for m in sent if m["event_type"] == "data-reply"]
+    return reply["r1"], reply["r2"], {str(k): v for k, v in reply["value"]["data"].items()
+                                      if isinstance(v, list)}
+
+
+def test_one_row_changed_sends_its_cells_many_push_the_rows_drawn(grid: ReviewGrid) -> None:
     sent: list[dict[str, Any]] = []
     grid.grid.send = lambda content, buffers=None: sent.append(content)
     ids = _grid_ids(grid)
@@ -255,6 +268,40 @@ def test_one_row_changed_sends_its_cells_many_send_a_tick(grid: ReviewGrid) -> N
     grid.threshold.value = 90.0
     grid.preview_btn.click()
     grid.confirm_btn.click()
-    assert [m["event_type"] for m in sent] == ["tick"]  # many rows: the page refetches
+    # Many rows, and the page has not said what it draws: rows pushed, then a tick.
+    assert [m["event_type"] for m in sent] == ["data-reply", "tick"]
+    assert _pushed(sent)[2]["decision"][:5] == ["match"] * 3 + ["", "match"]
+    # Once the page has asked for rows 0-9, a change pushes those rows and a screen either
+    # side, with no tick: it draws them without asking.
+    _page_asks(grid, 0, 9)
+    sent.clear()
+    grid.undo_btn.click()
+    assert [m["event_type"] for m in sent] == ["data-reply"]
+    r1, r2, cols = _pushed(sent)
+    assert (r1, r2) == (0, min(len(ids), 2 * grid._screen_rows) - 1)
+    assert cols["decision"][:5] == ["", "", "match", "", ""]  # the bulk undone, row 2 kept
     del grid.grid.send
-    assert _fetch(grid, 0, 4)["decision"] == ["match"] * 3 + ["", "match"]  # 3 is ambiguous
+    assert _fetch(grid, 0, 4)["decision"] == cols["decision"][:5]  # what the page would get
+
+
+def test_a_filter_pushes_the_rows_the_page_will_draw(grid: ReviewGrid) -> None:
+    sent: list[dict[str, Any]] = []
+    grid.grid.send = lambda content, buffers=None: sent.append(content)
+    _page_asks(grid, 0, 9)
+    sent.clear()
+    grid.score.value = (60.0, 100.0)
+    shown = _grid_ids(grid)
+    screen = grid._screen_rows
+    assert screen == 460 // 22 + 2 and len(shown) >= screen
+    assert [m["event_type"] for m in sent] == ["data-reply"]  # still fills the screen
+    r1, r2, cols = _pushed(sent)
+    assert (r1, r2) == (0, min(len(shown), 2 * screen) - 1)
+    assert cols["Atera"] == [grid.review.row(a)["atera_name"] for a in shown[:r2 + 1]]
+    # Fewer rows than the page may be scrolled to: it may scroll up, so it refetches too.
+    _page_asks(grid, 12, 21)
+    sent.clear()
+    grid.text.value = "00001"
+    assert [m["event_type"] for m in sent] == ["data-reply", "tick"]
+    r1, r2, cols = _pushed(sent)
+    assert (r1, r2) == (0, len(_grid_ids(grid)) - 1)
+    assert all("00001" in name for name in cols["Atera"])

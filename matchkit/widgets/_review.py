@@ -45,8 +45,9 @@ _ANY = "any"
 # it draws (ipydatagrid's default is 160, which every filter and accept would pay).
 _FETCH_DELAY_MS = 20
 # Up to this many rows changed: send their changed cells (the page sets them in the rows it
-# holds, no refetch round trip); more: a tick, and the page refetches what it draws.
+# holds, no refetch round trip); more: the rows around what the page draws are pushed.
 _CELL_UPDATE_LIMIT = 5
+_ROW_PX = 22
 _GRID_HEADERS = [_HEADERS.get(c, c) for c in _GRID_COLUMNS]
 
 
@@ -72,6 +73,12 @@ class ReviewGrid:
         self._fig: Any = None
         self._vline: Any = None
         self._hist_stale = True
+        # The rows the page last asked for (first, last), and the most it can draw at once
+        # (from a height in px; None: unknown, so every change is followed by a tick): a
+        # change pushes the rows around them (see _push_rows).
+        self._viewport: tuple[int, int] | None = None
+        self._screen_rows = (int(float(height[:-2])) // _ROW_PX + 2
+                             if height.endswith("px") else None)
         self._build(height)
         self._wire()
         self._render()
@@ -106,7 +113,7 @@ class ReviewGrid:
         # Streaming: the kernel keeps the rows and the page fetches only the ones it draws, so
         # a filter, a clear back to 10,000 rows or a bulk accept sends a screenful, not the
         # table (a full resend of 10,000 rows cost 0.6 s in the browser).
-        self.grid = css(StreamingDataGrid(self._table, selection_mode="row", base_row_size=22,
+        self.grid = css(StreamingDataGrid(self._table, selection_mode="row", base_row_size=_ROW_PX,
                                           base_column_size=110, column_widths={
                                               "Atera": 200, "suggested Xero": 200,
                                               "decided Xero": 180, "atera id": 80},
@@ -186,6 +193,13 @@ class ReviewGrid:
         # A click, not the `selections` trait: the browser sends selections back after every
         # update of the grid, which would pull the row the keys just moved to back again.
         self.grid.on_cell_click(g(self._on_cell_click))
+        self.grid.on_msg(self._on_page_msg)  # beside ipydatagrid's own handlers
+        # ipydatagrid 1.4's DataGrid handler reads content["event_type"], which the streaming
+        # grid's data requests lack: each scroll logged a KeyError traceback in the kernel.
+        own = self.grid._DataGrid__handle_custom_msg
+        self.grid.on_msg(own, remove=True)
+        self.grid.on_msg(lambda grid, content, buffers: own(grid, content, buffers)
+                         if "event_type" in content else None)
         self.keys.observe(g(self._on_key), names=["value"])
         self.search.observe(g(self._on_search), names=["value"])
         self.threshold.observe(g(lambda _: self._draw_histogram(data_changed=False)),
@@ -217,15 +231,44 @@ class ReviewGrid:
         return v
 
     def _send(self, rows: pd.DataFrame) -> None:
-        """Make ``rows`` the grid's table: the page gets the row count and fetches what it
-        draws."""
+        """Make ``rows`` the grid's table: the page gets the rows it draws, then the row
+        count."""
         self._table = self._frame(rows)
         with self.grid.hold_sync():
             if self.grid.selections:  # each sync of it makes the page repaint the grid
                 self.grid.clear_selection()
             self.grid.data = self._table  # schema and row count only
             self._apply_header_transforms()
-        self.grid.tick()  # after the row count: the page refetches the rows it draws
+            # Sent now, ahead of the held row count: the page caches the rows while it still
+            # draws the old count, then paints once with them (no refetch round trip).
+            exact = self._push_rows()
+        if not exact:
+            self.grid.tick()  # the page refetches the rows it draws
+
+    def _on_page_msg(self, _grid: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if content.get("type") == "data-request":
+            r1, r2 = int(content.get("r1", 0)), int(content.get("r2", 0))
+            self._viewport = (r1, r2)
+
+    def _push_rows(self) -> bool:
+        """Send the page the rows it is about to draw, as its own data replies look, and a
+        screen's worth either side. Returns whether that surely covers what it draws: false
+        before it asked for any, with a grid height not in px, or when a shorter table may
+        make it scroll up (then a tick follows and it fetches what it draws). A scroll always
+        fetches (ipydatagrid)."""
+        t = self.grid._transformed_data
+        data = self._table if t is None else t
+        n, screen = len(data), self._screen_rows or 60
+        if n == 0:
+            return True
+        first = self._viewport[0] if self._viewport else 0
+        exact = (self._viewport is not None and self._screen_rows is not None
+                 and first + screen <= n)
+        lo, hi = max(0, min(first, n - screen) - screen), min(n, first + 2 * screen)
+        value, buffers = self.grid._serialize_helper(data.iloc[lo:hi])
+        self.grid.send({"event_type": "data-reply", "value": value, "r1": lo, "r2": hi - 1,
+                        "c1": 0, "c2": data.shape[1] - 1}, buffers)
+        return exact
 
     def _apply_header_transforms(self) -> None:
         """Redo a sort/filter made in the grid's header menu on the current table (the
@@ -245,8 +288,8 @@ class ReviewGrid:
         view = self.review.view()
         self._shown = view["atera_id"].tolist()
         self._pos = {a: i for i, a in enumerate(self._shown)}
+        self._show_counts()  # first: the page shows it before it repaints the grid
         self._send(view)
-        self._show_counts()
         self._show_detail()
         self._draw_histogram()
 
@@ -266,7 +309,8 @@ class ReviewGrid:
             self._table.loc[fresh.index, fresh.columns] = fresh.to_numpy()
             if whole:
                 self._apply_header_transforms()
-                self.grid.tick()
+                if not self._push_rows():
+                    self.grid.tick()
             for row_no, col_no, value in cells:  # what ipydatagrid's set_cell_value sends
                 self.grid.send({"event_type": "cell-changed", "row": row_no,
                                 "column": _GRID_HEADERS[col_no], "column_index": col_no,
