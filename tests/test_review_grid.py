@@ -278,6 +278,7 @@ def test_one_row_changed_sends_its_cells_many_push_the_rows_drawn(grid: ReviewGr
     grid.undo_btn.click()
     assert [m["event_type"] for m in sent] == ["data-reply"]
     r1, r2, cols = _pushed(sent)
+    assert grid._screen_rows is not None
     assert (r1, r2) == (0, min(len(ids), 2 * grid._screen_rows) - 1)
     assert cols["decision"][:5] == ["", "", "match", "", ""]  # the bulk undone, row 2 kept
     del grid.grid.send
