@@ -120,6 +120,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--browser", action="store_true", help="also measure in JupyterLab")
     ap.add_argument("--rounds", type=int, default=3, help="browser rounds per grid")
+    ap.add_argument("--before", metavar="COMMIT", default=None,
+                    help="compare with the grid of this git commit (default: the last "
+                         "full-resend grid, 853e199)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory(prefix="mk-bench-review-") as tmp:
@@ -128,15 +131,16 @@ def main() -> None:
 
     from matchkit.widgets import ReviewGrid
 
+    commit = args.before or BEFORE_COMMIT
     bench_widget(ReviewGrid, "now (streaming)")
     with tempfile.TemporaryDirectory(prefix="mk-bench-before-") as tmp:
-        if write_before_module(Path(tmp) / "review_grid_before.py"):
+        if write_before_module(Path(tmp) / "review_grid_before.py", commit):
             sys.path.insert(0, tmp)
             import review_grid_before
 
-            bench_widget(review_grid_before.ReviewGrid, f"before ({BEFORE_COMMIT})")
+            bench_widget(review_grid_before.ReviewGrid, f"before ({commit})")
     if args.browser:
-        browser_figures(N, rounds=args.rounds)
+        browser_figures(N, rounds=args.rounds, commit=commit)
 
 
 if __name__ == "__main__":

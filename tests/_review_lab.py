@@ -27,11 +27,11 @@ _RELATIVE = {"from .._exceptions ": "from matchkit._exceptions ",
              "from ._common ": "from matchkit.widgets._common "}
 
 
-def write_before_module(dest: Path) -> bool:
-    """Write the grid module of :data:`BEFORE_COMMIT` as ``dest`` (a plain module); False
-    when git or that commit is not there."""
+def write_before_module(dest: Path, commit: str = BEFORE_COMMIT) -> bool:
+    """Write the grid module of ``commit`` as ``dest`` (a plain module); False when git or
+    that commit is not there."""
     try:
-        src = subprocess.run(["git", "show", f"{BEFORE_COMMIT}:matchkit/widgets/_review.py"],
+        src = subprocess.run(["git", "show", f"{commit}:matchkit/widgets/_review.py"],
                              cwd=TESTS.parent, capture_output=True, text=True, check=True,
                              timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
@@ -198,9 +198,10 @@ def _stop_kernels(lab: Lab) -> None:
         httpx.delete(f"{lab.base}/api/kernels/{k['id']}", params=params, timeout=30)
 
 
-def browser_figures(n: int, rounds: int = 3, before: bool = True) -> None:
+def browser_figures(n: int, rounds: int = 3, before: bool = True,
+                    commit: str = BEFORE_COMMIT) -> None:
     """Print what a person waits for with ``n`` suggestions, for the grid now and (``before``)
-    as it was at :data:`BEFORE_COMMIT`, in the same Lab (bench; nothing asserted)."""
+    as it was at ``commit``, in the same Lab (bench; nothing asserted)."""
     import tempfile
 
     from playwright.sync_api import sync_playwright
@@ -216,12 +217,12 @@ def browser_figures(n: int, rounds: int = 3, before: bool = True) -> None:
         db = work / "ws.duckdb"
         write_notebook(root / "review.ipynb", n, db)
         variants = [("now (streaming)", "review.ipynb")]
-        if before and write_before_module(root / "review_grid_before.py"):
+        if before and write_before_module(root / "review_grid_before.py", commit):
             write_notebook(root / "review_before.ipynb", n, db, "review_grid_before",
                            fill=False)
-            variants.append((f"before ({BEFORE_COMMIT}, full resends)", "review_before.ipynb"))
+            variants.append((f"before ({commit})", "review_before.ipynb"))
         elif before:
-            print(f"browser: no git commit {BEFORE_COMMIT} here; measuring the grid as it is")
+            print(f"browser: no git commit {commit} here; measuring the grid as it is")
         with running_lab(root, work / "jupyter", env=KERNEL_ENV) as lab, \
                 sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
