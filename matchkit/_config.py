@@ -61,6 +61,11 @@ ENV_VARS: dict[str, tuple[str, str | None, str]] = {
     ),
     "MATCHKIT_ATERA_URL": ("atera_url", "https://app.atera.com", "Atera API base URL"),
     "MATCHKIT_ATERA_API_KEY": ("atera_api_key", None, "Atera API key or token"),
+    "MATCHKIT_ATERA_RATE": (
+        "atera_rate",
+        "5",
+        "Atera requests per second at most (Atera publishes no limit; 0: unpaced)",
+    ),
     "MATCHKIT_TOKEN_DIR": (
         "token_dir",
         None,
@@ -86,6 +91,7 @@ class Settings:
     xero_redirect_port: int = 0
     atera_url: str = "https://app.atera.com"
     atera_api_key: str | None = field(default=None, repr=False)
+    atera_rate: float = 5.0
     token_dir: str | None = None
 
     @classmethod
@@ -103,6 +109,15 @@ class Settings:
             except ValueError:
                 raise ConfigError("MATCHKIT_XERO_REDIRECT_PORT must be a port number, got "
                                   f"{values['xero_redirect_port']!r}") from None
+        if "atera_rate" in values:
+            given = values["atera_rate"]
+            try:
+                values["atera_rate"] = float(given)
+            except ValueError:
+                values["atera_rate"] = -1.0
+            if not 0 <= values["atera_rate"] <= 1000:
+                raise ConfigError("MATCHKIT_ATERA_RATE must be requests per second (0-1000; "
+                                  f"0: unpaced), got {given!r}")
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:

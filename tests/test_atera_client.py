@@ -283,7 +283,12 @@ def test_from_settings_and_bad_configuration() -> None:
         AteraClient.from_settings(Settings())
     c = AteraClient.from_settings(Settings(atera_url="http://127.0.0.1:9", atera_api_key=KEY))
     assert c.base_url == "http://127.0.0.1:9" and KEY not in repr(c)
+    assert c._pacer.interval == 1 / 5  # the default pace
     c.close()
+    with AteraClient.from_settings(Settings.from_env({
+            "MATCHKIT_ATERA_URL": "http://127.0.0.1:9", "MATCHKIT_ATERA_API_KEY": KEY,
+            "MATCHKIT_ATERA_RATE": "0.5"})) as slow:
+        assert slow._pacer.interval == 2.0  # MATCHKIT_ATERA_RATE
     with pytest.raises(ConfigError, match="base URL"):
         AteraClient("app.atera.com", KEY)
     with pytest.raises(ConfigError):

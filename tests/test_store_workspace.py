@@ -156,3 +156,8 @@ def test_settings_read_the_environment_and_hide_secrets() -> None:
     assert "s3cret-value" not in repr(s) and "atera-key-value" not in repr(s)
     with pytest.raises(ConfigError, match="MATCHKIT_XERO_REDIRECT_PORT"):
         Settings.from_env({"MATCHKIT_XERO_REDIRECT_PORT": "eighty"})
+    assert (s.atera_rate, Settings.from_env({"MATCHKIT_ATERA_RATE": "0.5"}).atera_rate) == (
+        5.0, 0.5)
+    for bad in ("fast", "-1", "nan"):
+        with pytest.raises(ConfigError, match="MATCHKIT_ATERA_RATE"):
+            Settings.from_env({"MATCHKIT_ATERA_RATE": bad})

@@ -115,11 +115,13 @@ class AteraClient:
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> AteraClient:
-        """A client for ``settings.atera_url`` with ``settings.atera_api_key``."""
+        """A client for ``settings.atera_url`` with ``settings.atera_api_key``, paced at
+        ``settings.atera_rate`` requests per second unless ``rate=`` is given."""
         key = getattr(settings, "atera_api_key", None)
         if not key:
             raise ConfigError("no Atera API key: set MATCHKIT_ATERA_API_KEY (or start the "
                               "sandbox, which prints one)")
+        kwargs.setdefault("rate", getattr(settings, "atera_rate", 5.0))
         return cls(settings.atera_url, key, **kwargs)
 
     def __repr__(self) -> str:
