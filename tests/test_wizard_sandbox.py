@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,12 @@ def test_cli_wizard_auto_and_disconnect(sandbox: Sandbox, tmp_path: Path) -> Non
     runner = CliRunner()
     dry = runner.invoke(main, ["wizard", "--auto", "--dry-run", "--json"], env=env)
     assert dry.exit_code == 0, dry.output
+    safe = runner.invoke(main, ["wizard", "--auto", "--accept-suggestions", "--dry-run",
+                                "--json"], env=env)
+    assert safe.exit_code == 0, safe.output
+    counts = [json.loads(r.stdout.strip().splitlines()[-1])["summary"]["counts"]
+              for r in (dry, safe)]
+    assert counts[1]["xero contacts to create"] < counts[0]["xero contacts to create"]
     xero, _, _ = _clients(sandbox, tmp_path / "check")
     items_before = len(xero.items())
     assert Workspace.open(env["MATCHKIT_WORKSPACE"]).decision_history().empty
@@ -182,3 +189,34 @@ def test_cli_wizard_auto_and_disconnect(sandbox: Sandbox, tmp_path: Path) -> Non
     assert "tax features can be used again" in bye.output
     assert Workspace.open(env["MATCHKIT_WORKSPACE"]).connection("xero") is None
     assert runner.invoke(main, ["wizard"], env=env).exit_code == 2  # --auto or the notebook
+
+
+def test_auto_can_accept_safe_suggestions_instead_of_creating_look_alikes(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    xero, atera, s = _clients(sandbox, tmp_path)
+    ws = Workspace.open(s.workspace)
+    plain = Wizard(ws, xero=xero, atera=atera, suggest=SUGGEST)
+    plain.connect()
+    created = plain.auto()
+    plain.close()
+    w = Wizard(ws, xero=xero, atera=atera, suggest=SUGGEST)
+    w.use_workspace()
+    plan = w.auto(accept_suggestions=True)
+    truth = json.loads((Path(__file__).resolve().parent.parent / "data" / "seed"
+                        / "truth.json").read_text())
+    right = {(str(t["atera_id"]), t["xero_id"]) for kind in ("customers", "products")
+             for t in truth[kind] if t["xero_id"]}
+    accepted = [d for d in plan.decisions if d.action == "match"
+                and d.method not in ("exact", "manual")]
+    assert accepted, "the demo has safe non-exact suggestions"
+    # every suggestion taken is right by the seed's truth, and each is one creation fewer
+    assert all((d.atera_id, d.xero_id) in right for d in accepted)
+    taken = Counter(d.entity for d in accepted)
+    print(f"\nauto: {len(created.xero_contacts)} contacts, {len(created.xero_items)} items to "
+          f"create; with safe suggestions: {dict(taken)} accepted instead")
+    assert len(plan.xero_contacts) == len(created.xero_contacts) - taken["customers"]
+    assert len(plan.xero_items) == len(created.xero_items) - taken["products"]
+    # one Xero record per Atera row at most, exact matches included
+    matched = [(d.entity, d.xero_id) for d in plan.decisions if d.action == "match"]
+    assert len(matched) == len(set(matched))
+    w.close()

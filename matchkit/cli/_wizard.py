@@ -33,11 +33,15 @@ def _clients(settings: Settings) -> tuple[Any, Any]:
               help="Accept exact matches, create the rest in Xero, import nothing, Done.")
 @click.option("--import-all", is_flag=True,
               help="With --auto: also import every unmatched Xero customer into Atera.")
+@click.option("--accept-suggestions", is_flag=True,
+              help="With --auto: also accept the suggestions safe without a person (score "
+                   ">= 95, unambiguous, one-to-one; products undisputed) before creating "
+                   "the rest, so look-alikes of existing records are not created again.")
 @click.option("--dry-run", is_flag=True, help="Print the Summary and stop before Done.")
 @click.option("--json", "as_json", is_flag=True, help="Print the Summary and result as JSON.")
 @workspace_option
-def wizard_cmd(auto: bool, import_all: bool, dry_run: bool, as_json: bool,
-               settings: Settings, ws: Workspace) -> None:
+def wizard_cmd(auto: bool, import_all: bool, accept_suggestions: bool, dry_run: bool,
+               as_json: bool, settings: Settings, ws: Workspace) -> None:
     """Run the sync wizard headless (the interactive one is notebook 01: `matchkit lab`)."""
     if not auto:
         raise click.UsageError("the interactive wizard runs in JupyterLab (`matchkit lab`, "
@@ -49,7 +53,7 @@ def wizard_cmd(auto: bool, import_all: bool, dry_run: bool, as_json: bool,
     xero, atera = _clients(settings)
     wiz = Wizard(ws, xero=xero, atera=atera, who=f"cli:{getpass.getuser()}")
     wiz.connect(progress=lambda line: click.echo(f"snapshot {line}", err=True))
-    plan = wiz.auto(import_all=import_all)
+    plan = wiz.auto(import_all=import_all, accept_suggestions=accept_suggestions)
     if not as_json:
         click.echo(plan.text())
     if dry_run:

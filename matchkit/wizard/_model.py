@@ -123,6 +123,21 @@ class TaxInfo:
     )
 
 
+def _safe_picks(df: pd.DataFrame, kind: str, labels: dict[str, str]) -> dict[str, str]:
+    """atera_id -> xero_id of the suggestions safe to accept without a person; none when
+    the frame lacks what the rule needs (suggestions stored without ``proposed``)."""
+    from ..matching import auto_accepted
+
+    need = {"left_id", "right_id", "score", "ambiguous", "proposed"}
+    if kind == "products":
+        need.add("conflict")
+    if df.empty or not need <= set(df.columns):
+        return {}
+    ok = auto_accepted(df, kind=kind)
+    return {str(a): str(x) for a, x in zip(ok["left_id"], ok["right_id"], strict=True)
+            if str(x) in labels}
+
+
 @dataclass
 class Catalogue:
     """The workspace's current picture, loaded once per wizard (or on refresh)."""
@@ -134,6 +149,8 @@ class Catalogue:
     current: dict[str, dict[str, dict[str, Any]]]  # kind -> atera_id -> decision row
     pending_imports: list[str] = field(default_factory=list)
     archived_products: set[str] = field(default_factory=set)
+    # kind -> atera_id -> xero_id: the picks matchkit.matching.auto_accepted deems safe
+    safe: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, ws: Workspace, suggest: SuggestFn | None, top: int = 5) -> Catalogue:
@@ -151,6 +168,7 @@ class Catalogue:
                 for r in _records(df)
             }
         suggestions: dict[str, dict[str, list[Option]]] = {"products": {}, "customers": {}}
+        safe: dict[str, dict[str, str]] = {"products": {}, "customers": {}}
         if suggest is not None:
             for kind in ("products", "customers"):
                 if not rows[kind]:
@@ -164,6 +182,7 @@ class Catalogue:
                     suggestions[kind].setdefault(str(r["left_id"]), []).append(
                         Option(rid, labels[rid], _num(r.get("score")), _text(r.get("method")),
                                _flag(r.get("ambiguous"))))
+                safe[kind] = _safe_picks(df, kind, labels)
         matched_contacts = {str(d["xero_id"]) for d in current["customers"].values()
                             if d["action"] == "match" and d.get("xero_id")}
         pending = [cid for cid, d in current["imports"].items()
@@ -172,7 +191,7 @@ class Catalogue:
                     if _flag(r.get("Archived"))}
         archived |= {f"expense:{r['RateID']}" for r in _records(ws.rows("atera", "expenses"))
                      if _flag(r.get("Archived"))}
-        return cls(rows, items, contacts, suggestions, current, pending, archived)
+        return cls(rows, items, contacts, suggestions, current, pending, archived, safe)
 
     # --- lookups ---------------------------------------------------------------------
 

@@ -302,6 +302,28 @@ class Wizard:
         return sum(1 for r in self.rows(kind) if self.choice(kind, r.atera_id).method == "exact"
                    and self.choice(kind, r.atera_id).action == "match")
 
+    def accept_suggestions(self, kind: str) -> int:
+        """Match every undecided row to its safe suggestion (``matchkit.matching.
+        auto_accepted``: score >= 95, unambiguous, one-to-one and, for products, no evidence
+        against), unless that Xero record is chosen for another row already; return how
+        many."""
+        kind = _kind(kind)
+        taken = {c.xero_id for r in self.rows(kind)
+                 if (c := self.choice(kind, r.atera_id)).action == "match"}
+        pool = self.catalogue.options_pool(kind)
+        accepted = 0
+        for r in self.rows(kind):
+            xid = self.catalogue.safe.get(kind, {}).get(r.atera_id)
+            if xid is None or xid in taken or xid not in pool or \
+                    self.choice(kind, r.atera_id).decided:
+                continue
+            best = next(o for o in self.options(kind, r.atera_id) if o.xero_id == xid)
+            self._set(kind, r.atera_id, Choice("match", xid, best.method or "fuzzy",
+                                                 best.score))
+            taken.add(xid)
+            accepted += 1
+        return accepted
+
     def create_rest(self, kind: str) -> int:
         """Auto mode: every row still undecided gets "create in Xero"; return how many."""
         todo = [r.atera_id for r in self.rows(kind)
@@ -310,14 +332,18 @@ class Wizard:
             self.create(kind, aid)
         return len(todo)
 
-    def auto(self, *, import_all: bool = False) -> Plan:
-        """Auto mode, from wherever the wizard is to the Summary: keep the exact matches,
-        create every other row in Xero, import nothing (or every candidate); return the
-        Summary. Done is still a separate call."""
+    def auto(self, *, import_all: bool = False, accept_suggestions: bool = False) -> Plan:
+        """Auto mode, from wherever the wizard is to the Summary: keep the exact matches
+        (and, with ``accept_suggestions``, the safe suggestions: see
+        :meth:`accept_suggestions`), create every other row in Xero, import nothing (or
+        every candidate); return the Summary. Done is still a separate call."""
         self._require(Step.WELCOME, Step.PRODUCTS, Step.CUSTOMERS, Step.IMPORTS, Step.SUMMARY)
         while self._step < Step.SUMMARY:
             if self._step in (Step.PRODUCTS, Step.CUSTOMERS):
-                self.create_rest("products" if self._step == Step.PRODUCTS else "customers")
+                kind = "products" if self._step == Step.PRODUCTS else "customers"
+                if accept_suggestions:
+                    self.accept_suggestions(kind)
+                self.create_rest(kind)
             if self._step == Step.IMPORTS and import_all:
                 self.select_imports(r.xero_id for r in self.import_candidates())
             self.next(confirm=True)
