@@ -177,3 +177,26 @@ def test_paging_covers_every_row_once(page_size: int) -> None:
         t.show_page(p)
         seen += [r.atera_id for r in t._visible]
     assert seen == [r.atera_id for r in wiz.rows("products")]
+
+
+def test_accept_safe_suggestions_button_takes_free_safe_picks_only() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    table = view.tables["products"]
+    undecided = [r.atera_id for r in wiz.rows("products")
+                 if not wiz.choice("products", r.atera_id).decided]
+    exact = next(r.atera_id for r in wiz.rows("products")
+                 if wiz.choice("products", r.atera_id).method == "exact")
+    taken = wiz.choice("products", exact).xero_id
+    free = "i-extra"
+    assert free != taken and len(undecided) >= 3
+    a, b, c = undecided[:3]
+    # safe picks as matchkit.matching.auto_accepted finds them: one free, one taken by the
+    # exact match, one free record wanted by two rows, one for a row decided already
+    wiz.catalogue.safe["products"] = {a: free, b: taken, c: free, exact: free}
+    table.accept_safe.click()
+    assert wiz.choice("products", a).xero_id == free
+    assert table.choices[table.row_index(a)].value == f"match:{free}"
+    assert not wiz.choice("products", b).decided and not wiz.choice("products", c).decided
+    assert wiz.choice("products", exact).xero_id == taken  # left as it was

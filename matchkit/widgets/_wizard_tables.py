@@ -90,6 +90,13 @@ class ChoiceTable:
         self.use = css(w.Button(description="Use for the row", button_style="primary"),
                        "search-use")
         self.use.on_click(guard(errors)(lambda _b: self.use_hit()))
+        self.accept_safe = css(w.Button(
+            description="Accept safe suggestions", layout=w.Layout(width="auto"),
+            tooltip="Match each undecided row to its suggestion when it needs no person: "
+                    "score >= 95, no near-tie, one Xero record per row"
+                    + (", no evidence against" if kind == "products" else "")),
+            "accept-safe")
+        self.accept_safe.on_click(guard(errors)(lambda _b: self.accept_suggestions()))
         self.create_rest = css(w.Button(description="Create the rest in Xero",
                                           layout=w.Layout(width="auto")),
                                "create-rest")
@@ -100,7 +107,7 @@ class ChoiceTable:
         self.unmatch_rest.on_click(guard(errors)(lambda _b: self.bulk(UNMATCH)))
         self.counts = css(w.HTML(), "counts")
         self.widget = css(w.VBox([
-            w.HBox([self.filter, self.create_rest, self.unmatch_rest]),
+            w.HBox([self.filter, self.accept_safe, self.create_rest, self.unmatch_rest]),
             css(w.VBox(self.lines), "rows"), self.pager.widget, self.counts,
             css(w.VBox([self.search_for, w.HBox([self.search_box, self.hits, self.use])]),
                 "search-panel"),
@@ -224,6 +231,13 @@ class ChoiceTable:
             raise ValueError("no Xero record selected in the search results")
         self.wizard.choose(self.kind, self.selected, str(self.hits.value), method="manual")
         self.show_page(self.pager.page)
+
+    def accept_suggestions(self) -> int:
+        """Every undecided row with a safe suggestion is matched to it (see
+        ``Wizard.accept_suggestions``); return how many."""
+        n = self.wizard.accept_suggestions(self.kind)
+        self.show_page(self.pager.page)
+        return n
 
     def bulk(self, action: str) -> None:
         """Every undecided row gets ``action`` (``create`` or ``unmatch``)."""

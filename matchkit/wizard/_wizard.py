@@ -317,9 +317,9 @@ class Wizard:
             if xid is None or xid in taken or xid not in pool or \
                     self.choice(kind, r.atera_id).decided:
                 continue
-            best = next(o for o in self.options(kind, r.atera_id) if o.xero_id == xid)
-            self._set(kind, r.atera_id, Choice("match", xid, best.method or "fuzzy",
-                                                 best.score))
+            best = next((o for o in self.options(kind, r.atera_id) if o.xero_id == xid), None)
+            self._set(kind, r.atera_id, Choice("match", xid, (best and best.method) or "fuzzy",
+                                                 best and best.score))
             taken.add(xid)
             accepted += 1
         return accepted
