@@ -318,8 +318,8 @@ class Wizard:
                     self.choice(kind, r.atera_id).decided:
                 continue
             best = next((o for o in self.options(kind, r.atera_id) if o.xero_id == xid), None)
-            self._set(kind, r.atera_id, Choice("match", xid, (best and best.method) or "fuzzy",
-                                                 best and best.score))
+            method, score = (best.method, best.score) if best is not None else (None, None)
+            self._set(kind, r.atera_id, Choice("match", xid, method or "fuzzy", score))
             taken.add(xid)
             accepted += 1
         return accepted
