@@ -178,6 +178,22 @@ def _measure(page: Any, lab: Lab, name: str, n: int, rounds: int,
         text.fill("")
         add(f"clear filter -> all {n} rows", ".mk-review-counts", f"{n} shown",
             lambda t=text: t.press("Enter"), grid=True)
+        # A page flip: the wheel over the grid scrolls a screen down; the page asks for
+        # the rows it now draws (timed from the wheel event to the frame after the reply).
+        box = page.locator(".mk-review-grid").first.bounding_box()
+        if box is not None:
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.evaluate("() => { window.__mkStart = null; document.addEventListener("
+                          "'wheel', () => { if (window.__mkStart === null) "
+                          "window.__mkStart = performance.now(); }, "
+                          "{capture: true, once: true}); }")
+            page.mouse.wheel(0, 440)
+            flip = _grid_drawn(page)
+            if flip is not None:
+                figures.setdefault("page flip (wheel, one screen) -> rows drawn",
+                                   []).append((flip, 0))
+            page.mouse.wheel(0, -440)
+            page.wait_for_timeout(300)
         keys = page.locator(".mk-review-keys input")
         keys.click()
         add("key j -> next row in side panel", ".mk-review-detail", "Atera",
