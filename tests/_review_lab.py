@@ -121,6 +121,34 @@ _REPLIES = """(() => {
 })()"""
 
 
+# The grid's canvas pixels each frame after a wheel event: when they last changed.
+_SETTLE_START = """() => {
+  window.__mkSettle = {start: null, last: null};
+  const canvases = [...document.querySelectorAll('.mk-review-grid canvas')];
+  const cv = canvases.sort((a, b) => b.width * b.height - a.width * a.height)[0];
+  const ctx = cv.getContext('2d', {willReadFrequently: true});
+  const sig = () => { const d = ctx.getImageData(0, 0, Math.min(cv.width, 600), cv.height).data;
+    let x = 0; for (let i = 0; i < d.length; i += 8) x = (x * 31 + d[i]) | 0; return x; };
+  let prev = sig();
+  const frame = () => {
+    const s = window.__mkSettle, now = performance.now();
+    if (s.start === null || now - s.start < 1000) {
+      const cur = sig();
+      if (cur !== prev && s.start !== null) s.last = now;
+      prev = cur;
+      requestAnimationFrame(frame);
+    }
+  };
+  document.addEventListener('wheel', () => { window.__mkSettle.start = performance.now(); },
+                            {capture: true, once: true});
+  requestAnimationFrame(frame);
+}"""
+_SETTLE_WAIT = """(ms) => new Promise((done) => setTimeout(() => {
+  const s = window.__mkSettle;
+  done(s.last === null || s.start === null ? -1 : s.last - s.start);
+}, ms + 100))"""
+
+
 def _grid_drawn(page: Any, wait_ms: int = 1500) -> float | None:
     """Milliseconds from the last timed key to the frame after the first grid data reply
     that followed it (None if none came within ``wait_ms``: a grid sent whole)."""
@@ -178,22 +206,18 @@ def _measure(page: Any, lab: Lab, name: str, n: int, rounds: int,
         text.fill("")
         add(f"clear filter -> all {n} rows", ".mk-review-counts", f"{n} shown",
             lambda t=text: t.press("Enter"), grid=True)
-        # A page flip: the wheel over the grid scrolls a screen down; the page asks for
-        # the rows it now draws (timed from the wheel event to the frame after the reply).
+        # A page flip: the wheel over the grid scrolls a screen down. Timed from the wheel
+        # event to the last frame in which the grid's pixels changed (rows drawn from the
+        # page's cache paint at once; rows it must fetch paint when they arrive).
         box = page.locator(".mk-review-grid").first.bounding_box()
         if box is not None:
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.evaluate("() => { window.__mkStart = null; document.addEventListener("
-                          "'wheel', () => { if (window.__mkStart === null) "
-                          "window.__mkStart = performance.now(); }, "
-                          "{capture: true, once: true}); }")
-            page.mouse.wheel(0, 440)
-            flip = _grid_drawn(page)
-            if flip is not None:
-                figures.setdefault("page flip (wheel, one screen) -> rows drawn",
+            for delta in (440, -440):
+                page.evaluate(_SETTLE_START)
+                page.mouse.wheel(0, delta)
+                flip = float(page.evaluate(_SETTLE_WAIT, 1000))
+                figures.setdefault("page flip (wheel, one screen) -> grid settled",
                                    []).append((flip, 0))
-            page.mouse.wheel(0, -440)
-            page.wait_for_timeout(300)
         keys = page.locator(".mk-review-keys input")
         keys.click()
         add("key j -> next row in side panel", ".mk-review-detail", "Atera",

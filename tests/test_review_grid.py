@@ -31,14 +31,17 @@ def _fetch(g: ReviewGrid, r1: int, r2: int) -> dict[str, list[Any]]:
     sent: list[dict[str, Any]] = []
     g.grid.send = lambda content, buffers=None: sent.append(content)
     try:
-        g.grid._handle_comm_msg(None, {"type": "data-request", "r1": r1, "r2": r2, "c1": 0,
-                                       "c2": 99}, None)
+        g.grid._handle_custom_msg({"type": "data-request", "r1": r1, "r2": r2, "c1": 0,
+                                   "c2": 99}, None)
     finally:
         del g.grid.send
     (reply,) = sent
     assert reply["event_type"] == "data-reply"
+    # The reply covers the rows asked for and may hold more around them (a prefetch).
+    assert reply["r1"] <= r1 and reply["r2"] >= min(r2, len(g.shown()) - 1)
+    cut = slice(r1 - reply["r1"], r2 - reply["r1"] + 1)
     # Text columns travel as lists; numbers as binary buffers (not decoded here).
-    return {str(k): v for k, v in reply["value"]["data"].items() if isinstance(v, list)}
+    return {str(k): v[cut] for k, v in reply["value"]["data"].items() if isinstance(v, list)}
 
 
 def _press(g: ReviewGrid, keys: str) -> None:
@@ -283,6 +286,11 @@ def test_one_row_changed_sends_its_cells_many_push_the_rows_drawn(grid: ReviewGr
     assert cols["decision"][:5] == ["", "", "match", "", ""]  # the bulk undone, row 2 kept
     del grid.grid.send
     assert _fetch(grid, 0, 4)["decision"] == cols["decision"][:5]  # what the page would get
+    # A page flip far down: the reply holds the rows asked for and a screen either side.
+    sent.clear()
+    grid.grid.send = lambda content, buffers=None: sent.append(content)
+    _page_asks(grid, 30, 35)
+    assert _pushed(sent)[:2] == (max(0, 30 - grid._screen_rows), len(ids) - 1)
 
 
 def test_a_filter_pushes_the_rows_the_page_will_draw(grid: ReviewGrid) -> None:

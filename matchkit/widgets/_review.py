@@ -193,13 +193,18 @@ class ReviewGrid:
         # A click, not the `selections` trait: the browser sends selections back after every
         # update of the grid, which would pull the row the keys just moved to back again.
         self.grid.on_cell_click(g(self._on_cell_click))
-        self.grid.on_msg(self._on_page_msg)  # beside ipydatagrid's own handlers
+        # The page's data requests are answered here (with the screens around them, so the
+        # next page flip draws from its cache); other requests go to ipydatagrid.
         # ipydatagrid 1.4's DataGrid handler reads content["event_type"], which the streaming
         # grid's data requests lack: each scroll logged a KeyError traceback in the kernel.
-        own = self.grid._DataGrid__handle_custom_msg
+        own, streaming = self.grid._DataGrid__handle_custom_msg, self.grid._handle_comm_msg
         self.grid.on_msg(own, remove=True)
+        self.grid.on_msg(streaming, remove=True)
         self.grid.on_msg(lambda grid, content, buffers: own(grid, content, buffers)
                          if "event_type" in content else None)
+        self.grid.on_msg(lambda grid, content, buffers: self._on_page_msg(content)
+                         if content.get("type") == "data-request"
+                         else streaming(grid, content, buffers))
         self.keys.observe(g(self._on_key), names=["value"])
         self.search.observe(g(self._on_search), names=["value"])
         self.threshold.observe(g(lambda _: self._draw_histogram(data_changed=False)),
@@ -245,17 +250,19 @@ class ReviewGrid:
         if not exact:
             self.grid.tick()  # the page refetches the rows it draws
 
-    def _on_page_msg(self, _grid: Any, content: dict[str, Any], _buffers: Any) -> None:
-        if content.get("type") == "data-request":
-            r1, r2 = int(content.get("r1", 0)), int(content.get("r2", 0))
-            self._viewport = (r1, r2)
+    def _on_page_msg(self, content: dict[str, Any]) -> None:
+        """The page asks for rows r1..r2 (it scrolled, or a tick): send them and a screen
+        either side."""
+        r1, r2 = int(content.get("r1", 0)), int(content.get("r2", 0))
+        self._viewport = (r1, r2)
+        self._push_rows(asked=(r1, r2))
 
-    def _push_rows(self) -> bool:
-        """Send the page the rows it is about to draw, as its own data replies look, and a
-        screen's worth either side. Returns whether that surely covers what it draws: false
-        before it asked for any, with a grid height not in px, or when a shorter table may
-        make it scroll up (then a tick follows and it fetches what it draws). A scroll always
-        fetches (ipydatagrid)."""
+    def _push_rows(self, asked: tuple[int, int] | None = None) -> bool:
+        """Send the page the rows it is about to draw (``asked``, else those it last asked
+        for), as its own data replies look, and a screen's worth either side. Returns
+        whether that surely covers what it draws: false before it asked for any, with a grid
+        height not in px, or when a shorter table may make it scroll up (then a tick follows
+        and it fetches what it draws). A scroll always fetches (ipydatagrid)."""
         t = self.grid._transformed_data
         data = self._table if t is None else t
         n, screen = len(data), self._screen_rows or 60
@@ -264,7 +271,10 @@ class ReviewGrid:
         first = self._viewport[0] if self._viewport else 0
         exact = (self._viewport is not None and self._screen_rows is not None
                  and first + screen <= n)
-        lo, hi = max(0, min(first, n - screen) - screen), min(n, first + 2 * screen)
+        if asked is not None:  # the page is there: what it asked for, a screen either side
+            lo, hi = max(0, asked[0] - screen), min(n, asked[1] + 1 + screen)
+        else:  # it may scroll up if the table got shorter
+            lo, hi = max(0, min(first, n - screen) - screen), min(n, first + 2 * screen)
         value, buffers = self.grid._serialize_helper(data.iloc[lo:hi])
         self.grid.send({"event_type": "data-reply", "value": value, "r1": lo, "r2": hi - 1,
                         "c1": 0, "c2": data.shape[1] - 1}, buffers)
