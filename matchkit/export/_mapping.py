@@ -68,7 +68,8 @@ class ExportOptions:
         if self.status == "AUTHORISED" and not (self.sales_account or "").strip():
             raise ConfigError(
                 "AUTHORISED invoices need account codes on their lines: set the sales "
-                "account code (setting export.sales_account, e.g. '200')")
+                "account code first (`matchkit settings set export.sales_account 200`, or "
+                "ExportOptions(sales_account=...))")
 
     @classmethod
     def from_workspace(cls, ws: Workspace, **overrides: Any) -> ExportOptions:

@@ -552,6 +552,9 @@ class Workspace:
             "INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", [key, json.dumps(value), _now()]
         )
 
+    def delete_setting(self, key: str) -> None:
+        self.execute("DELETE FROM settings WHERE key = ?", [key])
+
     def settings(self) -> dict[str, Any]:
         df = self.sql("SELECT key, value FROM settings ORDER BY key")
         return {k: json.loads(v) for k, v in zip(df["key"], df["value"], strict=True)}
