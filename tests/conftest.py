@@ -2,29 +2,60 @@
 
 Every exchange with any Xero sandbox started during the session (by any test, through
 ``matchkit.sandbox.start``) is validated against the official spec in
-``../shared/reference/xero``; any violation fails the session, listed in the summary.
+``../shared/reference/xero``; any violation fails the session, listed in the summary. Sandboxes
+in other processes (notebook kernels, ``matchkit sandbox`` children) log their exchanges to a
+session file (``MATCHKIT_SANDBOX_EXCHANGE_LOG``), checked at the end of the session.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from _contract import XERO_REFERENCE, ContractRecorder, reference_available
 
-from matchkit.sandbox import Sandbox, add_exchange_observer, remove_exchange_observer, start
+from matchkit.sandbox import (
+    EXCHANGE_LOG_ENV,
+    Sandbox,
+    add_exchange_observer,
+    read_exchange_log,
+    remove_exchange_observer,
+    start,
+)
 
 CONTRACT = ContractRecorder()
 _REGISTERED = False
+_CHILD_LOG: str | None = None  # the exchange log of other processes' sandboxes
+_CHILD_EXCHANGES = 0
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _REGISTERED
+    global _REGISTERED, _CHILD_LOG
     if reference_available() and not _REGISTERED:
         add_exchange_observer(CONTRACT)
         _REGISTERED = True
+        if not os.environ.get(EXCHANGE_LOG_ENV):
+            fd, _CHILD_LOG = tempfile.mkstemp(prefix="mk-exchanges-", suffix=".jsonl")
+            os.close(fd)
+            os.environ[EXCHANGE_LOG_ENV] = _CHILD_LOG  # children inherit it
+            os.environ[EXCHANGE_LOG_ENV + "_OWNER"] = str(os.getpid())  # we observe ours
+
+
+def _check_child_exchanges() -> None:
+    """Validate what sandboxes in child processes logged (ours were seen as they happened)."""
+    global _CHILD_EXCHANGES
+    if _CHILD_LOG is None:
+        return
+    for ex in read_exchange_log(_CHILD_LOG, skip_pid=os.getpid()):
+        CONTRACT(ex)
+        _CHILD_EXCHANGES += 1
+    for leftover in (_CHILD_LOG, _CHILD_LOG + ".lock"):
+        with contextlib.suppress(OSError):
+            os.unlink(leftover)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -32,6 +63,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _REGISTERED:
         remove_exchange_observer(CONTRACT)
         _REGISTERED = False
+    if _CHILD_LOG is not None and os.environ.get(EXCHANGE_LOG_ENV) == _CHILD_LOG:
+        del os.environ[EXCHANGE_LOG_ENV]
+        os.environ.pop(EXCHANGE_LOG_ENV + "_OWNER", None)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
@@ -43,7 +77,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     terminalreporter.write_line(
         f"Xero contract: {CONTRACT.checked_requests} requests and "
         f"{CONTRACT.checked_responses} responses validated, {CONTRACT.undocumented} answers "
-        f"with statuses the spec does not document, {len(CONTRACT.violations)} violations")
+        f"with statuses the spec does not document, {len(CONTRACT.violations)} violations; "
+        f"{_CHILD_EXCHANGES} exchanges came from sandboxes in notebook kernels and other "
+        "processes")
     if CONTRACT.violations:
         terminalreporter.section("Xero contract violations", red=True)
         for line in CONTRACT.violations[:50]:
@@ -51,6 +87,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _REGISTERED:
+        _check_child_exchanges()
     if _REGISTERED and CONTRACT.violations and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -4,12 +4,18 @@ the sandbox's API on the demo organisation must break nothing."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from _contract import ContractRecorder
 from _sandbox_fixtures import login
 
-from matchkit.sandbox import Exchange, Sandbox, start
+from matchkit.sandbox import EXCHANGE_LOG_ENV, Exchange, Sandbox, read_exchange_log, start
+
+TESTS = Path(__file__).resolve().parent
 
 TENANT = "8f2c5b1e-4a7d-4c1b-9e3f-2d6a0b9c7e41"
 HEADERS = {"xero-tenant-id": TENANT, "Authorization": "Bearer x",
@@ -109,3 +115,37 @@ def test_a_sandbox_can_carry_its_own_recorder(contract: ContractRecorder) -> Non
             x.put("Contacts", {"Contacts": [{"Name": "Own Co", "Website": "own.example"}]})
     assert own.checked_responses >= 3
     assert len(own.violations) == 1 and "read-only" in own.violations[0]
+
+
+def test_sandboxes_in_other_processes_log_their_exchanges_without_credentials(
+        tmp_path: Path) -> None:
+    log = tmp_path / "exchanges.jsonl"
+    child = (
+        "import json\n"
+        "from _sandbox_fixtures import login\n"
+        "from matchkit.sandbox import start\n"
+        "with start(seed='demo') as sb:\n"
+        "    x = login(sb)\n"
+        "    x.get('Contacts')\n"
+        "    x.put('Contacts', {'Contacts': [{'Name': 'Site Co', 'Website': 'site.example'}]})\n"
+        "    print(json.dumps(x.token['access_token']))\n"
+    )
+    env = {**os.environ, EXCHANGE_LOG_ENV: str(log), "PYTHONPATH": str(TESTS)}
+    env.pop(EXCHANGE_LOG_ENV + "_OWNER", None)
+    out = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    token = json.loads(out.strip().splitlines()[-1])
+    text = log.read_text()
+    assert token not in text and "Bearer" not in text  # no credentials in the log
+    exchanges = read_exchange_log(str(log))
+    assert [e.method for e in exchanges if "/api.xro/" in e.path] == ["GET", "PUT"]
+    assert read_exchange_log(str(log), skip_pid=_writer_pid(log)) == []
+    # the same checks as in-process: the read-only Website is caught
+    recorder = ContractRecorder()
+    for ex in exchanges:
+        recorder(ex)
+    assert len(recorder.violations) == 1 and "read-only" in recorder.violations[0]
+
+
+def _writer_pid(log: Path) -> int:
+    return int(json.loads(log.read_text().splitlines()[0])["pid"])

@@ -2,10 +2,18 @@
 
 from ._sandbox import Sandbox, start
 from ._server import Clock, FaultPlan, Ledger, LedgerEntry, parse_faults
-from ._xero import Exchange, XeroApp, add_exchange_observer, remove_exchange_observer
+from ._xero import (
+    EXCHANGE_LOG_ENV,
+    Exchange,
+    XeroApp,
+    add_exchange_observer,
+    read_exchange_log,
+    remove_exchange_observer,
+)
 from ._xero_limits import Limits
 
 __all__ = [
+    "EXCHANGE_LOG_ENV",
     "Clock",
     "Exchange",
     "FaultPlan",
@@ -16,6 +24,7 @@ __all__ = [
     "XeroApp",
     "add_exchange_observer",
     "parse_faults",
+    "read_exchange_log",
     "remove_exchange_observer",
     "start",
 ]

@@ -12,6 +12,7 @@ import hashlib
 import html
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,7 +33,8 @@ from ._xero_limits import Limits, RateLimiter
 from ._xero_org import ElementOutcome, XeroOrg
 from ._xero_query import QueryError, compile_order, compile_where
 
-__all__ = ["Exchange", "XeroApp", "add_exchange_observer", "remove_exchange_observer"]
+__all__ = ["EXCHANGE_LOG_ENV", "Exchange", "XeroApp", "add_exchange_observer",
+           "read_exchange_log", "remove_exchange_observer"]
 
 API_PREFIX = "/api.xro/2.0"
 IDEMPOTENCY_TTL = 6 * 60
@@ -59,6 +62,47 @@ class Exchange:
 Observer = Callable[[Exchange], None]
 _OBSERVERS: list[Observer] = []
 _OBSERVERS_LOCK = threading.Lock()
+
+
+#: When set, every Xero API exchange of a sandbox in *any* process (a CLI child, a notebook
+#: kernel) is appended to this JSON-lines file, without credentials, so that the test session
+#: can check them against the spec too (see tests/conftest.py). The process named by
+#: ``<EXCHANGE_LOG_ENV>_OWNER`` (a pid) does not write: it observes its own sandboxes.
+EXCHANGE_LOG_ENV = "MATCHKIT_SANDBOX_EXCHANGE_LOG"
+_SECRET_HEADERS = {"authorization", "cookie"}
+
+
+def _log_exchange(path: str, ex: Exchange) -> None:
+    import filelock
+
+    line = json.dumps({
+        "pid": os.getpid(), "system": ex.system, "method": ex.method, "path": ex.path,
+        "query": ex.query, "status": ex.status, "fault": ex.fault,
+        "headers": {k: v for k, v in ex.headers.items() if k.lower() not in _SECRET_HEADERS},
+        "body": base64.b64encode(ex.body).decode(),
+        "response_headers": ex.response_headers,
+        "response_body": base64.b64encode(ex.response_body).decode(),
+    })
+    with filelock.FileLock(path + ".lock"), open(path, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+def read_exchange_log(path: str, *, skip_pid: int | None = None) -> list[Exchange]:
+    """The exchanges a log (``MATCHKIT_SANDBOX_EXCHANGE_LOG``) holds, except those written
+    by process ``skip_pid`` (its observers saw them already)."""
+    out: list[Exchange] = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return out
+    for line in lines:
+        r = json.loads(line)
+        if r["pid"] == skip_pid:
+            continue
+        out.append(Exchange(r["system"], r["method"], r["path"], r["query"], r["headers"],
+                            base64.b64decode(r["body"]), r["status"], r["response_headers"],
+                            base64.b64decode(r["response_body"]), r["fault"]))
+    return out
 
 
 def add_exchange_observer(observer: Observer) -> None:
@@ -235,6 +279,9 @@ class XeroApp:
         observers = list(_OBSERVERS)
         if self._validate is not None:
             observers.append(self._validate)
+        log = os.environ.get(EXCHANGE_LOG_ENV) if system == "xero" else None
+        if log and os.environ.get(EXCHANGE_LOG_ENV + "_OWNER") != str(os.getpid()):
+            observers.append(lambda ex: _log_exchange(log, ex))
         if not observers:
             return
         ex = Exchange(system, request.method, request.path,
