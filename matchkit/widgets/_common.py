@@ -8,11 +8,12 @@ shows the error in the view instead of vanishing into the kernel log.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import ipywidgets as w
@@ -118,3 +119,14 @@ class ProgressBar:
 
     def hide(self) -> None:
         self.widget.layout.display = "none"
+
+    @contextlib.contextmanager
+    def running(self, status: w.HTML, text: str = "applying…") -> Iterator[None]:
+        """``text`` in ``status`` while the block runs; afterwards (even on an error) the bar
+        is hidden and ``status`` is empty."""
+        status.value = text
+        try:
+            yield
+        finally:
+            self.hide()
+            status.value = ""

@@ -119,12 +119,8 @@ class ManageView:
         self.refresh()
 
     def apply(self) -> None:
-        self.status.value = "applying…"
-        try:
+        with self.progress.running(self.status):
             self.wizard.done(progress=self.progress)
-        finally:
-            self.progress.hide()
-            self.status.value = ""
         self.refresh()
         result = self.wizard.result
         if result is not None:

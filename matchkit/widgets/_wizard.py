@@ -202,12 +202,10 @@ class WizardView:
         self.render()
 
     def done(self) -> None:
-        self.status.value = "applying…"
         try:
-            self.wizard.done(progress=self.progress)
+            with self.progress.running(self.status):
+                self.wizard.done(progress=self.progress)
         finally:
-            self.progress.hide()
-            self.status.value = ""
             self.render()
 
     def close(self) -> None:
