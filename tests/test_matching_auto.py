@@ -20,6 +20,9 @@ CATALOGUE = pd.DataFrame([
     {"id": "i4", "name": "Remote Support (hourly)", "code": "LAB-REM", "price": 140.0},
     {"id": "i5", "name": "Datto SIRIS Backup Appliance", "price": 1200.0},
     {"id": "i6", "name": "Acronis Cyber Protect 5 user", "price": 50.0},
+    {"id": "i7", "name": "Surface Pro Signature Keyboard Black", "price": 280.0},
+    {"id": "i8", "name": "Managed Backup Gold Plan", "price": 99.0},
+    {"id": "i9", "name": "Enterprise Linux Server Gold", "price": 349.0},
 ])
 
 CUSTOMERS = pd.DataFrame([
@@ -65,6 +68,22 @@ def test_the_same_name_at_another_price_is_disputed() -> None:
     row = best(cheap)
     assert row["right_id"] == "i5" and row["conflict"] and "prices far apart" in row["evidence"]
     assert auto_accepted(cheap).empty
+
+
+def test_another_colour_or_tier_is_disputed() -> None:
+    for name, right, words in (
+            ("Surface Pro Signature Keyboard Platinum", "i7", "different colours/finishes"),
+            ("Managed Backup Silver Plan", "i8", "different colours/finishes")):
+        m = products({"id": "p", "name": name})
+        row = best(m)
+        assert row["right_id"] == right and row["conflict"] and words in row["evidence"]
+        assert auto_accepted(m).empty
+    same = products({"id": "p", "name": "Surface Pro Signature Keyboard - Black"})
+    assert "same colour/finish black" in best(same)["evidence"]
+    assert auto_accepted(same)["right_id"].tolist() == ["i7"]
+    # "Red Hat" is a vendor, not a colour: no dispute with a name that has one
+    vendor = products({"id": "p", "name": "Red Hat Enterprise Linux Server"})
+    assert best(vendor)["right_id"] == "i9" and not best(vendor)["conflict"]
 
 
 def test_different_codes_are_disputed_even_with_the_same_name() -> None:

@@ -2,7 +2,8 @@
 (one side has nothing to say) per candidate pair, plus the words that explain it.
 
 Customers: web/e-mail domain, phone digits, tax number, city, country.
-Products: code/SKU, model numbers found in names and codes, price, description.
+Products: code/SKU, model numbers found in names and codes, numbers/versions, colour or
+finish (also service tiers: gold, silver ...), price, description.
 """
 
 from __future__ import annotations
@@ -80,6 +81,19 @@ def _numbers(names: pd.Series) -> pd.Series:
     return found.map(lambda xs: " ".join(sorted(set(xs))))
 
 
+_COLOUR = (r"\b(black|white|silver|stainless|red|blue|green|pink|gr[ae]y|gold|platinum|bronze"
+           r"|brown|purple|orange|yellow|beige|graphite|titanium|ivory|bisque|navy|teal"
+           r"|charcoal|chrome|rose)\b")
+
+
+def _colours(names: pd.Series) -> pd.Series:
+    """Colour and finish words of a name ("white", "stainless", "gold" ...): the same model
+    in another colour, or another tier of a plan, is another product."""
+    low = names.str.lower().str.replace(r"\bred\s*hat\b", " ", regex=True)  # the vendor
+    found = low.str.findall(_COLOUR)
+    return found.map(lambda xs: " ".join(sorted({x.replace("grey", "gray") for x in xs})))
+
+
 def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The evidence keys of one side, computed once per frame (vectorised)."""
     out = pd.DataFrame(index=frame.index)
@@ -98,6 +112,7 @@ def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         texts = _col(frame, "name") + " " + _col(frame, "code") + " " + _col(frame, "sku")
         out["model"] = product_codes(texts)
         out["numbers"] = _numbers(_col(frame, "name"))
+        out["colour"] = _colours(_col(frame, "name"))
         out["price"] = _price(frame)
         desc = _col(frame, "description")
         out["desc"] = normalise_product(desc)
@@ -188,6 +203,8 @@ PRODUCT_RULES: tuple[Rule, ...] = (
          True),
     Rule("numbers", _set_rule("numbers"), "same number/version {}",
          "different numbers/versions", False),
+    Rule("colour", _set_rule("colour"), "same colour/finish {}", "different colours/finishes",
+         False),
     Rule("price", _price_rule, "same price ({})", "prices far apart", False),
     Rule("desc", _desc_rule, "descriptions {} similar", "descriptions differ", False),
 )

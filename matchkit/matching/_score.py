@@ -36,6 +36,8 @@ WEIGHTS: dict[str, dict[str, float]] = {
         "bias": -5.747, "ratio": 0.01, "sort": 0.0, "set": 3.669, "partial": 1.962,
         "idf": 0.0, "margin": 8.161, "exact": 0.0, "normalised": 0.0, "length": 0.0,
         "code": 1.959, "model": 1.364, "numbers": 0.311, "price": 1.857, "desc": 0.554,
+        # not fitted yet (added after the last fit): it only marks disputes, see auto_accepted
+        "colour": 0.0,
     },
 }
 
