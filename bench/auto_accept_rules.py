@@ -5,7 +5,8 @@
 For each product set: the pairs ``auto_accepted`` returns, and what is left of them under each
 extra rule (numbers/versions equal, no substituted word, a higher threshold): how many, the
 share right by the truth file (P), the same on left rows the truth lists a match for
-(listed P), and recall. docs/matching.md quotes a run; nothing here is asserted.
+(listed P), and recall. Then, over whole sets, how often a proposed pair whose colours
+disagree is right (the colour rule). docs/matching.md quotes a run; nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -70,5 +71,20 @@ def main() -> None:
                       f"R={k.sum() / max(len(listed), 1):.3f}")
 
 
+def colour_disputes() -> None:
+    """Proposed pairs (top-1, one-to-one, any score) whose colours disagree: right or not."""
+    print("proposed pairs with colours that disagree (whole sets)")
+    for ls in labelled_sets():
+        if ls.kind != "products":
+            continue
+        m = match_frames(ls.left, ls.right, kind="products", top=5)
+        true = set(zip(ls.truth["left_id"].astype(str), ls.truth["right_id"].astype(str),
+                       strict=True))
+        p = m[m["proposed"] & m["evidence"].str.contains("different colours", regex=False)]
+        right = sum((a, b) in true for a, b in zip(p["left_id"], p["right_id"], strict=True))
+        print(f"  {ls.name:<28} {len(p):4d} pairs, {right} right by the truth file")
+
+
 if __name__ == "__main__":
     main()
+    colour_disputes()
