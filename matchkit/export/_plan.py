@@ -9,13 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from .._xero_sync import SyncPreview
+from .._xero_sync import CHUNK, SyncPreview
 from ._mapping import map_invoice
 from ._validate import Prepared, ValidationReport
 
-__all__ = ["CHUNK", "ExportPlan", "PlannedCall", "build_payloads", "plan_from_report"]
+__all__ = ["ExportPlan", "PlannedCall", "build_payloads", "plan_from_report"]
 
-CHUNK = 50  # invoices per request: Xero's advice, and the 3,000/min ceiling assumes it
+# Contacts and items are planned in the chunks _xero_sync sends them in (CHUNK); invoices in
+# ExportOptions.per_request.
 
 
 @dataclass(frozen=True)
