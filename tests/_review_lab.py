@@ -216,6 +216,9 @@ def _measure(page: Any, lab: Lab, name: str, n: int, rounds: int,
                 page.evaluate(_SETTLE_START)
                 page.mouse.wheel(0, delta)
                 flip = float(page.evaluate(_SETTLE_WAIT, 1000))
+                if flip < 0:  # the grid never changed: nothing was measured, say so
+                    print(f"    page flip ({delta:+d} px): the grid did not change; not timed")
+                    continue
                 figures.setdefault("page flip (wheel, one screen) -> grid settled",
                                    []).append((flip, 0))
         keys = page.locator(".mk-review-keys input")
