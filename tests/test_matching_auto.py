@@ -126,3 +126,59 @@ def test_products_without_the_conflict_column_are_refused() -> None:
         auto_accepted(m)
     # customers do not need it
     assert len(auto_accepted(m, kind="customers")) == 1
+
+
+SIZES = pd.DataFrame([
+    {"id": "s1", "name": "Netgear GS308 Unmanaged Switch 8-Port"},
+    {"id": "s2", "name": "Samsung 870 EVO SSD 500 GB"},
+    {"id": "s3", "name": "Comprehensive 9-Pin Male Connector with Hood"},
+    {"id": "s4", "name": "Veeam Backup for Microsoft 365"},
+    {"id": "s5", "name": "Office Home and Business 2021 Upgrade"},
+])
+
+
+def sizes(name: str) -> pd.Series:
+    return best(match_frames(pd.DataFrame([{"id": "p", "name": name}]), SIZES, "products",
+                             threshold=0))
+
+
+def test_another_size_or_count_is_disputed() -> None:
+    for name, right, words in (
+            ("Netgear GS308 Unmanaged Switch 16 ports", "s1", "(16 vs 8 port)"),
+            ("Comprehensive 25-Pin Male Connector with Hood", "s3", "(25 vs 9 pin)"),
+            ("Samsung 870 EVO SSD 1TB", "s2", None)):  # another unit: says nothing
+        row = sizes(name)
+        assert row["right_id"] == right
+        if words:
+            assert row["conflict"] and f"different sizes/counts {words}" in row["evidence"]
+        else:
+            assert "sizes/counts" not in row["evidence"]
+    row = sizes("Samsung 870 EVO SSD 500GB")
+    assert row["right_id"] == "s2" and "same size/count 500 gb" in row["evidence"]
+    assert not row["conflict"]
+
+
+def test_an_upgrade_renewal_or_bundle_is_another_offer() -> None:
+    row = sizes("Veeam Backup for Microsoft 365 - Renewal")
+    assert row["right_id"] == "s4" and row["conflict"]
+    assert "one side only: renewal" in row["evidence"]
+    row = sizes("Office Home & Business 2021 (Upgrade)")
+    assert row["right_id"] == "s5" and not row["conflict"]
+    assert "same offer (upgrade)" in row["evidence"]
+    row = sizes("Office Home and Business 2021")
+    assert row["right_id"] == "s5" and "one side only: upgrade" in row["evidence"]
+
+
+def test_a_word_in_place_of_another_costs_more_than_added_words() -> None:
+    # "Card Games" is not "Board Games"; "Card Games Collection" only says more
+    right = pd.DataFrame([{"id": "b", "name": "Hoyle Board Games 2011"},
+                          {"id": "c", "name": "Hoyle Card Games 2011 Casual Collection"}])
+    m = match_frames(pd.DataFrame([{"id": "p", "name": "Hoyle Card Games 2011"}]), right,
+                     "products", threshold=0)
+    assert best(m)["right_id"] == "c"
+    # the same for company names: "Kamiro Electrical" is another business
+    right = pd.DataFrame([{"id": "e", "name": "Kamiro Electrical"},
+                          {"id": "s", "name": "Kamiro Plumbing Services Perth"}])
+    m = match_frames(pd.DataFrame([{"id": "p", "name": "Kamiro Plumbing"}]), right,
+                     "customers", threshold=0)
+    assert best(m)["right_id"] == "s"

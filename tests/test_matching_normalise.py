@@ -101,7 +101,16 @@ def test_product_rules(raw: str, want: str) -> None:
 def test_product_codes_finds_model_numbers() -> None:
     got = product_codes(pd.Series(["Sony Turntable - PSLX350H", "HP C6020B 36in 150 ft",
                                    "Plain words only", "Item 1234567"])).tolist()
-    assert got == ["pslx350h", "36in c6020b", "", "1234567"]
+    assert got == ["pslx350h", "c6020b", "", "1234567"]
+
+
+@pytest.mark.parametrize("text", [
+    "500GB", "50-Sheet", "8-Port", "2-pk", "720p", "4K", "12MP", "50th", "2-In-1", "25-Pin",
+    "100ct", "10ft", "2.4GHz", "49ers", "3Com",
+])
+def test_sizes_counts_and_glued_words_are_not_model_numbers(text: str) -> None:
+    # many products share these; a shared "500gb" must not count as the same model
+    assert product_codes(pd.Series([f"Widget {text} WX-1200"])).tolist() == ["wx1200"]
 
 
 def test_domain_key_from_email_web_and_bare_domain() -> None:

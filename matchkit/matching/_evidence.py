@@ -2,12 +2,13 @@
 (one side has nothing to say) per candidate pair, plus the words that explain it.
 
 Customers: web/e-mail domain, phone digits, tax number, city, country.
-Products: code/SKU, model numbers found in names and codes, numbers/versions, colour or
-finish (also service tiers: gold, silver ...), price, description.
+Products: code/SKU, model numbers found in names and codes, numbers/versions, sizes and
+counts per unit, colour or finish (also service tiers: gold, silver ...), price, description.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +82,91 @@ def _numbers(names: pd.Series) -> pd.Series:
     return found.map(lambda xs: " ".join(sorted(set(xs))))
 
 
+_SIZE_UNIT = {"inch": "in", "inches": "in", "ports": "port", "pack": "pk", "packs": "pk",
+              "sheets": "sheet", "pages": "page", "pcs": "pc", "piece": "pc", "pieces": "pc",
+              "count": "ct", "lbs": "lb", "keys": "key", "pins": "pin", "discs": "disc",
+              "watt": "w", "watts": "w", "volt": "v", "volts": "v"}
+_SIZE = re.compile(
+    r"\b(\d+(?:\.\d+)?) ?(tb|gb|mb|kb|ghz|mhz|mm|cm|m|in|inch|inches|ft|w|watts?|kw|v|volts?|"
+    r"mah|ports?|pk|packs?|pins?|sheets?|pages?|ct|count|pcs?|pieces?|user|device|discs?|keys?|"
+    r"oz|lbs?|ml|l|p|k|mp|way|ply|awg|gauge)\b(?! ?\d)")
+
+
+def _sizes(names: pd.Series) -> pd.Series:
+    """Sizes and counts of a name as ``unit=value`` ("500 GB" -> ``gb=500``, "25-Pin" ->
+    ``pin=25``, "5 users" -> ``user=5``): two names that give the same unit different values
+    are different products (a 9-pin connector is not a 25-pin one)."""
+    found = normalise_product(names).str.findall(_SIZE)
+    return found.map(lambda xs: " ".join(sorted(
+        {f"{_SIZE_UNIT.get(u, u)}={float(v):g}" for v, u in xs})))
+
+
+def _size_rule(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str]]:
+    """Per unit both names give: a value in common agrees, none in common disagrees (any
+    disagreeing unit wins); units only one side gives say nothing."""
+    a, b = lk["size"].tolist(), rk["size"].tolist()
+    val = np.zeros(len(a))
+    detail = [""] * len(a)
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if not x or not y:
+            continue
+        lu: dict[str, set[str]] = {}
+        for t in x.split():
+            u, v = t.split("=", 1)
+            lu.setdefault(u, set()).add(v)
+        ru: dict[str, set[str]] = {}
+        for t in y.split():
+            u, v = t.split("=", 1)
+            ru.setdefault(u, set()).add(v)
+        common = sorted(lu.keys() & ru.keys())
+        if not common:
+            continue
+        differ = [u for u in common if not lu[u] & ru[u]]
+        if differ:
+            u = differ[0]
+            val[i] = -1.0
+            detail[i] = f"{'/'.join(sorted(lu[u]))} vs {'/'.join(sorted(ru[u]))} {u}"
+        else:
+            u = common[0]
+            val[i] = 1.0
+            detail[i] = f"{sorted(lu[u] & ru[u])[0]} {u}"
+    return val, detail
+
+
+_VARIANT = {
+    "upgrade": "upgrade", "upg": "upgrade", "academic": "academic", "education": "academic",
+    "educational": "academic", "edu": "academic", "student": "academic",
+    "students": "academic", "oem": "oem", "refurbished": "refurbished",
+    "refurb": "refurbished", "renewed": "refurbished", "recertified": "refurbished",
+    "bundle": "bundle", "kit": "bundle", "combo": "bundle", "trial": "trial",
+    "renewal": "renewal", "renew": "renewal",
+}
+_VARIANT_RE = re.compile(r"\b(" + "|".join(sorted(_VARIANT, key=len, reverse=True)) + r")\b")
+
+
+def _variants(names: pd.Series) -> pd.Series:
+    """Words that make another offer of the same product: an upgrade, an academic or OEM
+    licence, a renewal, a trial, refurbished stock, a bundle or kit."""
+    found = names.str.lower().str.findall(_VARIANT_RE)
+    return found.map(lambda xs: " ".join(sorted({_VARIANT[x] for x in xs})))
+
+
+def _variant_rule(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str]]:
+    """Both names the same offer (+1 when they name one), or one an offer the other is not
+    (-1: "Office 2007 Upgrade" is not "Office 2007")."""
+    a, b = lk["variant"].tolist(), rk["variant"].tolist()
+    val = np.zeros(len(a))
+    detail = [""] * len(a)
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x == y:
+            if x:
+                val[i], detail[i] = 1.0, x.replace(" ", ", ")
+        else:
+            val[i] = -1.0
+            detail[i] = ", ".join(sorted(set(x.split()) ^ set(y.split())))
+    return val, detail
+
+
 _COLOUR = (r"\b(black|white|silver|stainless|red|blue|green|pink|gr[ae]y|gold|platinum|bronze"
            r"|brown|purple|orange|yellow|beige|graphite|titanium|ivory|bisque|navy|teal"
            r"|charcoal|chrome|rose)\b")
@@ -112,7 +198,9 @@ def prepare(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         texts = _col(frame, "name") + " " + _col(frame, "code") + " " + _col(frame, "sku")
         out["model"] = product_codes(texts)
         out["numbers"] = _numbers(_col(frame, "name"))
+        out["size"] = _sizes(_col(frame, "name"))
         out["colour"] = _colours(_col(frame, "name"))
+        out["variant"] = _variants(_col(frame, "name"))
         out["price"] = _price(frame)
         desc = _col(frame, "description")
         out["desc"] = normalise_product(desc)
@@ -203,6 +291,8 @@ PRODUCT_RULES: tuple[Rule, ...] = (
          True),
     Rule("numbers", _set_rule("numbers"), "same number/version {}",
          "different numbers/versions", False),
+    Rule("size", _size_rule, "same size/count {}", "different sizes/counts ({})", False),
+    Rule("variant", _variant_rule, "same offer ({})", "one side only: {}", False),
     Rule("colour", _set_rule("colour"), "same colour/finish {}", "different colours/finishes",
          False),
     Rule("price", _price_rule, "same price ({})", "prices far apart", False),

@@ -166,6 +166,16 @@ _CODE_HYPHEN = re.compile(r"(?<=[a-z0-9])[-/](?=[a-z0-9])")
 _NON_WORD_PRODUCT = re.compile(r"(?:(?<!\d)\.|\.(?!\d)|[^\w.])+")
 _PRODUCT_STOP = re.compile(r"\b(?:the|and|for|with|of|a|an|by|in|to)\b")
 _CODE_TOKEN = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{4,}\b|\b\d{5,}\b")
+# A number with a unit or count ("500gb", "50sheet", "8port", "2pk", "720p", "50th", "2in1")
+# is a size or a quantity that many products share, not a model number; nor is a short
+# number glued to a word ("49ers", "3com", "4runner"): a name, which the words compare.
+_QUANTITY = re.compile(
+    r"\d{1,2}[a-z]{3,}|"
+    r"\d+(?:\.\d+)?(?:[kmgt]?b|[kmgt]?bps|[kmg]?hz|[mck]?m|in|inch|inches|ft|feet|yd|oz|lbs?|"
+    r"kg|g|mg|ml|l|[mk]?w|wh|v|mah|ah|a|ohm|db|dpi|ppm|rpm|fps|mp|bit|bits|p|k|d|x|"
+    r"port|ports|pk|pack|packs|ct|count|pcs?|pieces?|sheets?|pages?|users?|seats?|discs?|"
+    r"disks?|keys?|pins?|way|ply|lines?|colou?rs?|gauge|awg|cups?|watts?|volts?|amps?|"
+    r"st|nd|rd|th|in\d+|x\d+\w*|to\d+)")
 
 
 def _product_base(s: pd.Series) -> pd.Series:
@@ -196,10 +206,12 @@ def normalise_product(values: pd.Series | list[str]) -> pd.Series:
 
 def product_codes(values: pd.Series | list[str]) -> pd.Series:
     """Code-like tokens (model numbers, SKUs: letters and digits mixed, or 5+ digits) found
-    in each text, as a space-joined sorted set."""
+    in each text, as a space-joined sorted set; sizes and counts ("500gb", "50-sheet") are
+    not codes."""
     s = _product_base(_s(values))
     found = s.str.findall(_CODE_TOKEN)
-    return found.map(lambda xs: " ".join(sorted(set(xs))))
+    return found.map(
+        lambda xs: " ".join(sorted({x for x in xs if not _QUANTITY.fullmatch(x)})))
 
 
 # --- evidence keys -------------------------------------------------------------------------
