@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# MATCHKIT_BENCH_CODE: a folder holding another version's matchkit/ (bench --before)
+sys.path.insert(0, os.environ.get("MATCHKIT_BENCH_CODE") or str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _gen_msp  # noqa: E402
@@ -87,3 +89,35 @@ def labelled_sets(include_shared: bool = True) -> Iterator[LabelledSet]:
     left, right, truth = _gen_msp.products(seed=11)
     yield LabelledSet("msp_catalogue(gen)", "products", left, right, truth)
     yield from seed_sets()
+
+
+AUDIT = ROOT / "bench" / "audit" / "auto_accepts.csv"
+
+
+def audit_verdicts() -> dict[tuple[str, str, str], str]:
+    """bench/audit/auto_accepts.csv: (set, left_id, right_id) -> same / different / unsure,
+    a person's reading of auto-accepts the truth file does not list (see its README)."""
+    if not AUDIT.exists():
+        return {}
+    a = pd.read_csv(AUDIT, dtype=str, keep_default_na=False)
+    return {(s, lid, rid): v for s, lid, rid, v in
+            zip(a["set"], a["left_id"], a["right_id"], a["verdict"], strict=True)}
+
+
+def judged(ls: LabelledSet, pairs: list[tuple[str, str]],
+           verdicts: dict[tuple[str, str, str], str]) -> tuple[int, int]:
+    """How many of ``pairs`` are right by the truth or, where the truth does not list them,
+    by the audit (``same``); and how many of those the truth does not list are not audited."""
+    base = ls.name.split("[", 1)[0]
+    true = set(zip(ls.truth["left_id"].astype(str), ls.truth["right_id"].astype(str),
+                   strict=True))
+    right = unaudited = 0
+    for p in pairs:
+        if p in true:
+            right += 1
+            continue
+        v = verdicts.get((base, *p))
+        if v is None:
+            unaudited += 1
+        right += v == "same"
+    return right, unaudited
