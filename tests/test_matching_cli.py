@@ -92,3 +92,23 @@ def test_missing_file_and_bad_kind(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "nope.csv: cannot read" in res.output
     res = CliRunner().invoke(main, ["match", "a.csv", "b.csv", "--kind", "vendors", "-o", "o"])
     assert res.exit_code == 2 and "vendors" in res.output
+
+
+def test_decisions_add_the_pick_and_what_is_safe(tmp_path: Path) -> None:
+    left = ("id,name,sku\np1,Acronis Cyber Protect 1 user,\np2,Netgear GS308 Switch,GS308\n"
+            "p3,Zyxwv Quantum,\n")
+    right = ("id,name,sku\ni1,Acronis Cyber Protect 5 user,\ni2,Netgear GS308 Switch 8-Port,"
+             "GS308\ni3,Harbour Dental Chairs,\n")
+    lp, rp, out = tmp_path / "l.csv", tmp_path / "r.csv", tmp_path / "m.csv"
+    lp.write_text(left)
+    rp.write_text(right)
+    res = CliRunner().invoke(main, ["match", str(lp), str(rp), "--kind", "products",
+                                    "--top", "1", "--decisions", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = {r["left_id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert list(rows["p1"])[-2:] == ["proposed", "auto_accept"]
+    # another edition: picked, but a person decides; the shared code: safe
+    assert rows["p1"]["right_id"] == "i1" and rows["p1"]["proposed"] == "True"
+    assert rows["p1"]["auto_accept"] == "False"
+    assert rows["p2"]["right_id"] == "i2" and rows["p2"]["auto_accept"] == "True"
+    assert rows["p3"]["right_id"] == "" and rows["p3"]["proposed"] == "False"

@@ -13,7 +13,7 @@ import click
 import pandas as pd
 
 from .._exceptions import InputError
-from ..matching import DEFAULT_THRESHOLD, match_frames
+from ..matching import AUTO_ACCEPT, DEFAULT_THRESHOLD, auto_accepted, match_frames
 
 __all__ = ["COMMANDS", "read_frame"]
 
@@ -80,20 +80,32 @@ def read_frame(path: Path) -> pd.DataFrame:
               show_default=True, help="Lowest score (0-100) worth listing.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
               required=True, help="CSV to write (written whole, or not at all).")
+@click.option("--decisions", is_flag=True,
+              help="Add columns proposed (the one-to-one pick) and auto_accept (safe to "
+                   f"accept without a person: proposed, unambiguous, score >= {AUTO_ACCEPT:g}, "
+                   "for products no evidence against).")
 def match_cmd(left: Path, right: Path, kind: str, top: int, threshold: float,
-              output: Path) -> None:
+              output: Path, decisions: bool) -> None:
     """Match LEFT.csv (e.g. Atera) against RIGHT.csv (e.g. Xero).
 
     Both need id,name; customers may add email, domain, website, phone, tax_number, city,
     country; products code, sku, price, description. OUT.csv has one row per left row and
     candidate (left_id,right_id,score,method,rank,ambiguous,evidence); a left row with no
-    candidate at or above the threshold gets one row with an empty right_id.
+    candidate at or above the threshold gets one row with an empty right_id. --decisions
+    adds proposed,auto_accept (true/false) after those columns.
     """
     lf, rf = read_frame(left), read_frame(right)
     m = match_frames(lf, rf, kind, top=top, threshold=threshold)
+    columns = list(_OUT)
+    if decisions:
+        safe = set(zip(*(auto_accepted(m)[c] for c in ("left_id", "right_id")), strict=True))
+        m["auto_accept"] = [p in safe for p in zip(m["left_id"], m["right_id"], strict=True)]
+        columns += ["proposed", "auto_accept"]
     found = set(m["left_id"])
     missing = pd.DataFrame({"left_id": [i for i in lf["id"] if i not in found]})
-    out = pd.concat([m[_OUT], missing], ignore_index=True)
+    if decisions:  # a row without a candidate is neither picked nor safe
+        missing = missing.assign(proposed=False, auto_accept=False)
+    out = pd.concat([m[columns], missing], ignore_index=True)
     order = {v: k for k, v in enumerate(lf["id"])}
     out = out.assign(_o=out["left_id"].map(order)).sort_values(
         ["_o", "rank"], kind="stable", na_position="first").drop(columns="_o")
