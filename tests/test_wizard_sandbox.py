@@ -18,7 +18,7 @@ from matchkit._connect import connect_atera, connect_xero
 from matchkit.cli import main
 from matchkit.sandbox import Sandbox, start
 from matchkit.store import Workspace
-from matchkit.wizard import Step, Wizard, pending_run
+from matchkit.wizard import Plan, Step, Wizard, pending_run
 
 HAS_SOURCES = importlib.util.find_spec("matchkit._sources") is not None
 # The real matching service when it is there; until then a stand-in with its output shape.
@@ -79,6 +79,19 @@ def _world(xero: Any, atera: Any) -> dict[str, Any]:
     }
 
 
+def _assert_created_as_planned(before: dict[str, Any], after: dict[str, Any],
+                               plan: Plan) -> None:
+    """What appeared in Xero and Atera between two ``_world`` reads is what ``plan`` listed."""
+    new_items = {code for _, code in set(after["items"]) - set(before["items"])}
+    assert new_items == {i.code for i in plan.xero_items}
+    new_contacts = {n for _, n in set(after["contacts"]) - set(before["contacts"])}
+    assert new_contacts == {c.name for c in plan.xero_contacts}
+    new_customers = {n for _, n in set(after["customers"]) - set(before["customers"])}
+    assert new_customers == {c.name for c in plan.atera_customers}
+    new_products = {n for _, n in set(after["products"]) - set(before["products"])}
+    assert new_products == {p.name for p in plan.atera_products}
+
+
 def _log(ws: Workspace) -> tuple[Any, ...]:
     return (ws.decision_history().to_dict("records"),
             ws.sql("SELECT * FROM connections").to_dict("records"), ws.settings())
@@ -100,15 +113,7 @@ def test_close_changes_nothing_then_auto_end_to_end(sandbox: Sandbox, tmp_path: 
     w.use_workspace()
     plan = w.auto(import_all=True)
     w.done()
-    after = _world(xero, atera)
-    new_items = set(after["items"]) - set(before["items"])
-    assert {code for _, code in new_items} == {i.code for i in plan.xero_items}
-    new_contacts = {n for _, n in set(after["contacts"]) - set(before["contacts"])}
-    assert new_contacts == {c.name for c in plan.xero_contacts}
-    new_customers = {n for _, n in set(after["customers"]) - set(before["customers"])}
-    assert new_customers == {c.name for c in plan.atera_customers}
-    new_products = {n for _, n in set(after["products"]) - set(before["products"])}
-    assert new_products == {p.name for p in plan.atera_products}
+    _assert_created_as_planned(before, _world(xero, atera), plan)
     assert w.step == Step.DONE and ws.connection("xero")["setup_done_at"] is not None
     # every Atera record is matched now; opening the wizard again plans no creation
     again = Wizard(ws, xero=xero, atera=atera, suggest=SUGGEST)
@@ -152,14 +157,7 @@ def test_crash_half_way_twice_then_done_again(sandbox: Sandbox, tmp_path: Path) 
         names = [str(name).casefold() for _, name in world[key]]
         assert len(names) == len(set(names)), f"duplicate {key}"
     # exactly what the first Summary promised, once each
-    new_items = {c for _, c in set(world["items"]) - set(before["items"])}
-    assert new_items == {i.code for i in plan.xero_items}
-    new_contacts = {n for _, n in set(world["contacts"]) - set(before["contacts"])}
-    assert new_contacts == {c.name for c in plan.xero_contacts}
-    new_customers = {n for _, n in set(world["customers"]) - set(before["customers"])}
-    assert new_customers == {c.name for c in plan.atera_customers}
-    new_products = {n for _, n in set(world["products"]) - set(before["products"])}
-    assert new_products == {p.name for p in plan.atera_products}
+    _assert_created_as_planned(before, world, plan)
 
 
 @pytest.mark.skipif(not HAS_SOURCES, reason="the matching service (matchkit._sources) is "
