@@ -25,7 +25,7 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
     return s.where(s.notna(), "").astype(str)
 
 
-def _not_archived(df: pd.DataFrame) -> pd.DataFrame:
+def not_archived(df: pd.DataFrame) -> pd.DataFrame:
     if "Archived" not in df.columns or df.empty:
         return df
     return df[~df["Archived"].astype("boolean").fillna(False).astype(bool)]
@@ -50,7 +50,7 @@ def atera_frame(ws: Workspace, kind: str) -> pd.DataFrame:
             "city": _text(cust, "City"),
             "country": _text(cust, "Country"),
         })
-        contacts = _not_archived(ws.rows("atera", "contacts"))
+        contacts = not_archived(ws.rows("atera", "contacts"))
         if not contacts.empty:
             # contacts' e-mails and phones are evidence for their customer
             by = contacts["CustomerID"].astype("Int64").astype(str)
@@ -71,7 +71,7 @@ def atera_frame(ws: Workspace, kind: str) -> pd.DataFrame:
     for entity, prefix, key in (("products", "product:", "RateID"),
                                 ("expenses", "expense:", "RateID"),
                                 ("contract_rates", "", "RateKey")):
-        rows = _not_archived(ws.rows("atera", entity))
+        rows = not_archived(ws.rows("atera", entity))
         ids = (prefix + rows[key].astype("Int64").astype(str)) if prefix else _text(rows, key)
         parts.append(pd.DataFrame({
             "id": ids, "name": _text(rows, "Description"), "sku": _text(rows, "SKU"),

@@ -126,7 +126,7 @@ class TaxInfo:
 def _safe_picks(df: pd.DataFrame, kind: str, labels: dict[str, str]) -> dict[str, str]:
     """atera_id -> xero_id of the suggestions safe to accept without a person; none when
     the frame lacks what the rule needs (suggestions stored without ``proposed``)."""
-    from ..matching import auto_accepted
+    from ..matching import auto_accepted  # late, as in _wizard: ~85 ms, most runs skip it
 
     need = {"left_id", "right_id", "score", "ambiguous", "proposed"}
     if kind == "products":
