@@ -101,6 +101,15 @@ def _sizes(names: pd.Series) -> pd.Series:
         {f"{_SIZE_UNIT.get(u, u)}={float(v):g}" for v, u in xs})))
 
 
+def _by_unit(key: str) -> dict[str, set[str]]:
+    """``"gb=500 gb=1000 pin=25"`` -> ``{"gb": {"500", "1000"}, "pin": {"25"}}``."""
+    out: dict[str, set[str]] = {}
+    for t in key.split():
+        u, v = t.split("=", 1)
+        out.setdefault(u, set()).add(v)
+    return out
+
+
 def _size_rule(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str]]:
     """Per unit both names give: a value in common agrees, none in common disagrees (any
     disagreeing unit wins); units only one side gives say nothing."""
@@ -110,14 +119,7 @@ def _size_rule(lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[FloatArray, list[str
     for i, (x, y) in enumerate(zip(a, b, strict=True)):
         if not x or not y:
             continue
-        lu: dict[str, set[str]] = {}
-        for t in x.split():
-            u, v = t.split("=", 1)
-            lu.setdefault(u, set()).add(v)
-        ru: dict[str, set[str]] = {}
-        for t in y.split():
-            u, v = t.split("=", 1)
-            ru.setdefault(u, set()).add(v)
+        lu, ru = _by_unit(x), _by_unit(y)
         common = sorted(lu.keys() & ru.keys())
         if not common:
             continue
