@@ -19,8 +19,7 @@ from matchkit.sandbox._seed import SEED_DIR
 from matchkit.sandbox._server import FaultPlan, Ledger, ServerThread
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-ATERA_SPEC = SHARED / "reference" / "atera" / "atera-openapi.json"
+ATERA_SPEC = REPO / "reference" / "atera" / "atera-openapi.json"  # see reference/README.md
 KEY = DEFAULT_ATERA_KEY
 LONG_TOKEN = "eyJ" + "a" * 150  # a 2026-style token: longer than 100 characters, sent as Bearer
 

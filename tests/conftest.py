@@ -2,9 +2,10 @@
 
 Every exchange with any Xero sandbox started during the session (by any test, through
 ``matchkit.sandbox.start``) is validated against the official spec in
-``../shared/reference/xero``; any violation fails the session, listed in the summary. Sandboxes
-in other processes (notebook kernels, ``matchkit sandbox`` children) log their exchanges to a
-session file (``MATCHKIT_SANDBOX_EXCHANGE_LOG``), checked at the end of the session.
+``reference/xero`` (kept in the repository); any violation fails the session, listed in the
+summary. Sandboxes in other processes (notebook kernels, ``matchkit sandbox`` children) log
+their exchanges to a session file (``MATCHKIT_SANDBOX_EXCHANGE_LOG``), checked at the end of the
+session.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from _contract import XERO_REFERENCE, ContractRecorder, reference_available
+from _contract import ContractRecorder
 
 from matchkit.sandbox import (
     EXCHANGE_LOG_ENV,
@@ -35,7 +36,7 @@ _CHILD_EXCHANGES = 0
 
 def pytest_configure(config: pytest.Config) -> None:
     global _REGISTERED, _CHILD_LOG
-    if reference_available() and not _REGISTERED:
+    if not _REGISTERED:
         add_exchange_observer(CONTRACT)
         _REGISTERED = True
         if not os.environ.get(EXCHANGE_LOG_ENV):
@@ -71,8 +72,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
                             config: pytest.Config) -> None:
     if not _REGISTERED:
-        terminalreporter.write_line(
-            f"Xero contract checks skipped: {XERO_REFERENCE} is absent")
         return
     terminalreporter.write_line(
         f"Xero contract: {CONTRACT.checked_requests} requests and "
@@ -95,9 +94,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture
 def contract() -> ContractRecorder:
-    """The session's contract recorder (skips when the spec is absent)."""
-    if not _REGISTERED:
-        pytest.skip(f"Xero reference spec not found at {XERO_REFERENCE}")
+    """The session's contract recorder."""
     return CONTRACT
 
 
@@ -105,11 +102,9 @@ def contract() -> ContractRecorder:
 def off_contract() -> Callable[[], contextlib.AbstractContextManager[list[str]]]:
     """``with off_contract() as seen: ...`` collects (instead of failing on) the contract
     violations of requests sent there on purpose: broken input a test feeds the sandbox, or
-    what real Xero accepts although the spec forbids it. Works without the spec too."""
+    what real Xero accepts although the spec forbids it."""
 
     def enter() -> contextlib.AbstractContextManager[list[str]]:
-        if not _REGISTERED:
-            return contextlib.nullcontext([])
         return CONTRACT.expect_violations()
 
     return enter

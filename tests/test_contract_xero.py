@@ -118,7 +118,7 @@ def test_a_sandbox_can_carry_its_own_recorder(contract: ContractRecorder) -> Non
 
 
 def test_sandboxes_in_other_processes_log_their_exchanges_without_credentials(
-        tmp_path: Path, contract: ContractRecorder) -> None:  # contract: skips without the spec
+        tmp_path: Path, contract: ContractRecorder) -> None:
     log = tmp_path / "exchanges.jsonl"
     child = (
         "import json\n"
