@@ -14,7 +14,6 @@ import httpx
 from matchkit.sandbox import Sandbox
 
 SCOPES = "offline_access accounting.contacts accounting.settings accounting.invoices"
-REDIRECT = "http://127.0.0.1:53682/callback"
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -25,7 +24,8 @@ def pkce_pair() -> tuple[str, str]:
 
 def authorize(client: httpx.Client, sb: Sandbox, challenge: str, **overrides: str
               ) -> httpx.Response:
-    params = {"response_type": "code", "client_id": sb.client_id, "redirect_uri": REDIRECT,
+    params = {"response_type": "code", "client_id": sb.client_id,
+              "redirect_uri": sb.redirect_uri,
               "scope": SCOPES, "state": "s-123", "code_challenge": challenge,
               "code_challenge_method": "S256", **overrides}
     return client.get("/identity/connect/authorize", params=params)
@@ -41,7 +41,7 @@ def tokens(client: httpx.Client, sb: Sandbox, scope: str = SCOPES) -> dict[str, 
     verifier, challenge = pkce_pair()
     got = code_from(authorize(client, sb, challenge, scope=scope))
     r = client.post("/connect/token", data={
-        "grant_type": "authorization_code", "code": got["code"], "redirect_uri": REDIRECT,
+        "grant_type": "authorization_code", "code": got["code"], "redirect_uri": sb.redirect_uri,
         "code_verifier": verifier}, auth=(sb.client_id, sb.client_secret))
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _sandbox_fixtures import REDIRECT, SCOPES, authorize, code_from, login, pkce_pair, tokens
+from _sandbox_fixtures import SCOPES, authorize, code_from, login, pkce_pair, tokens
 
 from matchkit.sandbox import (
     Exchange,
@@ -36,10 +36,8 @@ def test_authorize_redirects_with_code_and_state(sandbox: Sandbox, http: httpx.C
 
 
 @pytest.mark.parametrize(("override", "error"), [
-    ({"scope": "accounting.transactions offline_access"}, "invalid_scope"),
     ({"code_challenge_method": "plain"}, "invalid_request"),
     ({"code_challenge": ""}, "invalid_request"),
-    ({"state": ""}, "invalid_request"),
     ({"response_type": "token"}, "unsupported_response_type"),
 ])
 def test_authorize_errors_go_back_to_the_app(sandbox: Sandbox, http: httpx.Client,
@@ -50,15 +48,21 @@ def test_authorize_errors_go_back_to_the_app(sandbox: Sandbox, http: httpx.Clien
     assert "code" not in got
 
 
-@pytest.mark.parametrize("override", [{"client_id": "nope"},
-                                      {"redirect_uri": "https://evil.example/cb"}])
+@pytest.mark.parametrize(("override", "shown"), [
+    ({"client_id": "nope"}, "Unknown client or client not enabled"),
+    ({"redirect_uri": "https://evil.example/cb"}, "Invalid redirect_uri"),
+    # Broad scopes are refused to apps created after 2 March 2026 (FACTS.md §1).
+    ({"scope": "accounting.transactions offline_access"}, "Invalid scope for client"),
+])
 def test_authorize_never_redirects_to_an_unchecked_place(
-        sandbox: Sandbox, http: httpx.Client, override: dict[str, str]) -> None:
+        sandbox: Sandbox, http: httpx.Client, override: dict[str, str], shown: str) -> None:
     _v, challenge = pkce_pair()
     r = authorize(http, sandbox, challenge, **override)
-    assert r.status_code == 400
+    # Xero's own error page ("Error code: 500 Error: unauthorized_client : ...").
+    assert r.status_code == 500
     assert "Location" not in r.headers
     assert "evil.example" not in r.text
+    assert f"Error: unauthorized_client : {shown}" in r.text
 
 
 def test_pkce_verifier_is_checked(sandbox: Sandbox, http: httpx.Client) -> None:
@@ -66,7 +70,8 @@ def test_pkce_verifier_is_checked(sandbox: Sandbox, http: httpx.Client) -> None:
     other, _ = pkce_pair()
     code = code_from(authorize(http, sandbox, challenge))["code"]
     r = http.post("/connect/token", data={"grant_type": "authorization_code", "code": code,
-                                          "redirect_uri": REDIRECT, "code_verifier": other},
+                                          "redirect_uri": sandbox.redirect_uri,
+                                          "code_verifier": other},
                   auth=(sandbox.client_id, sandbox.client_secret))
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_grant"
@@ -76,9 +81,9 @@ def test_code_is_single_use_and_client_auth_in_body_works(sandbox: Sandbox,
                                                           http: httpx.Client) -> None:
     verifier, challenge = pkce_pair()
     code = code_from(authorize(http, sandbox, challenge))["code"]
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": verifier, "client_id": sandbox.client_id,
-            "client_secret": sandbox.client_secret}
+    form = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": sandbox.redirect_uri, "code_verifier": verifier,
+            "client_id": sandbox.client_id, "client_secret": sandbox.client_secret}
     first = http.post("/connect/token", data=form)
     assert first.status_code == 200
     body = first.json()
@@ -143,8 +148,11 @@ def test_bad_bearer_and_tenant_header(sandbox: Sandbox) -> None:
 def test_scopes_limit_what_a_token_may_do(sandbox: Sandbox) -> None:
     x = login(sandbox, scope="offline_access accounting.contacts.read")
     assert x.get("Contacts").status_code == 200
-    assert x.put("Contacts", {"Contacts": [{"Name": "A"}]}).status_code == 403
-    assert x.get("Invoices").status_code == 403
+    # A scope the consent lacks: 401 AuthorizationUnsuccessful (Xero-NetStandard#178, #298).
+    for refused in (x.put("Contacts", {"Contacts": [{"Name": "A"}]}), x.get("Invoices"),
+                    x.get("Payments")):
+        assert refused.status_code == 401
+        assert refused.json()["Detail"] == "AuthorizationUnsuccessful"
 
 
 def test_connections_list_and_delete(sandbox: Sandbox) -> None:
@@ -183,7 +191,8 @@ def test_client_credentials_needs_no_tenant_header(
     assert r.status_code == 200 and "refresh_token" not in body
     with off_contract():  # real Xero needs no tenant header here; the spec always does
         org = http.get("/api.xro/2.0/Organisation",
-                       headers={"Authorization": f"Bearer {body['access_token']}"})
+                       headers={"Authorization": f"Bearer {body['access_token']}",
+                                "Accept": "application/json"})
     assert org.status_code == 200
     assert org.json()["Organisations"][0]["OrganisationID"] == sandbox.tenant_id
 

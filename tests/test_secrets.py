@@ -211,7 +211,7 @@ def test_a_wrong_pkce_verifier_is_refused_by_the_sandbox(tmp_path: Path) -> None
         verifier = "v" * 64
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()
                                              ).rstrip(b"=").decode()
-        redirect = "http://127.0.0.1:9/callback"
+        redirect = r.sb.redirect_uri  # Xero takes only a registered redirect URI
         with httpx.Client(base_url=r.sb.xero_url, timeout=10) as http:
             answer = http.get("/identity/connect/authorize", params={
                 "response_type": "code", "client_id": r.sb.client_id,

@@ -131,7 +131,9 @@ def test_refused_scope_ends_the_login_with_a_clear_error(sandbox: Sandbox,
                                                         tmp_path: Path) -> None:
     # apps created after March 2026 may not ask for the broad scopes (PITFALLS 13)
     settings = _settings(sandbox, tmp_path, xero_scopes="offline_access accounting.transactions")
-    with pytest.raises(AuthError, match="invalid_scope"):
+    # Xero shows its error page: "Error: unauthorized_client : Invalid scope for client".
+    with pytest.raises(AuthError, match="refused the login: unauthorized_client : Invalid "
+                                        "scope for client"):
         connect(settings, browser=False)
 
 

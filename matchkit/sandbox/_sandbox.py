@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
+import socket
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -28,7 +29,8 @@ class Sandbox:
                  time_scale: float = 1.0, port: int = 0, atera_port: int = 0,
                  fault_seed: int | None = None, limits: Limits | None = None,
                  validate: Callable[[Exchange], None] | None = None,
-                 atera_seed: dict[str, Any] | None = None) -> None:
+                 atera_seed: dict[str, Any] | None = None,
+                 redirect_uris: list[str] | None = None) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.seed_name = seed if isinstance(seed, str) else "custom"
@@ -44,6 +46,16 @@ class Sandbox:
                             faults=parse_faults(faults, fault_seed), client_id=self.client_id,
                             client_secret=self._client_secret, limits=limits,
                             validate=validate)
+        # Xero takes only registered redirect URIs, exactly (no wildcards, no "any port"):
+        # the sandbox registers a loopback callback on a free port, which ``env`` hands to
+        # matchkit (MATCHKIT_XERO_REDIRECT_PORT) as a real app's settings would.
+        if redirect_uris is None:
+            self.redirect_port = _free_port()
+            redirect_uris = [f"http://127.0.0.1:{self.redirect_port}/callback",
+                             f"http://localhost:{self.redirect_port}/callback"]
+        else:
+            self.redirect_port = 0
+        self.xero.auth.redirect_uris = list(redirect_uris)
         self._xero_server = ServerThread(self.xero, port=port)
         self.atera: Any = None
         self._atera_server: ServerThread | None = None
@@ -94,6 +106,11 @@ class Sandbox:
         return self._atera_server.url if self._atera_server is not None else None
 
     @property
+    def redirect_uri(self) -> str:
+        """The first registered redirect URI (what a login should send)."""
+        return self.xero.auth.redirect_uris[0]
+
+    @property
     def client_secret(self) -> str:
         return self._client_secret
 
@@ -114,6 +131,8 @@ class Sandbox:
             "MATCHKIT_XERO_WEB_URL": url,
             "MATCHKIT_ATERA_API_KEY": self._atera_key,
         }
+        if self.redirect_port:
+            env["MATCHKIT_XERO_REDIRECT_PORT"] = str(self.redirect_port)
         if self.atera_url is not None:
             env["MATCHKIT_ATERA_URL"] = self.atera_url
         return env
@@ -131,6 +150,8 @@ class Sandbox:
                 "web_url": url,
                 "client_id": self.client_id,
                 "client_secret": self._client_secret,
+                "redirect_uris": list(self.xero.auth.redirect_uris),
+                "jwks_url": f"{url}/.well-known/openid-configuration/jwks",
                 "tenant_id": self.tenant_id,
                 "short_code": self.xero.org.organisation.get("ShortCode"),
             },
@@ -157,6 +178,13 @@ class Sandbox:
         else:
             raise ValueError(f"unknown system {system!r}; use 'xero', 'xero-identity' or "
                              "'atera'")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _atera_app_class() -> Any:

@@ -1,7 +1,21 @@
-"""Xero's identity side: auto-consent authorize, token grants, rotation, revocation, connections.
+"""Xero's identity side: authorize (auto-consent), token grants, rotation, revocation,
+connections.
 
-Tokens are random opaque strings held only in memory; nothing here logs or returns a secret
-except the token endpoint's own answer.
+- Access tokens are RS256 JWTs with Xero's claims (``nbf exp iss aud client_id sub auth_time
+  xero_userid global_session_id jti authentication_event_id scope amr``: a decoded Xero token
+  in pink-gorilla/webly ``demo-repl/src/info.clj``, typed in mrbrianevans/filing-deadlines
+  ``backend-shared/jwtTokens.ts``); ``authentication_event_id`` is the ``authEventId`` of the
+  connections the consent made. With ``openid`` the code exchange also returns an
+  ``id_token`` (``email``/``profile`` claims with those scopes); the signing keys are served
+  as JWKS (``/.well-known/openid-configuration/jwks``).
+- A redirect_uri must equal a registered one exactly (no wildcards: developer.xero.com/faq/oauth2);
+  an unknown client, redirect_uri or scope is shown as Xero's error page, never redirected.
+- Both flows: the authorization code with PKCE (S256; no secret needed) and the plain one for
+  web apps, whose code exchange must carry the client secret
+  (developer.xero.com/documentation/oauth2/auth-flow, .../pkce-flow).
+
+Tokens live only in memory; nothing here logs or returns a secret except the token
+endpoint's own answer.
 """
 
 from __future__ import annotations
@@ -14,11 +28,16 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from functools import cache
+from typing import Any
 
-__all__ = ["AuthError", "Connection", "Grant", "TokenInfo", "XeroAuth"]
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+__all__ = ["AuthError", "Connection", "Grant", "TokenInfo", "XeroAuth", "jwks"]
 
 ACCESS_TTL = 30 * 60
+ID_TOKEN_TTL = 5 * 60
 REFRESH_TTL = 60 * 86400
 REFRESH_GRACE = 30 * 60
 CODE_TTL = 5 * 60
@@ -32,6 +51,9 @@ KNOWN_SCOPES = frozenset({
     "accounting.attachments", "accounting.attachments.read",
 })
 _VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+# The person who consents in the sandbox (id_token claims).
+DEMO_USER = {"given_name": "Sam", "family_name": "Sandbox",
+             "email": "sam.sandbox@example.com"}
 
 
 class AuthError(Exception):
@@ -42,6 +64,24 @@ class AuthError(Exception):
         self.error = error
         self.description = description
         self.status = status
+
+
+@cache
+def _signing_key() -> RSAKey:
+    """One RSA key per process: generating one takes a few hundred milliseconds."""
+    kid = secrets.token_hex(20).upper()
+    return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"},
+                               private=True)
+
+
+def jwks() -> dict[str, Any]:
+    """The public signing keys (what a client verifies tokens with)."""
+    return {"keys": [_signing_key().as_dict(private=False)]}
+
+
+def _sign(claims: dict[str, Any]) -> str:
+    key = _signing_key()
+    return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key)
 
 
 @dataclass
@@ -56,13 +96,17 @@ class Connection:
 
 @dataclass
 class Grant:
-    """One consent: the scopes and the connections it opened."""
+    """One consent: the scopes and the connections it opened (its id is the
+    ``authentication_event_id``)."""
 
     id: str
     client_id: str
     scopes: frozenset[str]
     custom: bool = False  # client_credentials (custom connection)
     revoked: bool = False
+    auth_time: float = 0.0
+    session: str = field(default_factory=lambda: secrets.token_hex(16))
+    nonce: str | None = None
 
 
 @dataclass
@@ -82,7 +126,7 @@ class _Refresh:
 class _Code:
     client_id: str
     redirect_uri: str
-    challenge: str
+    challenge: str | None  # None: the plain flow, which needs the client secret
     scopes: frozenset[str]
     grant: Grant
     expires_at: float
@@ -98,6 +142,7 @@ class XeroAuth:
     now: Callable[[], float] = field(repr=False)
     tenants: dict[str, str] = field(default_factory=dict)  # tenant id -> name
     redirect_uris: list[str] = field(default_factory=list)
+    user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _codes: dict[str, _Code] = field(default_factory=dict, repr=False)
     _access: dict[str, TokenInfo] = field(default_factory=dict, repr=False)
@@ -107,36 +152,36 @@ class XeroAuth:
     # ------------------------------------------------------------ authorize
 
     def redirect_allowed(self, uri: str) -> bool:
-        """Registered URIs, plus any http loopback URI (a notebook's listener picks its port)."""
-        if uri in self.redirect_uris:
-            return True
-        parts = urlsplit(uri)
-        return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        """Only an exact match of a registered URI (Xero allows no wildcards)."""
+        return uri in self.redirect_uris
 
     def authorize(self, params: dict[str, str]) -> str:
         """Check an authorize request and return the code (auto-consent for the demo user).
 
-        Raises ``AuthError``; ``status=400`` errors must be shown as a page (never redirected
-        to an unchecked redirect_uri), the others go back to the redirect_uri.
+        Raises ``AuthError``; ``status=500`` errors are shown as Xero's error page (never
+        redirected to an unchecked redirect_uri), the others go back to the redirect_uri.
         """
         if params.get("client_id") != self.client_id:
-            raise AuthError("invalid_client", "unknown client_id", status=400)
+            # XeroAPI/xero-python#110.
+            raise AuthError("unauthorized_client", "Unknown client or client not enabled", 500)
         redirect_uri = params.get("redirect_uri", "")
         if not self.redirect_allowed(redirect_uri):
-            raise AuthError("invalid_request", "redirect_uri is not registered", status=400)
+            # XeroAPI/xero-python-oauth2-app#35, xero-node-oauth2-app#58.
+            raise AuthError("unauthorized_client", "Invalid redirect_uri", 500)
+        scopes = frozenset(params.get("scope", "").split())
+        if not scopes or scopes - KNOWN_SCOPES:
+            # XeroAPI/xero-python-oauth2-app#14; broad scopes for new apps:
+            # XeroAPI/xero-postman-oauth2#9.
+            raise AuthError("unauthorized_client", "Invalid scope for client", 500)
         if params.get("response_type") != "code":
             raise AuthError("unsupported_response_type", "response_type must be code", 302)
-        scopes = frozenset(params.get("scope", "").split())
-        unknown = scopes - KNOWN_SCOPES
-        if not scopes or unknown:
-            raise AuthError("invalid_scope", f"unknown scopes: {' '.join(sorted(unknown))}", 302)
-        if not params.get("state"):
-            raise AuthError("invalid_request", "state is required", 302)
-        challenge = params.get("code_challenge", "")
-        if params.get("code_challenge_method") != "S256" or not challenge:
+        challenge = params.get("code_challenge") or None
+        method = params.get("code_challenge_method")
+        if (challenge or method) and (method != "S256" or not challenge):
             raise AuthError("invalid_request", "code_challenge with method S256 is required", 302)
         code = secrets.token_urlsafe(32)
-        grant = Grant(str(uuid.uuid4()), self.client_id, scopes)
+        grant = Grant(str(uuid.uuid4()), self.client_id, scopes, auth_time=self.now(),
+                      nonce=params.get("nonce") or None)
         with self._lock:
             self._codes[code] = _Code(self.client_id, redirect_uri, challenge, scopes, grant,
                                       self.now() + CODE_TTL)
@@ -155,37 +200,45 @@ class XeroAuth:
         if not secrets.compare_digest(client_secret, self.client_secret):
             raise AuthError("invalid_client")
 
-    def exchange_code(self, code: str, redirect_uri: str, verifier: str,
-                      client_id: str) -> dict[str, object]:
+    def exchange_code(self, code: str, redirect_uri: str, verifier: str, client_id: str,
+                      issuer: str, *, authenticated: bool) -> dict[str, object]:
+        """``authenticated``: the client sent its secret (a web app's plain flow)."""
         with self._lock:
             entry = self._codes.get(code)
             if entry is None or entry.used or entry.expires_at < self.now():
                 raise AuthError("invalid_grant")
             if entry.client_id != client_id or entry.redirect_uri != redirect_uri:
                 raise AuthError("invalid_grant")
-            if not _VERIFIER_RE.match(verifier or ""):
-                raise AuthError("invalid_grant", "code_verifier is malformed")
-            digest = hashlib.sha256(verifier.encode("ascii")).digest()
-            expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-            if not secrets.compare_digest(expected, entry.challenge):
-                raise AuthError("invalid_grant", "code_verifier does not match")
+            if entry.challenge is None:
+                if not authenticated:
+                    raise AuthError("invalid_client")
+            else:
+                if not _VERIFIER_RE.match(verifier or ""):
+                    raise AuthError("invalid_grant", "code_verifier is malformed")
+                digest = hashlib.sha256(verifier.encode("ascii")).digest()
+                expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+                if not secrets.compare_digest(expected, entry.challenge):
+                    raise AuthError("invalid_grant", "code_verifier does not match")
             entry.used = True
             grant = entry.grant
             self._connect(grant)
-            return self._issue(grant, with_refresh="offline_access" in grant.scopes)
+            body = self._issue(grant, issuer, with_refresh="offline_access" in grant.scopes)
+            if "openid" in grant.scopes:
+                body["id_token"] = self._id_token(grant, issuer, str(body["access_token"]))
+            return body
 
-    def client_credentials(self, scope: str | None) -> dict[str, object]:
+    def client_credentials(self, scope: str | None, issuer: str) -> dict[str, object]:
         scopes = frozenset((scope or "").split()) or (KNOWN_SCOPES - {"offline_access"})
         unknown = scopes - KNOWN_SCOPES
         if unknown:
             raise AuthError("invalid_scope")
         grant = Grant(str(uuid.uuid4()), self.client_id, scopes - {"offline_access"},
-                      custom=True)
+                      custom=True, auth_time=self.now())
         with self._lock:
             self._connect(grant)
-            return self._issue(grant, with_refresh=False)
+            return self._issue(grant, issuer, with_refresh=False)
 
-    def refresh(self, token: str, client_id: str) -> dict[str, object]:
+    def refresh(self, token: str, client_id: str, issuer: str) -> dict[str, object]:
         with self._lock:
             entry = self._refresh.get(token)
             now = self.now()
@@ -197,7 +250,7 @@ class XeroAuth:
                 raise AuthError("invalid_grant")
             if entry.used_at is None:
                 entry.used_at = now
-            return self._issue(entry.grant, with_refresh=True)
+            return self._issue(entry.grant, issuer, with_refresh=True)
 
     def revoke(self, token: str) -> None:
         """Revoke a refresh token: its grant and that grant's connections end."""
@@ -228,9 +281,19 @@ class XeroAuth:
                 cid = str(uuid.uuid4())
                 self.connections[cid] = Connection(cid, tenant_id, name, grant.id, now, now)
 
-    def _issue(self, grant: Grant, *, with_refresh: bool) -> dict[str, object]:
-        access = secrets.token_urlsafe(48)
+    def _issue(self, grant: Grant, issuer: str, *, with_refresh: bool) -> dict[str, object]:
         now = self.now()
+        claims: dict[str, Any] = {
+            "nbf": int(now), "exp": int(now + ACCESS_TTL), "iss": issuer,
+            "aud": f"{issuer}/resources", "client_id": self.client_id,
+            "jti": secrets.token_hex(16), "authentication_event_id": grant.id,
+            "scope": sorted(grant.scopes),
+        }
+        if not grant.custom:
+            claims.update(sub=self._subject(), auth_time=int(grant.auth_time),
+                          xero_userid=self.user_id, global_session_id=grant.session,
+                          amr=["pwd"])
+        access = _sign(claims)
         self._access[access] = TokenInfo(grant, now + ACCESS_TTL)
         body: dict[str, object] = {
             "access_token": access, "expires_in": ACCESS_TTL, "token_type": "Bearer",
@@ -241,6 +304,30 @@ class XeroAuth:
             self._refresh[refresh] = _Refresh(grant, now)
             body["refresh_token"] = refresh
         return body
+
+    def _subject(self) -> str:
+        return hashlib.md5(self.user_id.encode(), usedforsecurity=False).hexdigest()
+
+    def _id_token(self, grant: Grant, issuer: str, access_token: str) -> str:
+        now = self.now()
+        digest = hashlib.sha256(access_token.encode("ascii")).digest()
+        claims: dict[str, Any] = {
+            "nbf": int(now), "exp": int(now + ID_TOKEN_TTL), "iss": issuer,
+            "aud": self.client_id, "iat": int(now),
+            "at_hash": base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii"),
+            "sid": grant.session, "sub": self._subject(), "auth_time": int(grant.auth_time),
+            "xero_userid": self.user_id, "global_session_id": grant.session, "amr": ["pwd"],
+        }
+        if grant.nonce:
+            claims["nonce"] = grant.nonce
+        if "email" in grant.scopes:
+            claims["email"] = DEMO_USER["email"]
+        if "profile" in grant.scopes:
+            claims.update(given_name=DEMO_USER["given_name"],
+                          family_name=DEMO_USER["family_name"],
+                          name=f"{DEMO_USER['given_name']} {DEMO_USER['family_name']}",
+                          preferred_username=DEMO_USER["email"])
+        return _sign(claims)
 
     # ------------------------------------------------------------ API side
 

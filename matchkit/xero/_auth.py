@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
+import html
 import json
 import logging
 import os
@@ -347,6 +348,16 @@ class XeroOAuth:
             raise TransportError(f"no answer from Xero's login page ({type(exc).__name__})",
                                  system="xero", url=self.authorize_url) from None
         location = response.headers.get("location")
+        refused = re.search(r"Error: ([a-z_]+ : [^<]+)", response.text or "")
+        if refused:
+            # Xero's error page ("Error: unauthorized_client : Invalid redirect_uri"): say it.
+            hint = (" (Xero takes only the redirect URIs registered for the app, exactly: "
+                    "set MATCHKIT_XERO_REDIRECT_PORT to the port of the registered "
+                    "http://127.0.0.1:<port>/callback)" if "redirect_uri" in refused.group(1)
+                    else "")
+            raise AuthError(f"Xero's login page refused the login: "
+                            f"{html.unescape(refused.group(1)).strip()}{hint}", system="xero",
+                            status=response.status_code, url=self.authorize_url)
         if response.status_code not in (301, 302, 303, 307) or not location:
             raise AuthError(
                 f"Xero's login page answered {response.status_code} without a redirect: it "

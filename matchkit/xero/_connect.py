@@ -39,7 +39,7 @@ def connect(
     time_scale: float = 1.0,
     on_wait: OnWait | None = None,
     on_url: Callable[[str], None] | None = None,
-    redirect_port: int = 0,
+    redirect_port: int | None = None,
     login_timeout: float = 300.0,
     retry: RetryPolicy | None = None,
     relogin: bool = True,
@@ -47,18 +47,20 @@ def connect(
     """A ready :class:`XeroClient`: stored tokens, or a new login, then the tenant.
 
     ``settings.xero_grant`` picks the flow. For ``authorization_code`` stored tokens are used
-    when present; otherwise the login runs (PKCE, a listener on 127.0.0.1:``redirect_port``;
+    when present; otherwise the login runs (PKCE, a listener on 127.0.0.1:``redirect_port``,
+    by default ``settings.xero_redirect_port``: Xero takes only a registered redirect URI;
     ``browser=False`` completes it headless where consent is automatic, as in the sandbox).
     When the stored grant is dead (``invalid_grant``) a new login starts, unless
     ``relogin=False``, which raises :class:`ReconnectRequired` instead. ``time_scale``
     matches a time-scaled sandbox clock; ``on_wait(seconds, reason)`` hears every wait.
     """
+    port = settings.xero_redirect_port if redirect_port is None else redirect_port
     store = TokenStore.for_settings(settings)
     oauth = XeroOAuth(settings, transport=transport, time_scale=time_scale)
     manager = TokenManager(store, oauth, settings.xero_grant)
 
     def login() -> None:
-        manager.adopt(oauth.authorization_code(browser=browser, port=redirect_port,
+        manager.adopt(oauth.authorization_code(browser=browser, port=port,
                                                timeout=login_timeout, on_url=on_url))
 
     interactive = settings.xero_grant == "authorization_code"
