@@ -76,7 +76,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     terminalreporter.write_line(
         f"Xero contract: {CONTRACT.checked_requests} requests and "
         f"{CONTRACT.checked_responses} responses validated, {CONTRACT.undocumented} answers "
-        f"with statuses the spec does not document, {len(CONTRACT.violations)} violations; "
+        f"with statuses the spec does not document, {CONTRACT.other_formats} in XML or PDF "
+        f"(not in the spec), {len(CONTRACT.violations)} violations; "
         f"{_CHILD_EXCHANGES} exchanges came from sandboxes in notebook kernels and other "
         "processes")
     if CONTRACT.violations:

@@ -38,7 +38,7 @@ def test_sandbox_command_prints_one_json_line_and_serves() -> None:
         assert token.status_code == 200
         org = httpx.get(info["xero"]["api_url"] + "/Organisation", timeout=10, headers={
             "Authorization": f"Bearer {token.json()['access_token']}",
-            "xero-tenant-id": info["tenant_id"]})
+            "xero-tenant-id": info["tenant_id"], "Accept": "application/json"})
         assert org.json()["Organisations"][0]["OrganisationID"] == info["tenant_id"]
     finally:
         proc.send_signal(signal.SIGTERM)
