@@ -160,3 +160,35 @@ def test_contract_writes_validate(http: httpx.Client) -> None:
     check(http, "POST", f"/api/v3/contracts/{cid}", json={"Active": False}, status=204)
     check(http, "PUT", "/api/v3/contracts/999999", json={"Active": False}, status=404)
     check(http, "POST", "/api/v3/contracts", json={"CustomerID": 101}, status=400)
+
+
+def test_tickets_agents_work_hours_and_custom_values_validate(http: httpx.Client,
+                                                              atera: AteraSandbox) -> None:
+    for path in ("/api/v3/tickets", "/api/v3/tickets/noComments", "/api/v3/tickets/statusmodified",
+                 "/api/v3/tickets/lastmodified?date=2026-01-01", "/api/v3/agents",
+                 "/api/v3/agents/customer/101", "/api/v3/workhours?includeRates=true"):
+        page, pages = 1, 1
+        sep = "&" if "?" in path else "?"
+        while page <= pages:
+            body = check(http, "GET", f"{path}{sep}page={page}&itemsInPage=50",
+                         status=200).json()
+            pages = body["totalPages"]
+            page += 1
+    agent = atera.app.agents[min(atera.app.agents)]
+    ticket = min(atera.app.tickets)
+    for path in (f"/api/v3/tickets/{ticket}", f"/api/v3/tickets/{ticket}?includeRelations=true",
+                 f"/api/v3/tickets/{ticket}/workhours",
+                 f"/api/v3/tickets/{ticket}/workhoursrecords",
+                 f"/api/v3/tickets/{ticket}/billableduration",
+                 f"/api/v3/tickets/{ticket}/nonbillableduration",
+                 f"/api/v3/agents/{agent['AgentID']}",
+                 f"/api/v3/agents/machine/{agent['MachineName']}",
+                 "/api/v3/customvalues/customfields", "/api/v3/customvalues/customerfields/101"):
+        check(http, "GET", path, status=200)
+    check(http, "POST", "/api/v3/tickets/billableduration", json=[ticket], status=200)
+    check(http, "PUT", f"/api/v3/customvalues/ticketfield/{ticket}/Xero%20Invoice",
+          json={"Value": "INV-1"}, status=200)
+    check(http, "GET", f"/api/v3/customvalues/ticketfields/{ticket}", status=200)
+    for path in (f"/api/v3/tickets/{ticket}", f"/api/v3/agents/{agent['AgentID']}",
+                 "/api/v3/rates/products/1", f"/api/v3/contacts/{min(atera.app.contacts)}"):
+        check(http, "DELETE", path, status=204)

@@ -5,8 +5,8 @@
 (dicts keyed by id) and starts as a deep copy of ``seed`` (``data/seed/atera_demo.json``).
 
 Behaviour worth knowing (see ``reference/atera/atera_api.md``):
-- auth: ``X-API-KEY: <key>`` or ``Authorization: Bearer <token>``; anything else is a 401 with
-  an empty body, whatever the path;
+- auth: the legacy key as ``X-API-KEY: <key>`` or a 2026 token as ``Authorization: Bearer
+  <token>`` (both valid); anything else is a 401 with an empty body, whatever the path;
 - lists use Atera's envelope (``items, page, itemsInPage, totalItemCount, totalPages, prevLink,
   nextLink``); ``itemsInPage`` defaults to 20 and is clamped to 50; links are full URLs and
   ``""`` where there is no page;
@@ -15,7 +15,9 @@ Behaviour worth knowing (see ``reference/atera/atera_api.md``):
 - a contract is created with rate ids (services, products or expenses) and shows them embedded
   as RateDto; an update changes quantities and billing periods, never the rates;
 - archived products/expenses drop out of the lists but can still be fetched by id (RateDto has
-  no ``Archived`` field to show it).
+  no ``Archived`` field to show it);
+- tickets, agents, work hours, custom values of every record type and the DELETE verbs are in
+  ``_atera_more.py``.
 """
 
 from __future__ import annotations
@@ -23,26 +25,33 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hmac
-import json
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from ._atera_common import (
+    Json,
+    Problem,
+    body_of,
+    by_id,
+    get,
+    json_response,
+    page,
+    problem_response,
+    sorted_records,
+)
+from ._atera_more import CUSTOM_FIELDS, AteraMoreMixin
 from ._server import Clock, DropConnection, FaultPlan, Ledger, LedgerEntry
 
 __all__ = ["DEFAULT_ATERA_KEY", "AteraApp"]
 
 DEFAULT_ATERA_KEY = "sandbox-atera-key-0000000000000000"
-MAX_PAGE = 50
-DEFAULT_PAGE = 20
-Json = dict[str, Any]
 
 _CONTRACT_TYPES = ("RetainerFlatFee", "BlockHours", "Hourly", "RemoteMonitoring", "BlockMoney",
                    "ProjectOneTimeFee", "ProjectHourlyRate", "OnlineBackup")
@@ -70,7 +79,6 @@ _RATE_CREATE: dict[str, tuple[type, ...]] = {
     "Description": _STR, "Amount": (int, float), "SKU": _STR, "Category": _STR,
 }
 _RATE_UPDATE = {**_RATE_CREATE, "Amount": _NUM, "Archived": _BOOL}
-_CUSTOM_VALUE: dict[str, tuple[type, ...]] = {"Value": _STR}
 _INT = (int, type(None))
 _CONTRACT_UPDATE: dict[str, tuple[type, ...]] = {
     "ContractName": _STR, "Default": (bool,), "StartDate": _STR, "EndDate": _STR,
@@ -108,7 +116,7 @@ _CONTRACT_SUB_UPDATE: dict[str, _Spec] = {
     "OnlineBackup": {"CountBy": _COUNT_BY, "BillingPeriod": _PERIOD},
 }
 # Customer custom fields defined "in the Atera UI" of the demo account.
-CUSTOMER_FIELDS = ("Xero Contact ID", "Xero Link", "Billing Notes")
+CUSTOMER_FIELDS = CUSTOM_FIELDS["Customer"]
 
 _CUSTOMER_KEYS = ("CustomerID", "CustomerName", "CreatedOn", "LastModified", "BusinessNumber",
                   "Domain", "Address", "City", "State", "Country", "Phone", "Fax", "Notes",
@@ -119,20 +127,7 @@ _CONTACT_KEYS = ("EndUserID", "CustomerID", "CustomerName", "Firstname", "Lastna
                  "DefaultAgentId")
 
 
-class _Problem(Exception):  # carries an HTTP answer; caught in _dispatch
-    def __init__(self, status: int, detail: str, errors: Mapping[str, list[str]] | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.errors = dict(errors or {})
-
-
-_TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-           429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-           503: "Service Unavailable"}
-
-
-class AteraApp:
+class AteraApp(AteraMoreMixin):
     """The Atera sandbox: a ``(werkzeug.Request) -> werkzeug.Response`` callable."""
 
     def __init__(
@@ -143,27 +138,30 @@ class AteraApp:
         ledger: Ledger | None = None,
         faults: FaultPlan | None = None,
         api_key: str = DEFAULT_ATERA_KEY,
+        api_token: str | None = None,
         retry_after: float = 1.0,
     ) -> None:
         if not api_key:
             raise ValueError("the Atera sandbox needs a non-empty api_key")
+        # Atera's two schemes: the legacy key (X-API-KEY) and, since 2026, JWT tokens sent as
+        # "Authorization: Bearer" (the spec's only security scheme); both stay valid.
         self.clock = clock or Clock()
         self.ledger = ledger or Ledger()
         self.faults = faults or FaultPlan()
         self.retry_after = retry_after
         self._api_key = api_key
+        self._api_token = api_token
         self._lock = threading.RLock()
         data = copy.deepcopy(dict(seed))
         self.account: Json = dict(data.get("account") or {})
-        self.customers: dict[int, Json] = _index(data.get("customers"), "CustomerID")
-        self.contacts: dict[int, Json] = _index(data.get("contacts"), "EndUserID")
-        self.contracts: dict[int, Json] = _index(data.get("contracts"), "ContractID")
-        self.products: dict[int, Json] = _index(data.get("products"), "RateID")
-        self.expenses: dict[int, Json] = _index(data.get("expenses"), "RateID")
-        self.invoices: dict[int, Json] = _index(data.get("invoices"), "InvoiceNumber")
+        self.customers: dict[int, Json] = by_id(data.get("customers"), "CustomerID")
+        self.contacts: dict[int, Json] = by_id(data.get("contacts"), "EndUserID")
+        self.contracts: dict[int, Json] = by_id(data.get("contracts"), "ContractID")
+        self.products: dict[int, Json] = by_id(data.get("products"), "RateID")
+        self.expenses: dict[int, Json] = by_id(data.get("expenses"), "RateID")
+        self.invoices: dict[int, Json] = by_id(data.get("invoices"), "InvoiceNumber")
         self.archived: dict[str, set[int]] = {"products": set(), "expenses": set()}
-        # (customer id, field name) -> value as string
-        self.custom_values: dict[tuple[int, str], str] = {}
+        self._init_more(data)
         self._url_map = Map(self._rules(), strict_slashes=False, merge_slashes=True)
 
     def __repr__(self) -> str:  # never show the key
@@ -205,10 +203,7 @@ class AteraApp:
                  endpoint="rates_update"),
             Rule(f"{r}/billing/invoices", methods=get, endpoint="invoices_list"),
             Rule(f"{r}/billing/invoice/<int:item_id>", methods=get, endpoint="invoices_get"),
-            Rule(f"{r}/customvalues/customerfield/<int:item_id>/<path:field>", methods=get,
-                 endpoint="custom_get"),
-            Rule(f"{r}/customvalues/customerfield/<int:item_id>/<path:field>", methods=write,
-                 endpoint="custom_set"),
+            *self._more_rules(),
         ]
 
     def _authorised(self, request: Request) -> bool:
@@ -216,7 +211,10 @@ class AteraApp:
         auth = request.headers.get("Authorization", "")
         if given is None and auth[:7].lower() == "bearer ":
             given = auth[7:].strip()
-        return given is not None and hmac.compare_digest(given.encode(), self._api_key.encode())
+        if given is None:
+            return False
+        return any(hmac.compare_digest(given.encode(), known.encode())
+                   for known in (self._api_key, self._api_token) if known)
 
     def __call__(self, request: Request) -> Response:
         fault: str | None = None
@@ -252,7 +250,7 @@ class AteraApp:
                             "<body><h1>Atera</h1><p>Please sign in.</p></body></html>",
                             status=200, content_type="text/html; charset=utf-8")
         code = int(fault)
-        resp = _problem_response(code, f"sandbox fault {code}", request.path)
+        resp = problem_response(code, f"sandbox fault {code}", request.path)
         if code in (429, 503):
             resp.headers["Retry-After"] = f"{self.retry_after:g}"
         return resp
@@ -262,18 +260,18 @@ class AteraApp:
         try:
             endpoint, args = adapter.match()
         except NotFound:
-            return _problem_response(404, f"no such endpoint: {request.path}", request.path)
+            return problem_response(404, f"no such endpoint: {request.path}", request.path)
         except MethodNotAllowed:
-            return _problem_response(405, f"{request.method} is not allowed on {request.path}",
+            return problem_response(405, f"{request.method} is not allowed on {request.path}",
                                      request.path)
         except HTTPException as exc:  # e.g. a redirect for a trailing slash
-            return _problem_response(exc.code or 400, str(exc.description), request.path)
+            return problem_response(exc.code or 400, str(exc.description), request.path)
         handler: Callable[..., Response] = getattr(self, f"_h_{endpoint}")
         try:
             with self._lock:
                 return handler(request, **args)
-        except _Problem as p:
-            return _problem_response(p.status, p.detail, request.path, p.errors)
+        except Problem as p:
+            return problem_response(p.status, p.detail, request.path, p.errors)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -282,28 +280,7 @@ class AteraApp:
             "%Y-%m-%dT%H:%M:%S")
 
     def _page(self, request: Request, records: list[Json]) -> Response:
-        page = _int_arg(request, "page", 1)
-        size = _int_arg(request, "itemsInPage", DEFAULT_PAGE)
-        if page < 1:
-            raise _Problem(400, "page must be 1 or more", {"page": [str(page)]})
-        if size < 1:
-            raise _Problem(400, "itemsInPage must be 1 or more", {"itemsInPage": [str(size)]})
-        size = min(size, MAX_PAGE)
-        total = len(records)
-        pages = (total + size - 1) // size
-        items = records[(page - 1) * size: page * size]
-        base = request.base_url
-        keep = [(k, v) for k, v in request.args.items(multi=True)
-                if k not in ("page", "itemsInPage")]
-
-        def link(p: int) -> str:
-            return f"{base}?{urlencode([('page', p), ('itemsInPage', size), *keep])}"
-
-        return _json({
-            "items": items, "page": page, "itemsInPage": size, "totalItemCount": total,
-            "totalPages": pages, "prevLink": link(page - 1) if 1 < page <= pages + 1 else "",
-            "nextLink": link(page + 1) if page < pages else "",
-        })
+        return page(request, records)
 
     def _modified_filter(self, request: Request, records: list[Json]) -> list[Json]:
         raw = request.args.get("FromLastModifiedDate")
@@ -311,13 +288,13 @@ class AteraApp:
             out = records
         else:
             if not _MODIFIED_RE.match(raw):
-                raise _Problem(400, "FromLastModifiedDate must be yyyy-MM-dd or "
+                raise Problem(400, "FromLastModifiedDate must be yyyy-MM-dd or "
                                "yyyy-MM-ddTHH:mm:ss, without an offset",
                                {"FromLastModifiedDate": [raw]})
             try:
                 since = dt.datetime.fromisoformat(raw)
             except ValueError:
-                raise _Problem(400, f"FromLastModifiedDate {raw!r} is not a date",
+                raise Problem(400, f"FromLastModifiedDate {raw!r} is not a date",
                                {"FromLastModifiedDate": [raw]}) from None
             out = [r for r in records if r.get("LastModified")
                    and dt.datetime.fromisoformat(r["LastModified"]) >= since]
@@ -325,25 +302,25 @@ class AteraApp:
         if sort == "LastModified":
             out = sorted(out, key=lambda r: r.get("LastModified") or "")
         elif sort != "Creation":
-            raise _Problem(400, "SortBy must be Creation or LastModified", {"SortBy": [sort]})
+            raise Problem(400, "SortBy must be Creation or LastModified", {"SortBy": [sort]})
         return out
 
     # --- endpoints -------------------------------------------------------------------------
 
     def _h_account(self, request: Request) -> Response:
-        return _json(self.account)
+        return json_response(self.account)
 
     def _h_customers_list(self, request: Request) -> Response:
-        return self._page(request, self._modified_filter(request, _sorted(self.customers)))
+        return self._page(request, self._modified_filter(request, sorted_records(self.customers)))
 
     def _h_customers_get(self, request: Request, item_id: int) -> Response:
-        return _json(_get(self.customers, item_id, "customer"))
+        return json_response(get(self.customers, item_id, "customer"))
 
     def _h_customers_create(self, request: Request) -> Response:
-        body = _body(request, _CUSTOMER_CREATE)
+        body = body_of(request, _CUSTOMER_CREATE)
         name = (body.get("CustomerName") or "").strip()
         if not name:
-            raise _Problem(400, "CustomerName is required",
+            raise Problem(400, "CustomerName is required",
                            {"CustomerName": ["The CustomerName field is required."]})
         new_id = max(self.customers, default=0) + 1
         now = self._now()
@@ -352,28 +329,28 @@ class AteraApp:
         rec.update(CustomerID=new_id, CustomerName=name, LastModified=now,
                    CreatedOn=body.get("CreatedOn") or now)
         self.customers[new_id] = rec
-        return _json({"ActionID": str(new_id)}, 201)
+        return json_response({"ActionID": str(new_id)}, 201)
 
     def _h_customers_update(self, request: Request, item_id: int) -> Response:
-        rec = _get(self.customers, item_id, "customer")
-        body = _body(request, _CUSTOMER_UPDATE)
+        rec = get(self.customers, item_id, "customer")
+        body = body_of(request, _CUSTOMER_UPDATE)
         if "CustomerName" in body and not (body["CustomerName"] or "").strip():
-            raise _Problem(400, "CustomerName cannot be empty",
+            raise Problem(400, "CustomerName cannot be empty",
                            {"CustomerName": ["The CustomerName field is required."]})
         rec.update(body)
         rec["LastModified"] = self._now()
         for c in self.contacts.values():  # contacts show their customer's name
             if c.get("CustomerID") == item_id:
                 c["CustomerName"] = rec["CustomerName"]
-        return _json({"ActionID": str(item_id)})
+        return json_response({"ActionID": str(item_id)})
 
     def _h_customers_delete(self, request: Request, item_id: int) -> Response:
-        _get(self.customers, item_id, "customer")
+        get(self.customers, item_id, "customer")
         del self.customers[item_id]
         return Response(status=204)
 
     def _h_contacts_list(self, request: Request) -> Response:
-        records = _sorted(self.contacts)
+        records = sorted_records(self.contacts)
         email, phone = request.args.get("Email"), request.args.get("Phone")
         if email:
             records = [c for c in records if email.lower() in (c.get("Email") or "").lower()]
@@ -383,13 +360,13 @@ class AteraApp:
         return self._page(request, self._modified_filter(request, records))
 
     def _h_contacts_get(self, request: Request, item_id: int) -> Response:
-        return _json(_get(self.contacts, item_id, "contact"))
+        return json_response(get(self.contacts, item_id, "contact"))
 
     def _h_contacts_create(self, request: Request) -> Response:
-        body = _body(request, _CONTACT_CREATE)
+        body = body_of(request, _CONTACT_CREATE)
         email = (body.get("Email") or "").strip()
         if not email:
-            raise _Problem(400, "Email is required", {"Email": ["The Email field is required."]})
+            raise Problem(400, "Email is required", {"Email": ["The Email field is required."]})
         customer = self._contact_customer(body)
         new_id = max(self.contacts, default=0) + 1
         now = self._now()
@@ -399,40 +376,40 @@ class AteraApp:
                    CustomerName=customer["CustomerName"], LastModified=now,
                    CreatedOn=body.get("CreatedOn") or now, Archived=False)
         self.contacts[new_id] = rec
-        return _json({"ActionID": str(new_id)}, 201)
+        return json_response({"ActionID": str(new_id)}, 201)
 
     def _contact_customer(self, body: Mapping[str, Any]) -> Json:
         cid, cname = body.get("CustomerID"), body.get("CustomerName")
         if cid is not None:
-            return _get(self.customers, int(cid), "customer")
+            return get(self.customers, int(cid), "customer")
         if cname:
             for c in self.customers.values():
                 if c["CustomerName"] == cname:
                     return c
-            raise _Problem(400, f"no customer named {cname!r}", {"CustomerName": [cname]})
-        raise _Problem(400, "a contact needs CustomerID or CustomerName",
+            raise Problem(400, f"no customer named {cname!r}", {"CustomerName": [cname]})
+        raise Problem(400, "a contact needs CustomerID or CustomerName",
                        {"CustomerID": ["CustomerID or CustomerName is required."]})
 
     def _h_contacts_update(self, request: Request, item_id: int) -> Response:
-        rec = _get(self.contacts, item_id, "contact")
-        body = _body(request, _CONTACT_UPDATE)
+        rec = get(self.contacts, item_id, "contact")
+        body = body_of(request, _CONTACT_UPDATE)
         if "CustomerID" in body or "CustomerName" in body:
             customer = self._contact_customer(body)
             body = {**body, "CustomerID": customer["CustomerID"],
                     "CustomerName": customer["CustomerName"]}
         rec.update(body)
         rec["LastModified"] = self._now()
-        return _json({"ActionID": str(item_id)})
+        return json_response({"ActionID": str(item_id)})
 
     def _h_contracts_list(self, request: Request) -> Response:
-        return self._page(request, _sorted(self.contracts))
+        return self._page(request, sorted_records(self.contracts))
 
     def _h_contracts_get(self, request: Request, item_id: int) -> Response:
-        return _json(_get(self.contracts, item_id, "contract"))
+        return json_response(get(self.contracts, item_id, "contract"))
 
     def _h_contracts_customer(self, request: Request, item_id: int) -> Response:
-        _get(self.customers, item_id, "customer")
-        return self._page(request, [c for c in _sorted(self.contracts)
+        get(self.customers, item_id, "customer")
+        return self._page(request, [c for c in sorted_records(self.contracts)
                                     if c.get("CustomerID") == item_id])
 
     def _rate_table(self) -> dict[int, Json]:
@@ -449,19 +426,19 @@ class AteraApp:
         return table
 
     def _h_contracts_create(self, request: Request) -> Response:
-        body = _body(request, _CONTRACT_CREATE)
+        body = body_of(request, _CONTRACT_CREATE)
         ctype = body.get("ContractType")
         if ctype not in _CONTRACT_TYPES:
-            raise _Problem(400, f"ContractType must be one of {', '.join(_CONTRACT_TYPES)}",
+            raise Problem(400, f"ContractType must be one of {', '.join(_CONTRACT_TYPES)}",
                            {"ContractType": [str(ctype)]})
         if body.get("CustomerID") is None:
-            raise _Problem(400, "CustomerID is required",
+            raise Problem(400, "CustomerID is required",
                            {"CustomerID": ["The CustomerID field is required."]})
-        customer = _get(self.customers, int(body["CustomerID"]), "customer")
+        customer = get(self.customers, int(body["CustomerID"]), "customer")
         key = f"{ctype}Contract"
         others = [k for k in body if k.endswith("Contract") and k != key]
         if others or not isinstance(body.get(key), dict):
-            raise _Problem(400, f"a {ctype} contract needs {key} (and no other sub-object)",
+            raise Problem(400, f"a {ctype} contract needs {key} (and no other sub-object)",
                            {key: ["required"], **{k: ["not allowed"] for k in others}})
         sub = _fields(body[key], _CONTRACT_SUB_CREATE[ctype], key)
         embedded = _embed(ctype, sub, self._rate_table())
@@ -476,21 +453,21 @@ class AteraApp:
             key: embedded,
         }
         self.contracts[new_id] = rec
-        return _json({"ActionID": str(new_id)}, 201)
+        return json_response({"ActionID": str(new_id)}, 201)
 
     def _h_contracts_update(self, request: Request, item_id: int) -> Response:
-        rec = _get(self.contracts, item_id, "contract")
-        body = _body(request, _CONTRACT_UPDATE)
+        rec = get(self.contracts, item_id, "contract")
+        body = body_of(request, _CONTRACT_UPDATE)
         key = f"{rec['ContractType']}Contract"
         others = [k for k in body if k.endswith("Contract") and k != key]
         if others:
-            raise _Problem(400, f"contract {item_id} is {rec['ContractType']}: only {key} "
+            raise Problem(400, f"contract {item_id} is {rec['ContractType']}: only {key} "
                            "can be updated", {k: ["not allowed"] for k in others})
         sub = body.pop(key, None)
         if sub is not None:
             allowed = _CONTRACT_SUB_UPDATE.get(rec["ContractType"])
             if allowed is None or not isinstance(sub, dict):
-                raise _Problem(400, f"{key} cannot be updated", {key: ["not updatable"]})
+                raise Problem(400, f"{key} cannot be updated", {key: ["not updatable"]})
             rec[key].update(_fields(sub, allowed, key))  # rates themselves never change
         for k in ("TaxId", "Notes"):
             body.pop(k, None)  # accepted, not shown in ContractDto
@@ -502,14 +479,14 @@ class AteraApp:
 
     def _h_rates_list(self, request: Request, kind: str) -> Response:
         hidden = self.archived[kind]
-        return self._page(request, [r for r in _sorted(self._rates(kind))
+        return self._page(request, [r for r in sorted_records(self._rates(kind))
                                     if r["RateID"] not in hidden])
 
     def _h_rates_get(self, request: Request, kind: str, item_id: int) -> Response:
-        return _json(_get(self._rates(kind), item_id, kind[:-1]))
+        return json_response(get(self._rates(kind), item_id, kind[:-1]))
 
     def _h_rates_create(self, request: Request, kind: str) -> Response:
-        body = _body(request, _RATE_CREATE)
+        body = body_of(request, _RATE_CREATE)
         desc = (body.get("Description") or "").strip()
         errors: dict[str, list[str]] = {}
         if not desc:
@@ -517,19 +494,19 @@ class AteraApp:
         if "Amount" not in body:
             errors["Amount"] = ["The Amount field is required."]
         if errors:
-            raise _Problem(400, "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+            raise Problem(400, "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
         # Products and expenses share one rate table in Atera, so ids never collide.
         new_id = max([*self.products, *self.expenses], default=0) + 1
         self._rates(kind)[new_id] = {"RateID": new_id, "Amount": float(body["Amount"]),
                                      "Description": desc, "SKU": body.get("SKU"),
                                      "Category": body.get("Category")}
-        return _json({"ActionID": str(new_id)}, 201)
+        return json_response({"ActionID": str(new_id)}, 201)
 
     def _h_rates_update(self, request: Request, kind: str, item_id: int) -> Response:
-        rec = _get(self._rates(kind), item_id, kind[:-1])
-        body = _body(request, _RATE_UPDATE)
+        rec = get(self._rates(kind), item_id, kind[:-1])
+        body = body_of(request, _RATE_UPDATE)
         if "Description" in body and not (body["Description"] or "").strip():
-            raise _Problem(400, "Description cannot be empty",
+            raise Problem(400, "Description cannot be empty",
                            {"Description": ["The Description field is required."]})
         archived = body.pop("Archived", None)
         if body.get("Amount") is None:
@@ -539,7 +516,7 @@ class AteraApp:
             self.archived[kind].add(item_id)
         elif archived is False:
             self.archived[kind].discard(item_id)
-        return _json({"ActionID": str(item_id)})
+        return json_response({"ActionID": str(item_id)})
 
     def _h_invoices_list(self, request: Request) -> Response:
         bounds: list[dt.date | None] = []
@@ -553,108 +530,24 @@ class AteraApp:
                     raise ValueError
                 bounds.append(dt.date.fromisoformat(raw))
             except ValueError:
-                raise _Problem(400, f"{name} must be a date as yyyy-MM-dd, got {raw!r}",
+                raise Problem(400, f"{name} must be a date as yyyy-MM-dd, got {raw!r}",
                                {name: [raw]}) from None
         lo, hi = bounds
         if lo and hi and lo > hi:
-            raise _Problem(400, "invoiceDateFrom is after invoiceDateTo",
+            raise Problem(400, "invoiceDateFrom is after invoiceDateTo",
                            {"invoiceDateFrom": [str(lo)], "invoiceDateTo": [str(hi)]})
         out = []
-        for inv in _sorted(self.invoices):
+        for inv in sorted_records(self.invoices):
             day = dt.datetime.fromisoformat(inv["InvoiceDate"]).date()
             if (lo is None or day >= lo) and (hi is None or day <= hi):
                 out.append(inv)
         return self._page(request, out)
 
     def _h_invoices_get(self, request: Request, item_id: int) -> Response:
-        return _json(_get(self.invoices, item_id, "invoice"))
-
-    def _custom_field(self, item_id: int, field: str) -> str:
-        _get(self.customers, item_id, "customer")
-        if field not in CUSTOMER_FIELDS:
-            raise _Problem(400, f"customer custom field {field!r} does not exist; known: "
-                           f"{', '.join(CUSTOMER_FIELDS)}", {"fieldName": [field]})
-        return field
-
-    def _h_custom_get(self, request: Request, item_id: int, field: str) -> Response:
-        field = self._custom_field(item_id, field)
-        value = self.custom_values.get((item_id, field))
-        if value is None:
-            return _json([])
-        number = _float_or_zero(value)
-        return _json([{
-            "ItemId": item_id,
-            "Id": _stable_uuid(f"{item_id}/{field}"),
-            "FieldName": field,
-            "ValueAsString": value,
-            "ValueAsDecimal": number,
-            "ValueAsDateTime": None,
-            "ValueAsBool": value.strip().lower() == "true",
-            "OptionId": None,
-        }])
-
-    def _h_custom_set(self, request: Request, item_id: int, field: str) -> Response:
-        field = self._custom_field(item_id, field)
-        body = _body(request, _CUSTOM_VALUE)
-        value = body.get("Value")
-        if value is None or value == "":
-            self.custom_values.pop((item_id, field), None)
-        else:
-            self.custom_values[(item_id, field)] = value
-        return _json({"ActionID": str(item_id)})
+        return json_response(get(self.invoices, item_id, "invoice"))
 
 
 # --- module helpers ------------------------------------------------------------------------
-
-
-def _index(records: Any, key: str) -> dict[int, Json]:
-    out: dict[int, Json] = {}
-    for i, rec in enumerate(records or []):
-        if not isinstance(rec, dict) or not isinstance(rec.get(key), int):
-            raise ValueError(f"Atera seed: record {i} has no integer {key}")
-        out[rec[key]] = rec
-    return out
-
-
-def _sorted(records: Mapping[int, Json]) -> list[Json]:
-    return [records[k] for k in sorted(records)]
-
-
-def _get(records: Mapping[int, Json], item_id: int, what: str) -> Json:
-    rec = records.get(item_id)
-    if rec is None:
-        raise _Problem(404, f"{what} {item_id} was not found")
-    return rec
-
-
-def _int_arg(request: Request, name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _Problem(400, f"{name} must be an integer, got {raw!r}", {name: [raw]}) from None
-
-
-def _body(request: Request, fields: Mapping[str, tuple[type, ...]]) -> Json:
-    """The JSON object in the body, checked against a request DTO's fields and types."""
-    try:
-        data = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        raise _Problem(400, "the request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise _Problem(400, "the request body must be a JSON object")
-    errors: dict[str, list[str]] = {}
-    for key, value in data.items():
-        allowed = fields.get(key)
-        if allowed is None:
-            errors[key] = [f"unknown field {key!r}"]
-        elif not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            errors[key] = [f"{key} has the wrong type ({type(value).__name__})"]
-    if errors:
-        raise _Problem(400, "; ".join(v[0] for v in errors.values()), errors)
-    return data
 
 
 def _fields(data: Mapping[str, Any], spec: _Spec, where: str) -> Json:
@@ -675,7 +568,7 @@ def _fields(data: Mapping[str, Any], spec: _Spec, where: str) -> Json:
         if key.endswith(("RateID", "RateId")) and allowed == (int,) and key not in data:
             errors[f"{where}.{key}"] = [f"{where}.{key} is required"]
     if errors:
-        raise _Problem(400, "; ".join(v[0] for v in errors.values()), errors)
+        raise Problem(400, "; ".join(v[0] for v in errors.values()), errors)
     return dict(data)
 
 
@@ -686,7 +579,7 @@ def _embed(ctype: str, sub: Mapping[str, Any], table: Mapping[int, Json]) -> Jso
         if rid is None:
             return None
         if rid not in table:
-            raise _Problem(400, f"{ctype}Contract.{key}: rate {rid} does not exist",
+            raise Problem(400, f"{ctype}Contract.{key}: rate {rid} does not exist",
                            {f"{ctype}Contract.{key}": [str(rid)]})
         r = table[rid]
         return {k: r.get(k) for k in ("RateID", "Amount", "Description", "SKU", "Category")}
@@ -694,12 +587,12 @@ def _embed(ctype: str, sub: Mapping[str, Any], table: Mapping[int, Json]) -> Jso
     def many() -> list[Json]:
         ids = sub.get("AdditionalRateIDs") or []
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-            raise _Problem(400, "AdditionalRateIDs must be integers",
+            raise Problem(400, "AdditionalRateIDs must be integers",
                            {f"{ctype}Contract.AdditionalRateIDs": [str(ids)]})
         out = []
         for i in ids:
             if i not in table:
-                raise _Problem(400, f"{ctype}Contract.AdditionalRateIDs: rate {i} does not "
+                raise Problem(400, f"{ctype}Contract.AdditionalRateIDs: rate {i} does not "
                                "exist", {f"{ctype}Contract.AdditionalRateIDs": [str(i)]})
             out.append({k: table[i].get(k) for k in ("RateID", "Amount", "Description", "SKU",
                                                       "Category")})
@@ -737,34 +630,3 @@ def _embed(ctype: str, sub: Mapping[str, Any], table: Mapping[int, Json]) -> Jso
     return {k: v for k, v in body.items() if v is not None}
 
 
-def _float_or_zero(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        return 0.0
-
-
-def _stable_uuid(text: str) -> str:
-    import uuid
-
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"atera-sandbox:{text}"))
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status=status,
-                    content_type="application/json; charset=utf-8")
-
-
-def _problem_response(status: int, detail: str, instance: str,
-                      errors: Mapping[str, list[str]] | None = None) -> Response:
-    body: Json = {
-        "type": f"https://httpstatuses.io/{status}",
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-    }
-    if errors:
-        body["errors"] = dict(errors)
-    return Response(json.dumps(body, ensure_ascii=False), status=status,
-                    content_type="application/json; charset=utf-8")

@@ -39,6 +39,8 @@ class Sandbox:
         self.client_id = DEMO_CLIENT_ID
         self._client_secret = secrets.token_urlsafe(32)
         self._atera_key = secrets.token_hex(16)
+        # The 2026 scheme's credential: a JWT longer than 100 characters, sent as Bearer.
+        self._atera_token = "eyJ" + secrets.token_urlsafe(120)
         data = load_seed(seed)
         org = XeroOrg(data, now=self.clock.now)
         self.tenant_id = org.tenant_id
@@ -64,7 +66,7 @@ class Sandbox:
             self.atera = atera_cls(
                 atera_seed if atera_seed is not None else _atera_seed(self.seed_name),
                 clock=self.clock, ledger=self.ledger, faults=parse_faults(None, fault_seed),
-                api_key=self._atera_key)
+                api_key=self._atera_key, api_token=self._atera_token)
             self._atera_server = ServerThread(self.atera, port=atera_port)
         self._started = False
 
@@ -116,7 +118,13 @@ class Sandbox:
 
     @property
     def atera_api_key(self) -> str:
+        """The legacy Atera key (sent as ``X-API-KEY``)."""
         return self._atera_key
+
+    @property
+    def atera_api_token(self) -> str:
+        """An Atera API token (a JWT, sent as ``Authorization: Bearer``)."""
+        return self._atera_token
 
     @property
     def env(self) -> dict[str, str]:
@@ -155,7 +163,8 @@ class Sandbox:
                 "tenant_id": self.tenant_id,
                 "short_code": self.xero.org.organisation.get("ShortCode"),
             },
-            "atera": {"api_url": self.atera_url, "api_key": self._atera_key},
+            "atera": {"api_url": self.atera_url, "api_key": self._atera_key,
+                      "api_token": self._atera_token},
             "tenant_id": self.tenant_id,
             "seed": self.seed_name,
             "time_scale": self.clock.scale,
