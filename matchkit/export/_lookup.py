@@ -7,13 +7,13 @@ created a second time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
-__all__ = ["credit_note_link", "find_existing", "record_id", "record_number"]
+from ..xero import query_chunks
 
-LOOKUP_CHUNK = 40  # long number lists in one query string fail with 404 (not 414)
+__all__ = ["credit_note_link", "find_existing", "record_id", "record_number"]
 
 
 class XeroReader(Protocol):
@@ -52,11 +52,6 @@ def _credit_notes(xero: XeroReader, where: str, since: dt.datetime | None = None
         page += 1
 
 
-def _chunks(seq: list[str], size: int = LOOKUP_CHUNK) -> Iterable[list[str]]:
-    for i in range(0, len(seq), size):
-        yield seq[i:i + size]
-
-
 def find_existing(xero: XeroReader, *, numbers: Sequence[str] = (),
                   credit_numbers: Sequence[str] = (), references: Sequence[str] = (),
                   credit_references: Sequence[str] = (), since: dt.datetime | None = None
@@ -78,8 +73,9 @@ def find_existing(xero: XeroReader, *, numbers: Sequence[str] = (),
             n = record_number(rec)
             if n and keep(rec) and rec.get("Type", "ACCREC") == "ACCREC":
                 by_number[n] = rec
-    for chunk in _chunks(list(credit_numbers)):
-        where = " OR ".join(f'CreditNoteNumber=="{n}"' for n in chunk)
+    # Long query strings get a 404 from Xero (PITFALLS 10): the filters stay short.
+    for chunk in query_chunks([f'CreditNoteNumber=="{n}"' for n in credit_numbers]):
+        where = " OR ".join(chunk)
         for rec in _credit_notes(xero, where):
             n = record_number(rec)
             if n and keep(rec):

@@ -8,10 +8,12 @@ from ._client import XeroClient
 from ._connect import connect
 from ._limits import RateLimiter, limiter_for
 from ._links import invoice_link
+from ._paging import MAX_BODY_BYTES, query_chunks
 from ._results import ElementResult
 from ._retry import RetryPolicy
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "ElementResult",
     "RateLimiter",
     "RetryPolicy",
@@ -21,4 +23,5 @@ __all__ = [
     "connect",
     "invoice_link",
     "limiter_for",
+    "query_chunks",
 ]

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -27,7 +28,7 @@ from matchkit._exceptions import (
 
 from ._auth import TokenManager, XeroAuth, ssl_context
 from ._limits import OnWait, RateLimiter, limiter_for
-from ._paging import PAGE_SIZE, chunked, paged
+from ._paging import PAGE_SIZE, paged, query_chunks, size_chunks
 from ._results import ElementResult, element_result, results_from_400, validation_messages
 from ._retry import RetryPolicy
 
@@ -36,6 +37,11 @@ __all__ = ["XeroClient"]
 log = logging.getLogger("matchkit.xero")
 
 Modified = datetime | date | str | None
+# Unit amounts and item prices at 4 places: without it Xero rounds them to 2 ("Rounding in
+# Xero", developer.xero.com/documentation/api-guides/rounding-in-xero), and a rate of
+# 12.345 lands as 12.35.
+UNITDP = {"unitdp": 4}
+UNITDP_WRITES = frozenset({"Invoices", "CreditNotes", "Items"})
 
 
 class XeroClient:
@@ -186,8 +192,15 @@ class XeroClient:
             return ServerError(f"Xero server error {status} on {method} {where}: {detail}",
                                **kwargs), _retry_after(response.headers.get("Retry-After"))
         if status in (401, 403):
-            hint = ("the connection may have been removed or the tenant id is wrong; connect "
-                    "again" if status == 403 else "the access token was refused")
+            if status == 403:
+                hint = ("the connection may have been removed or the tenant id is wrong; "
+                        "connect again")
+            elif detail.startswith("TokenExpired"):
+                hint = "the access token expired"
+            else:
+                # Xero answers a scope the login lacks with 401 AuthorizationUnsuccessful.
+                hint = ("the access token was refused, or the login lacks the scope this "
+                        "call needs: check MATCHKIT_XERO_SCOPES and connect again")
             return AuthError(f"Xero refused {method} {where} ({status} {detail}): {hint}",
                              **kwargs), None
         if status == 404:
@@ -214,9 +227,10 @@ class XeroClient:
 
     # ------------------------------------------------------------------------ reads
 
-    def organisation(self) -> dict[str, Any]:
-        """``Organisations[0]``, fetched once per client."""
-        if self._organisation is None:
+    def organisation(self, *, refresh: bool = False) -> dict[str, Any]:
+        """``Organisations[0]``, fetched once per client (again with ``refresh``: lock dates
+        move while a client lives)."""
+        if self._organisation is None or refresh:
             orgs = self._get("Organisation").get("Organisations") or []
             if not orgs:
                 raise ProtocolError("Xero's Organisation answer is empty", system="xero",
@@ -238,7 +252,8 @@ class XeroClient:
                                             modified_since), "Contacts")
 
     def items(self, modified_since: Modified = None) -> list[dict[str, Any]]:
-        return list(self._get("Items", None, modified_since).get("Items") or [])
+        """Every item, prices at 4 places (``unitdp=4``: Xero rounds to 2 otherwise)."""
+        return list(self._get("Items", UNITDP, modified_since).get("Items") or [])
 
     def tax_rates(self) -> list[dict[str, Any]]:
         return list(self._get("TaxRates").get("TaxRates") or [])
@@ -256,17 +271,19 @@ class XeroClient:
         statuses: Sequence[str] | None = None,
         modified_since: Modified = None,
     ) -> Iterator[dict[str, Any]]:
-        """Invoices, paged; long ``ids``/``numbers`` lists are split into calls of 40."""
+        """Invoices, paged (only paged reads carry line items), unit amounts at 4 places;
+        long ``ids``/``numbers`` lists are split so each query string stays short."""
         if ids is not None and numbers is not None:
             raise InputError("invoices(): pass ids or numbers, not both")
-        base: dict[str, Any] = {"pageSize": PAGE_SIZE}
+        base: dict[str, Any] = {"pageSize": PAGE_SIZE, **UNITDP}
         if statuses:
             base["Statuses"] = ",".join(statuses)
         filters: list[dict[str, Any]]
         if ids is not None:
-            filters = [{"IDs": ",".join(chunk)} for chunk in chunked(list(ids))]
+            filters = [{"IDs": ",".join(chunk)} for chunk in query_chunks(list(ids))]
         elif numbers is not None:
-            filters = [{"InvoiceNumbers": ",".join(chunk)} for chunk in chunked(list(numbers))]
+            filters = [{"InvoiceNumbers": ",".join(chunk)}
+                       for chunk in query_chunks(list(numbers))]
         else:
             filters = [{}]
         for extra in filters:
@@ -304,15 +321,35 @@ class XeroClient:
 
     def _write(self, method: str, key: str, records: Sequence[Mapping[str, Any]],
                idempotency_key: str | None) -> list[ElementResult]:
-        """PUT/POST many elements with ``summarizeErrors=false``: one result per element."""
+        """PUT/POST many elements with ``summarizeErrors=false``: one result per element.
+
+        Amounts go with ``unitdp=4`` (Xero keeps 2 places of a unit amount otherwise). A body
+        over Xero's 3.5 MB limit is sent in parts, each with its own derived Idempotency-Key.
+        """
         if isinstance(records, Mapping):
             raise InputError(f"{key}: pass a list of records, not one record")
         sent = [dict(r) for r in records]
         if not sent:
             return []
+        parts = size_chunks(sent, key)
+        results: list[ElementResult] = []
+        for n, part in enumerate(parts):
+            part_key = idempotency_key
+            if idempotency_key and len(parts) > 1:
+                part_key = f"{idempotency_key[:120]}-p{n + 1}"
+            offset = len(results)
+            results += [replace(r, index=r.index + offset)
+                        for r in self._write_part(method, key, part, part_key)]
+        return results
+
+    def _write_part(self, method: str, key: str, sent: list[dict[str, Any]],
+                    idempotency_key: str | None) -> list[ElementResult]:
+        params: dict[str, Any] = {"summarizeErrors": "false"}
+        if key in UNITDP_WRITES:
+            params.update(UNITDP)
         try:
-            response = self.request(method, key, params={"summarizeErrors": "false"},
-                                    json_body={key: sent}, idempotency_key=idempotency_key)
+            response = self.request(method, key, params=params, json_body={key: sent},
+                                    idempotency_key=idempotency_key)
         except ValidationError as exc:
             # With summarizeErrors=false Xero answers 200; a 400 ValidationException still
             # lists its elements, so map them rather than lose which ones failed.

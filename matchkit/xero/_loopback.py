@@ -43,7 +43,13 @@ class LoopbackListener:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the default logs the request line, which carries the code
 
-        self._server = HTTPServer(("127.0.0.1", port), Handler)
+        try:
+            self._server = HTTPServer(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            raise AuthError(f"cannot listen on 127.0.0.1:{port} for Xero's login answer "
+                            f"({exc.strerror}): something else uses the port; stop it, or "
+                            "register another port's callback with the Xero app and set "
+                            "MATCHKIT_XERO_REDIRECT_PORT", system="xero") from None
         self.redirect_uri = f"http://127.0.0.1:{self._server.server_port}/callback"
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1}, daemon=True,
