@@ -27,7 +27,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from ._exceptions import ApiError, AuthError, ExportError, ValidationError
+from ._exceptions import ApiError, AuthError, ExportError, RateLimitError, ValidationError
+from ._presend import account_numbers_of, contact_problems
 from .store import Decision, Workspace
 
 __all__ = [
@@ -346,6 +347,10 @@ class _Engine:
             for job in chunk:
                 self._fail(job, "; ".join(exc.errors) or str(exc))
             return []
+        except RateLimitError as exc:
+            if exc.problem == "day":
+                raise  # hours away: a clean stop (the intents are looked up next run)
+            return chunk
         except ApiError:
             return chunk
         by_index = {r.index: r for r in results}
@@ -428,7 +433,12 @@ def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec
     if not specs:
         return {}
     engine, jobs = _contact_jobs(ws, xero, specs, run_id)
-    engine.run(jobs)
+    # What Xero would refuse (e-mail, AccountNumber, lengths) fails here, never sent.
+    verdicts = contact_problems([j.payload for j in jobs], lambda: account_numbers_of(xero))
+    for job, why in zip(jobs, verdicts, strict=True):
+        if why:
+            engine._fail(job, why)
+    engine.run([j for j, why in zip(jobs, verdicts, strict=True) if not why])
     return _finish(ws, engine, "customers", who)
 
 

@@ -10,13 +10,15 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from .._exceptions import ConfigError
 from ..store import Workspace
 from ._batch import invoice_number
 
-__all__ = ["ExportOptions", "line_amount", "map_invoice", "reference_for", "xero_number"]
+__all__ = ["ExportOptions", "invoice_day", "line_amount", "map_invoice", "reference_for",
+           "xero_number"]
 
 Status = Literal["DRAFT", "SUBMITTED", "AUTHORISED"]
 Numbering = Literal["atera", "prefix", "xero"]
@@ -127,11 +129,36 @@ def _num(value: Any, default: float = 0.0) -> float:
     return number
 
 
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+def _places(value: Decimal, places: str) -> Decimal:
+    # Half away from zero, as Xero rounds ("Rounding in Xero"); float round() would not.
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
 def line_amount(line: Mapping[str, Any]) -> float:
-    """Quantity x rate less discount, before tax (what Xero will compute from the line)."""
+    """Quantity x rate less discount, before tax, to the cent (what Xero will compute from
+    the line, sent with ``unitdp=4``)."""
     qty, rate = _num(line.get("Quantity"), 1.0), _num(line.get("Rate"))
     disc = _num(line.get("DiscountPercentage"))
-    return round(qty * rate * (1 - disc / 100), 2)
+    amount = _dec(qty) * _dec(rate) * (100 - _dec(disc)) / 100
+    return float(_places(amount, "0.01"))
+
+
+def _units(qty: float, rate: float, disc: float, desc: str) -> dict[str, Any] | None:
+    """A line whose rate Xero cannot carry (more than 4 places, which change the line's
+    amount) as Xero's rounding guide shows it: one unit of the line amount, the quantity and
+    rate in the description ("1000 x Product A @ $0.061171", developer.xero.com/documentation/
+    api-guides/rounding-in-xero). ``None`` when Xero's 4 places give Atera's amount."""
+    exact = _dec(qty) * _dec(rate) * (100 - _dec(disc)) / 100
+    at_four = _dec(qty) * _places(_dec(rate), "0.0001") * (100 - _dec(disc)) / 100
+    if _places(exact, "0.01") == _places(at_four, "0.01"):
+        return None
+    text = f"{qty:g} x {desc} @ {rate:g}" + (f" less {disc:g}%" if disc else "")
+    return {"Description": text[:4000], "Quantity": 1.0,
+            "UnitAmount": float(_places(exact, "0.01"))}
 
 
 def _date(value: Any) -> dt.date | None:
@@ -141,6 +168,13 @@ def _date(value: Any) -> dt.date | None:
         return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
     except ValueError:
         return None
+
+
+def invoice_day(inv: Mapping[str, Any], options: ExportOptions,
+                today: dt.date | None = None) -> dt.date:
+    """The Date the invoice goes to Xero with: Atera's, or today (setting export.invoice_date)."""
+    day = _date(inv.get("InvoiceDate")) if options.invoice_date == "atera" else None
+    return day or today or dt.date.today()
 
 
 def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int, str | None],
@@ -153,9 +187,7 @@ def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int
     description-only line, which gets ``line_account`` so Xero applies that account's tax).
     ``credit``: an ACCRECCREDIT credit note with the signs flipped so its total is positive.
     """
-    today = today or dt.date.today()
-    day = _date(inv.get("InvoiceDate")) if options.invoice_date == "atera" else None
-    day = day or today
+    day = invoice_day(inv, options, today)
     lines = []
     for i, line in enumerate(inv.get("LineItems") or [], start=1):
         qty, rate = _num(line.get("Quantity"), 1.0), _num(line.get("Rate"))
@@ -166,7 +198,10 @@ def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int
         if code:
             out["ItemCode"] = code
         disc = _num(line.get("DiscountPercentage"))
-        if disc:
+        folded = _units(qty, -rate if credit else rate, disc, desc or "-")
+        if folded is not None:
+            out.update(folded)
+        elif disc:
             out["DiscountRate"] = disc
         if options.status == "AUTHORISED" and options.sales_account:
             out["AccountCode"] = options.sales_account

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import ApiError, AuthError, RateLimitError, ValidationError
+from .._presend import account_numbers_of
 from .._xero_sync import (
     SyncPreview,
     XeroSyncError,
@@ -35,6 +36,7 @@ from ._lock import STALE_AFTER, export_lock
 from ._lookup import credit_note_link, find_existing, record_id, record_number
 from ._mapping import ExportOptions
 from ._plan import ExportPlan, build_payloads, plan_from_report
+from ._presend import refuse_unsendable
 from ._validate import Prepared, Problem, ValidationReport, XeroCatalogue, validate_batch
 
 __all__ = ["ExportResult", "InvoiceOutcome", "export_batch", "plan_export"]
@@ -335,8 +337,11 @@ def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tena
 def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None
              ) -> tuple[ExportOptions, XeroCatalogue, ValidationReport]:
     options = options or ExportOptions.from_workspace(ws)
+    xero.organisation(refresh=True)  # today's lock dates, not the ones seen at connect
     catalogue = XeroCatalogue.read(xero, options.sales_account)
     report = validate_batch(ws, batch, catalogue, xero.tenant_id, options)
+    # What Xero would refuse outright (lock dates, size, contacts) is refused before sending.
+    refuse_unsendable(report, xero.organisation(), lambda: account_numbers_of(xero))
     return options, catalogue, report
 
 

@@ -1,0 +1,120 @@
+"""What Xero would refuse, caught before anything is sent, with one message per record.
+
+Xero refuses a contact whose e-mail address is not one ("Email address must be valid",
+XeroAPI/Xero-OpenAPI#461), whose AccountNumber another contact has ("The Account Number
+already exists", calcinai/xero-php#880) or whose fields are longer than its spec allows
+(``reference/xero/xero_accounting.yaml``, maxLength); and any document dated on or before the
+organisation's lock dates (waynerobinson/xeroizer#92). Sending such a record costs a call and
+leaves the batch half-done; refusing it here names the record and the fix instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["CONTACT_LIMITS", "account_numbers_of", "contact_problems", "lock_dates",
+           "lock_problem", "valid_email"]
+
+# maxLength of what a contact payload can carry (spec 16.1.0: Contact, Address, Phone);
+# tests/test_presend.py holds these to the spec.
+CONTACT_LIMITS = {"ContactNumber": 50, "AccountNumber": 50, "Name": 255, "FirstName": 255,
+                  "LastName": 255, "CompanyNumber": 50, "EmailAddress": 255, "TaxNumber": 50}
+ADDRESS_LIMITS = {"AddressLine1": 500, "AddressLine2": 500, "AddressLine3": 500,
+                  "AddressLine4": 500, "City": 255, "Region": 255, "PostalCode": 50,
+                  "Country": 50, "AttentionTo": 255}
+PHONE_LIMITS = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
+
+# Xero publishes no e-mail rule; the spec says umlauts are not supported. An address mail
+# systems deliver: ASCII local@domain with a dotted domain, no spaces.
+_EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_MS_DATE = re.compile(r"^/Date\((-?\d+)")
+
+
+def valid_email(value: str) -> bool:
+    text = value.strip()
+    return (bool(_EMAIL.match(text)) and not text.startswith(".") and ".." not in text)
+
+
+def _too_long(record: Mapping[str, Any], limits: Mapping[str, int], where: str) -> list[str]:
+    out = []
+    for field, limit in limits.items():
+        value = record.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            out.append(f"{where}{field} is {len(value)} characters; Xero takes at most {limit}")
+    return out
+
+
+def _contact_problem(payload: Mapping[str, Any], taken: set[str]) -> str | None:
+    problems = _too_long(payload, CONTACT_LIMITS, "")
+    for n, address in enumerate(payload.get("Addresses") or [], 1):
+        problems += _too_long(address, ADDRESS_LIMITS, f"address {n}: ")
+    for n, phone in enumerate(payload.get("Phones") or [], 1):
+        problems += _too_long(phone, PHONE_LIMITS, f"phone {n}: ")
+    email = payload.get("EmailAddress")
+    if isinstance(email, str) and email.strip() and not valid_email(email):
+        problems.append(f"e-mail address {email!r} is not one Xero accepts (\"Email address "
+                        "must be valid\"); correct it in Atera")
+    number = payload.get("AccountNumber")
+    if isinstance(number, str) and number.strip().casefold() in taken:
+        problems.append(f"AccountNumber {number!r} is already another Xero contact's (\"The "
+                        "Account Number already exists\")")
+    return "; ".join(problems) or None
+
+
+def contact_problems(payloads: Sequence[Mapping[str, Any]],
+                     account_numbers: Callable[[], set[str]]) -> list[str | None]:
+    """Per payload, why Xero would refuse it (``None``: it would not).
+
+    ``account_numbers()`` gives the AccountNumbers Xero's contacts already hold (case-folded);
+    it is asked only when a payload carries one, since that takes a read of every contact.
+    Two payloads with the same AccountNumber: the second is refused.
+    """
+    wanted = [str(p.get("AccountNumber") or "").strip().casefold() for p in payloads]
+    taken = account_numbers() if any(wanted) else set()
+    out: list[str | None] = []
+    for payload, number in zip(payloads, wanted, strict=True):
+        out.append(_contact_problem(payload, taken))
+        if number and out[-1] is None:
+            taken.add(number)
+    return out
+
+
+def account_numbers_of(xero: Any) -> set[str]:
+    """The AccountNumbers Xero's contacts (archived ones too) hold, case-folded."""
+    return {str(c["AccountNumber"]).strip().casefold()
+            for c in xero.contacts(include_archived=True) if c.get("AccountNumber")}
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if not value:
+        return None
+    m = _MS_DATE.match(str(value))
+    if m:
+        return dt.datetime.fromtimestamp(int(m.group(1)) / 1000, dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def lock_dates(organisation: Mapping[str, Any]) -> tuple[dt.date | None, dt.date | None]:
+    """``(PeriodLockDate, EndOfYearLockDate)`` of ``GET /Organisation`` ("Shown if set")."""
+    return (_as_date(organisation.get("PeriodLockDate")),
+            _as_date(organisation.get("EndOfYearLockDate")))
+
+
+def lock_problem(day: dt.date, organisation: Mapping[str, Any]) -> str | None:
+    """Why Xero would refuse a document dated ``day`` (on or before a lock date), or ``None``."""
+    period, end_of_year = lock_dates(organisation)
+    locks = [(d, name) for d, name in ((end_of_year, "end of year lock date"),
+                                       (period, "period lock date")) if d is not None]
+    for lock, name in sorted(locks, reverse=True):
+        if day <= lock:
+            return (f"dated {day.isoformat()}, on or before the organisation's {name} "
+                    f"{lock.isoformat()}: Xero refuses documents in a locked period; date it "
+                    "later (matchkit settings set export.invoice_date today) or ask the "
+                    "accountant to move the lock date")
+    return None

@@ -1,0 +1,76 @@
+"""The last checks before an export sends anything: what Xero would refuse outright.
+
+Run on a validated batch (``validate_batch``) with what Xero says of the organisation: an
+invoice dated in a locked period, an invoice too big for one request, and a customer to
+create whose contact Xero would refuse (e-mail, AccountNumber, field lengths) are refused
+here, each with its invoice and the reason, and never sent. The rest go as before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .._presend import contact_problems, lock_problem
+from .._xero_sync import unique_contact_name
+from ..xero import MAX_BODY_BYTES
+from ._mapping import invoice_day, map_invoice
+from ._validate import Problem, ValidationReport
+
+__all__ = ["refuse_unsendable"]
+
+_NO_CONTACT = "00000000-0000-0000-0000-000000000000"
+_LONGEST_CODE = "X" * 30  # an item code as long as Xero allows (spec: Item.Code)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    code: str
+    message: str
+
+
+def refuse_unsendable(report: ValidationReport, organisation: Mapping[str, Any],
+                      account_numbers: Callable[[], set[str]]) -> None:
+    """Move the ready invoices Xero would refuse into the report's refused ones, in place.
+
+    ``account_numbers()`` gives the AccountNumbers Xero's contacts hold (read only when a
+    contact to create carries one).
+    """
+    refused: dict[str, _Refusal] = {}
+    bad_customers: dict[str, str] = {}
+    specs = report.contacts_to_create
+    # The name as ensure_contacts sends it (tidied, at most 255 characters).
+    verdicts = contact_problems([s.payload(unique_contact_name(s.name)) for s in specs],
+                                account_numbers)
+    for spec, why in zip(specs, verdicts, strict=True):
+        if why:
+            bad_customers[spec.atera_id] = (f"customer {spec.name!r} cannot be created in "
+                                            f"Xero: {why}")
+    for p in report.ready:
+        why = lock_problem(invoice_day(p.invoice, report.options), organisation)
+        if why:
+            refused[p.number] = _Refusal("period_locked", f"the invoice is {why}")
+            continue
+        if p.contact_id is None and p.customer_id in bad_customers:
+            refused[p.number] = _Refusal("customer_invalid", bad_customers[p.customer_id])
+            continue
+        codes = {**p.item_codes, **{line: _LONGEST_CODE for line in p.item_needs}}
+        body = map_invoice(p.invoice, _NO_CONTACT, codes, report.options, credit=p.credit,
+                           line_account=report.sales_account)
+        size = len(json.dumps({"Invoices": [body]}).encode())
+        if size > MAX_BODY_BYTES:
+            refused[p.number] = _Refusal("too_large", f"the invoice is {size:,} bytes as Xero "
+                                         "JSON; Xero takes at most 3.5 MB a request: split it "
+                                         "in Atera")
+    if not refused:
+        return
+    for number, r in refused.items():
+        report.problems.append(Problem(number, None, r.code, r.message))
+    report.ready = [p for p in report.ready if p.number not in refused]
+    # Create only what a ready invoice still needs (as validate_batch does).
+    wanted = {p.customer_id for p in report.ready if p.contact_id is None}
+    report.contacts_to_create = [c for c in specs if c.atera_id in wanted]
+    needed = {a for p in report.ready for a in p.item_needs.values()}
+    report.items_to_create = [s for s in report.items_to_create if s.atera_id in needed]
