@@ -416,3 +416,20 @@ def test_items_can_be_deleted(x: XeroHttp) -> None:
     assert x.client.delete(f"/api.xro/2.0/Items/{item['ItemID']}",
                            headers=x.headers()).status_code == 204
     assert x.get(f"Items/{item['ItemID']}").status_code == 404
+
+
+def test_small_rules_with_xeros_words(x: XeroHttp, off_contract: OffContract) -> None:
+    """A nameless contact (xeroizer#380); IsSold false nulls Description and SalesDetails
+    (spec, Item.IsSold); a body that is not JSON (xero-php-oauth2#39, ErrorNumber 14)."""
+    assert errors(put_one(x, {"Name": ""}, "Contacts")) == ["Contact Name cannot be empty."]
+    put_one(x, {"Code": "SOLD", "Name": "Sold", "Description": "d",
+                "SalesDetails": {"UnitPrice": 5}}, "Items")
+    unsold = x.post("Items", {"Items": [{"Code": "SOLD", "IsSold": False}]}).json()["Items"][0]
+    assert unsold["SalesDetails"] == {} and "Description" not in unsold
+    with off_contract():  # not JSON on purpose
+        r = x.client.put("/api.xro/2.0/Contacts", content=b"{nope",
+                         headers={**x.headers(), "Content-Type": "application/json"})
+    assert r.status_code == 400
+    body = r.json()
+    assert (body["ErrorNumber"], body["Type"]) == (14, "PostDataInvalidException")
+    assert body["Message"].startswith("JSON for post data was invalid")
