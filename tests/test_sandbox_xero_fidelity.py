@@ -290,6 +290,21 @@ def test_where_order_search_and_dates(x: XeroHttp) -> None:
     assert [i["Reference"] for i in ordered] == ["PO 78", "PO 77"]
 
 
+def test_some_contact_fields_only_with_paging_summary_only_or_one(x: XeroHttp) -> None:
+    """The spec's Contact: MergedToContactID and the default line amount types are "only
+    returned when using paging" / "only available when summaryOnly parameter or paging is
+    used, or when fetch by ContactId or ContactNumber"."""
+    c = contact(x, "Gamma", ContactNumber="G-1", SalesDefaultLineAmountType="INCLUSIVE")
+    plain = x.get("Contacts").json()["Contacts"][0]
+    assert "SalesDefaultLineAmountType" not in plain
+    for params in ({"page": "1"}, {"summaryOnly": "true"}):
+        listed = x.get("Contacts", params).json()["Contacts"][0]
+        assert listed["SalesDefaultLineAmountType"] == "INCLUSIVE", params
+    for key in (c["ContactID"], "G-1"):
+        one = x.get(f"Contacts/{key}").json()["Contacts"][0]
+        assert one["SalesDefaultLineAmountType"] == "INCLUSIVE", key
+
+
 def test_line_items_only_with_page_or_one_invoice(x: XeroHttp) -> None:
     """XeroAPI/xero-ruby#9 (Xero staff); the spec's ``page`` description."""
     c = contact(x)

@@ -388,11 +388,15 @@ class ApiMixin:
                 "Your request is not filtering Contacts efficiently, given the extremely high "
                 "volume for this organisation. Please check https://developer.xero.com/"
                 "documentation/api/efficient-data-retrieval for more information."))
+        full = (request.args.get("page") not in (None, "")
+                or request.args.get("summaryOnly", "").lower() == "true")
         if request.args.get("where") is not None or request.args.get("order"):
             records = self._filter(request, [r for r, _ in rows], "Contact")
-            return self._paged(request, "Contacts", records, org.contact_out)
+            return self._paged(request, "Contacts", records,
+                               lambda r: org.contact_out(r, full))
         # No filter: page the cached rows directly (a 100k organisation, 1,000 a page).
-        return self._paged(request, "Contacts", rows, lambda row: org.contact_out(row[0]))
+        return self._paged(request, "Contacts", rows,
+                           lambda row: org.contact_out(row[0], full))
 
     def _read_docs(self, request: Request, org: XeroOrg,
                    rows: list[tuple[dict[str, Any], float]],

@@ -46,6 +46,13 @@ DEFAULT_THEME_ID = "5d4dd402-c851-497e-aae1-9ff265c0d15a"
 DAY_RATES = {"NZD": 1.094500, "USD": 0.651200, "GBP": 0.512300, "EUR": 0.601800}
 
 
+# "Only returned when using paging or when fetching a contact by ContactId or ContactNumber"
+# (MergedToContactID); "Only available when summaryOnly parameter or paging is used, or when
+# fetch by ContactId or ContactNumber" (the default line amount types): the spec's Contact.
+PAGED_CONTACT_FIELDS = ("MergedToContactID", "SalesDefaultLineAmountType",
+                        "PurchasesDefaultLineAmountType")
+
+
 class XeroOrg(DocumentsMixin, PaymentsMixin):
     """The records of one tenant. All public methods are thread-safe."""
 
@@ -147,8 +154,15 @@ class XeroOrg(DocumentsMixin, PaymentsMixin):
             self._contact_cache[include_archived] = (key, rows)
             return rows
 
-    def contact_out(self, rec: Record) -> Record:
-        return self._contact_out(rec)
+    def contact_out(self, rec: Record, full: bool = True) -> Record:
+        """A contact as GET answers it. Without ``full`` (a list read neither paged nor
+        ``summaryOnly``) the fields the spec shows only with paging, ``summaryOnly`` or one
+        contact are left out."""
+        out = self._contact_out(rec)
+        if not full:
+            for field in PAGED_CONTACT_FIELDS:
+                out.pop(field, None)
+        return out
 
     def item_rows(self) -> list[tuple[Record, float]]:
         with self._lock:
