@@ -10,7 +10,8 @@ import yaml
 
 NAMES = ("Contact", "Address", "Phone", "ContactPerson", "Item", "Purchase", "Invoice",
          "LineItem", "CreditNote", "Payment", "Account", "TaxRate", "TaxComponent", "Currency",
-         "BrandingTheme", "Organisation")
+         "BrandingTheme", "Organisation", "TrackingCategory", "TrackingOption",
+         "LineItemTracking")
 
 
 

@@ -109,7 +109,7 @@ def test_invoices_are_realistic() -> None:
 def test_xero_demo_follows_xero_rules() -> None:
     xero = demo()[1]
     assert set(xero) == {"Organisations", "Contacts", "Items", "TaxRates", "Accounts",
-                         "Currencies"}
+                         "Currencies", "TrackingCategories"}
     org = xero["Organisations"][0]
     assert org["ShortCode"].startswith("!") and org["BaseCurrency"] == "AUD"
     names = [c["Name"].lower() for c in xero["Contacts"]]

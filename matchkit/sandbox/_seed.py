@@ -715,6 +715,7 @@ def build_demo(seed: int = DEMO_SEED) -> tuple[Json, Json, Json]:
         Items=items,
         TaxRates=_tax_rates(),
         Accounts=_accounts(rng),
+        TrackingCategories=_tracking_categories(),
         Currencies=[
             {"Code": "AUD", "Description": "Australian Dollar"},
             {"Code": "NZD", "Description": "New Zealand Dollar"},
@@ -1090,7 +1091,21 @@ def _tax_rates() -> list[Json]:
     ]
 
 
+# What each revenue account is for (Account.Description, shown in Xero's chart).
+_REVENUE_NOTES = {
+    "200": "Sales not booked to a more specific revenue account",
+    "210": "Monthly managed services: per-device and per-user agreements, backup, monitoring",
+    "215": "Cloud hosting, domains and web services billed monthly",
+    "220": "Hardware and accessories resold to customers",
+    "225": "Hardware resold before the 2025 chart change; use 220",
+    "230": "Labour: on-site and remote time, projects and after-hours call-outs",
+    "240": "Software licences and subscriptions resold (Microsoft 365, security)",
+}
+
+
 def _accounts(rng: random.Random) -> list[Json]:
+    """An MSP's chart: revenue split by what is sold (managed services, cloud, hardware,
+    labour, licences), one archived revenue account, and the usual balance sheet accounts."""
     rows = [
         ("090", "Business Bank Account", "BANK", "ASSET", "BASEXCLUDED"),
         ("200", "Sales", "REVENUE", "REVENUE", "OUTPUT"),
@@ -1110,21 +1125,50 @@ def _accounts(rng: random.Random) -> list[Json]:
         ("800", "Accounts Payable", "CURRLIAB", "LIABILITY", "BASEXCLUDED"),
         ("820", "GST", "CURRLIAB", "LIABILITY", "BASEXCLUDED"),
         ("960", "Retained Earnings", "EQUITY", "EQUITY", "BASEXCLUDED"),
+        # Added later: new ids come after the first ones, which stay as they were.
+        ("215", "Cloud & Hosting Revenue", "REVENUE", "REVENUE", "OUTPUT"),
+        ("225", "Hardware Resale (old)", "SALES", "REVENUE", "OUTPUT"),
     ]
     out = []
     for code, name, typ, cls, tax in rows:
         acc: Json = {
             "AccountID": _uuid(rng), "Code": code, "Name": name, "Type": typ, "TaxType": tax,
-            "Status": "ACTIVE", "Class": cls, "EnablePaymentsToAccount": False,
+            "Status": "ARCHIVED" if code == "225" else "ACTIVE", "Class": cls,
+            "EnablePaymentsToAccount": False,
             "ShowInExpenseClaims": typ == "EXPENSE", "BankAccountType": "",
             "ReportingCode": "", "HasAttachments": False,
             "UpdatedDateUTC": "/Date(1551693660000+0000)/", "AddToWatchlist": False,
         }
+        if code in _REVENUE_NOTES:
+            acc["Description"] = _REVENUE_NOTES[code]
         if typ == "BANK":
             acc.update(BankAccountNumber="062000 12345678", BankAccountType="BANK",
                        CurrencyCode="AUD")
         out.append(acc)
-    return out
+    return sorted(out, key=lambda a: a["Code"])
+
+
+def _tracking_categories() -> list[Json]:
+    """Two active tracking categories as MSPs use them (where, and what kind of work), and
+    an archived one; an archived option too. Ids are fixed (uuid5), not drawn."""
+    def tid(*parts: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, "matchkit-sandbox/tracking/" + "/".join(parts)))
+
+    def category(name: str, status: str, options: list[tuple[str, str]]) -> Json:
+        return {"TrackingCategoryID": tid(name), "Name": name, "Status": status,
+                "Options": [{"TrackingOptionID": tid(name, o), "Name": o, "Status": st}
+                            for o, st in options]}
+
+    return [
+        category("Region", "ACTIVE", [
+            ("Sydney", "ACTIVE"), ("Melbourne", "ACTIVE"), ("Brisbane", "ACTIVE"),
+            ("Perth", "ACTIVE"), ("Adelaide", "ACTIVE"), ("Canberra", "ACTIVE"),
+            ("New Zealand", "ACTIVE"), ("Hobart", "ARCHIVED")]),
+        category("Service Line", "ACTIVE", [
+            ("Managed Services", "ACTIVE"), ("Projects", "ACTIVE"), ("Break-fix", "ACTIVE"),
+            ("Licensing", "ACTIVE"), ("Hardware", "ACTIVE")]),
+        category("Department", "ARCHIVED", [("Sales", "ACTIVE"), ("Support", "ACTIVE")]),
+    ]
 
 
 # --- large ---------------------------------------------------------------------------------

@@ -67,7 +67,8 @@ _SCOPES: dict[tuple[str, bool], tuple[str, ...]] = {
     ("payments", True): ("accounting.payments",),
 }
 _RESOURCES = {"organisation": "settings", "taxrates": "settings", "accounts": "settings",
-              "currencies": "settings", "brandingthemes": "settings", "contacts": "contacts",
+              "currencies": "settings", "brandingthemes": "settings",
+              "trackingcategories": "settings", "contacts": "contacts",
               "items": "items", "invoices": "invoices", "creditnotes": "invoices",
               "payments": "payments"}
 # Writable collections: body key, element name (XML, spec schema), id field, error flag.
@@ -76,6 +77,8 @@ _WRITES = {"contacts": ("Contacts", "Contact", "ContactID", "HasValidationErrors
            "invoices": ("Invoices", "Invoice", "InvoiceID", "HasErrors"),
            "creditnotes": ("CreditNotes", "CreditNote", "CreditNoteID", "HasErrors"),
            "payments": ("Payments", "Payment", "PaymentID", "HasValidationErrors")}
+# Element names of refusals in XML for the collections _WRITES does not list.
+_XML_KINDS = {"trackingcategories": "TrackingCategory"}
 _SEARCH = {"Contacts": ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress"),
            "Invoices": ("InvoiceNumber", "Reference")}
 
@@ -172,7 +175,8 @@ class ApiMixin:
         body = json.loads(response.get_data() or b"null")
         if not isinstance(body, dict) or not ("ErrorNumber" in body or "Id" in body):
             return response  # 401/403/413/429/500 problem bodies: JSON whatever was asked
-        kind = _WRITES.get(parts[0], ("", parts[0].title()))[1] if parts else ""
+        kind = _WRITES.get(parts[0], ("", _XML_KINDS.get(parts[0], parts[0].title())))[1] \
+            if parts else ""
         xml = Response(json_to_xml(body, kind), status=response.status_code,
                        content_type="text/xml; charset=utf-8")
         for name, value in response.headers.items():
@@ -247,6 +251,15 @@ class ApiMixin:
         if request.method != "GET" or not parts or len(parts) > 3:
             return text(NOT_FOUND, 404)
         name = parts[0]
+        if name == "trackingcategories" and len(parts) <= 2:
+            if len(parts) == 2:
+                category = org.tracking_category(parts[1])
+                return (self._envelope("TrackingCategories", [category])
+                        if category is not None else text(NOT_FOUND, 404))
+            archived = request.args.get("includeArchived", "").lower() == "true"
+            return self._envelope("TrackingCategories", self._filter(
+                request, org.tracking_categories(include_archived=archived),
+                "TrackingCategory"))
         one = parts[1] if len(parts) > 1 else None
         sub = parts[2] if len(parts) > 2 else None
         if sub is not None and not (sub == "pdf" and name in ("invoices", "creditnotes")):
@@ -480,6 +493,8 @@ class ApiMixin:
     def _apply(self, request: Request, tenant: str, parts: list[str]) -> Response:
         org = self.orgs[tenant]
         update = request.method == "POST"
+        if parts and parts[0] == "trackingcategories":
+            return self._tracking_write(request, org, parts)
         if not parts or len(parts) > 2 or parts[0] not in _WRITES:
             return text(NOT_FOUND, 404)
         if request.method == "DELETE":
@@ -519,6 +534,64 @@ class ApiMixin:
         else:
             outcomes = put(elements, update=update, unitdp=_unitdp(request))
         return self._render(request, key, has_errors, outcomes)
+
+    def _tracking_write(self, request: Request, org: XeroOrg, parts: list[str]) -> Response:
+        """PUT/POST/DELETE on /TrackingCategories and their /Options (``_xero_tracking.py``).
+
+        The spec's bodies are one object (``TrackingCategory``, ``TrackingOption``); the
+        wrapped form the other collections take is read too."""
+        method = request.method
+        n = len(parts)
+        options = n >= 3 and parts[2] == "options"
+        if (n == 3 and not options) or n > 4 or (n == 4 and not options):
+            return text(NOT_FOUND, 404)
+        if method == "DELETE":
+            if n == 2:
+                cat = org.delete_tracking_category(parts[1])
+                return (self._envelope("TrackingCategories", [cat]) if cat is not None
+                        else text(NOT_FOUND, 404))
+            if n == 4:
+                opt = org.delete_tracking_option(parts[1], parts[3])
+                return (self._envelope("Options", [opt]) if opt is not None
+                        else text(NOT_FOUND, 404))
+            return text(NOT_FOUND, 404)
+        key = "Options" if options else "TrackingCategories"
+        payload = self._body(request, key)
+        if isinstance(payload, Response):
+            return payload
+        if isinstance(payload, dict) and isinstance(payload.get(key), list):
+            elements: list[Any] = payload[key]
+        elif isinstance(payload, dict) and payload:
+            elements = [payload]
+        else:
+            elements = []
+        if not elements:
+            singular = "TrackingOption" if options else "TrackingCategory"
+            return validation(number=17, kind="NoDataProcessedException",
+                              message="No data has been processed for this endpoint. This "
+                                      f"endpoint is expecting {singular} data to be specifed "
+                                      "in the request body.")
+        outcomes: list[ElementOutcome] | None
+        if n == 1 and method == "PUT":
+            outcomes = [org.put_tracking_category(e) for e in elements]
+        elif n == 2 and method == "POST" and len(elements) == 1:
+            one = org.update_tracking_category(parts[1], elements[0])
+            outcomes = None if one is None else [one]
+        elif n == 3 and method == "PUT":
+            outcomes = org.put_tracking_options(parts[1], elements)
+        elif n == 4 and method == "POST" and len(elements) == 1:
+            one = org.update_tracking_option(parts[1], parts[3], elements[0])
+            outcomes = None if one is None else [one]
+        else:
+            return text(NOT_FOUND, 404)
+        if outcomes is None:
+            return text(NOT_FOUND, 404)
+        if any(not o.ok for o in outcomes):
+            # x-hasAccountingValidationError: a 400 ValidationException with the elements.
+            return validation([{**o.record, "ValidationErrors": [{"Message": m}
+                                                                  for m in o.errors]}
+                               for o in outcomes if not o.ok])
+        return self._envelope(key, [o.record for o in outcomes])
 
     @staticmethod
     def _body(request: Request, key: str) -> Any:

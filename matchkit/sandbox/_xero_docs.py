@@ -1,10 +1,10 @@
 """Invoices and credit notes of a Xero organisation (a mixin of ``XeroOrg``).
 
 What a write must pass, each with its source in docs/fidelity.md: a contact that identifies
-one; Xero's line arithmetic (``_xero_lines.py``); a currency the organisation has, with its
-rate; a date after the organisation's lock dates; a branding theme it has; a Url that is one;
-unique ACCREC numbers; and only the status changes Xero allows, none on a document with a
-payment on it.
+one; Xero's line arithmetic (``_xero_lines.py``) and tracking (``_xero_tracking.py``); a
+currency the organisation has, with its rate; a date after the organisation's lock dates; a
+branding theme it has; a Url that is one; unique ACCREC numbers; and only the status changes
+Xero allows, none on a document with a payment on it.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ class DocumentsMixin:
         def _rate(self, tax: str) -> _D: ...
         def _mark_contact(self, contact_id: str, flag: str) -> None: ...
         def _put_contact(self, element: Any, update: bool) -> ElementOutcome: ...
+        def line_tracking(self, raw: Any, n: int, errors: list[str]) -> list[Record]: ...
 
     def _init_documents(self) -> None:
         self.invoices: dict[str, Record] = {}
@@ -285,7 +286,8 @@ class DocumentsMixin:
             errors.append("Url must be an absolute http or https address.")  # sandbox wording
         ctx = LineContext(doc_type=doc_type, amount_types=amount_types, status=status,
                           kind=kind, unitdp=unitdp, item=self.item_by_code,
-                          accounts=self.accounts, tax_ok=self._tax_ok, tax_rate=self._rate)
+                          accounts=self.accounts, tax_ok=self._tax_ok, tax_rate=self._rate,
+                          tracking=self.line_tracking)
         lines, totals = compute_lines(merged.get("LineItems"), ctx, errors)
         merged["LineItems"] = lines
         if contact is not None:

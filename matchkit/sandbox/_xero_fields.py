@@ -202,4 +202,19 @@ SCHEMAS: dict[str, Schema] = {
             "Addresses": "array:AddressForOrganisation", "Phones": "array:Phone",
             "ExternalLinks": "array:ExternalLink", "PaymentTerms": "object:PaymentTerm"},
         max={},
-        read_only=frozenset({"CreatedDateUTC"})),}
+        read_only=frozenset({"CreatedDateUTC"})),
+    "TrackingCategory": _Schema(
+        types={"TrackingCategoryID": "uuid", "TrackingOptionID": "uuid", "Name": "string",
+            "Option": "string", "Status": "enum", "Options": "array:TrackingOption"},
+        max={"Name": 100, "Option": 100},
+        read_only=frozenset({})),
+    "TrackingOption": _Schema(
+        types={"TrackingOptionID": "uuid", "Name": "string", "Status": "enum",
+            "TrackingCategoryID": "uuid"},
+        max={"Name": 100},
+        read_only=frozenset({})),
+    "LineItemTracking": _Schema(
+        types={"TrackingCategoryID": "uuid", "TrackingOptionID": "uuid", "Name": "string",
+            "Option": "string"},
+        max={"Name": 100},
+        read_only=frozenset({})),}

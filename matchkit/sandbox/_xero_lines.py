@@ -61,6 +61,8 @@ class LineContext:
     accounts: Mapping[str, Record]
     tax_ok: Callable[[str, bool], bool]
     tax_rate: Callable[[str], Decimal]
+    # A line's Tracking, checked and filled out (XeroOrg.line_tracking).
+    tracking: Callable[[Any, int, list[str]], list[Record]] = lambda raw, n, errors: []
 
     @property
     def sales(self) -> bool:
@@ -168,7 +170,7 @@ def _line(n: int, line: Record, ctx: LineContext, errors: list[str], totals: Tot
         out["Item"] = {"ItemID": item["ItemID"], "Name": item.get("Name") or "",
                        "Code": item.get("Code")}
     out["LineItemID"] = str(line.get("LineItemID") or uuid.uuid4())
-    out.setdefault("Tracking", [])
+    out["Tracking"] = ctx.tracking(line.get("Tracking"), n, errors)
     return out
 
 

@@ -3,8 +3,8 @@
 Records are kept in Xero's JSON shapes so a GET returns what a PUT stored. Every write
 validates element by element and returns one result per element, in order; the HTTP layer
 (``_xero.py``) decides whether that becomes a 200 or a 400 ValidationException. Invoices and
-credit notes live in ``_xero_docs.py``, payments in ``_xero_payments.py`` (mixins of
-:class:`XeroOrg`).
+credit notes live in ``_xero_docs.py``, payments in ``_xero_payments.py``, tracking categories
+in ``_xero_tracking.py`` (mixins of :class:`XeroOrg`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from ._xero_rules import (
     too_long,
     valid_email,
 )
+from ._xero_tracking import TrackingMixin
 
 __all__ = ["ElementOutcome", "XeroOrg"]
 
@@ -53,7 +54,7 @@ PAGED_CONTACT_FIELDS = ("MergedToContactID", "SalesDefaultLineAmountType",
                         "PurchasesDefaultLineAmountType")
 
 
-class XeroOrg(DocumentsMixin, PaymentsMixin):
+class XeroOrg(DocumentsMixin, PaymentsMixin, TrackingMixin):
     """The records of one tenant. All public methods are thread-safe."""
 
     def __init__(self, seed: dict[str, Any], *, now: Callable[[], float]) -> None:
@@ -107,6 +108,7 @@ class XeroOrg(DocumentsMixin, PaymentsMixin):
         self._item_codes = {_code_key(r.get("Code")): iid for iid, r in self.items.items()}
         self._init_documents()
         self._init_payments()
+        self._init_tracking(seed.get("TrackingCategories") or [])
         for inv in seed.get("Invoices", []):
             self.put_invoices([inv], update=False)
 
