@@ -27,18 +27,22 @@ __all__ = ["COMMANDS"]
 @click.option("--fault-seed", type=int, default=None, help="Make the faults repeatable.")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="Sandbox seconds per real second (60: a token expires in 30 s).")
+@click.option("--orgs", type=click.IntRange(1, 50), default=1, show_default=True,
+              help="Xero organisations one login reaches (the seed's first, the others "
+                   "seeded apart, each with its own rate limits).")
 def sandbox_cmd(port: int, atera_port: int, seed: str, faults: str | None,
-                fault_seed: int | None, time_scale: float) -> None:
+                fault_seed: int | None, time_scale: float, orgs: int) -> None:
     """Serve Xero and Atera sandboxes on 127.0.0.1 until Ctrl-C.
 
-    Prints one JSON line first: URLs, demo credentials, the tenant id and an `env` object
-    with the MATCHKIT_* variables that point matchkit at this sandbox.
+    Prints one JSON line first: URLs, demo credentials, the tenant id (and every
+    organisation's in `tenants`) and an `env` object with the MATCHKIT_* variables that
+    point matchkit at this sandbox.
     """
     if time_scale <= 0:
         raise click.BadParameter("must be positive", param_hint="--time-scale")
     try:
         sb = start(seed=seed, faults=faults, time_scale=time_scale, port=port,
-                   atera_port=atera_port, fault_seed=fault_seed)
+                   atera_port=atera_port, fault_seed=fault_seed, orgs=orgs)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     except FileNotFoundError as exc:

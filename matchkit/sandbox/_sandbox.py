@@ -16,7 +16,7 @@ from ._server import Clock, FaultPlan, Ledger, ServerThread, parse_faults
 from ._xero import Exchange, XeroApp
 from ._xero_limits import Limits
 from ._xero_org import XeroOrg
-from ._xero_seed import load_seed
+from ._xero_seed import extra_org_seed, load_seed
 
 __all__ = ["DEMO_CLIENT_ID", "Sandbox", "start"]
 
@@ -26,16 +26,23 @@ DEMO_CLIENT_ID = "9C1E5D3A7B2F4E6A8C0D1E2F3A4B5C6D"
 
 
 class Sandbox:
-    """A running Xero sandbox (and the Atera one when that app exists); stop() ends both."""
+    """A running Xero sandbox (and the Atera one when that app exists); stop() ends both.
+
+    ``orgs``: how many Xero organisations one login reaches; the first is ``seed``, the
+    others are seeded apart (``extra_org_seed``: own name, tenant id, short code, chart,
+    contacts, items), each with its own rate limits under the app-wide one.
+    """
 
     def __init__(self, *, seed: str | dict[str, Any] = "demo", faults: str | None = None,
                  time_scale: float = 1.0, port: int = 0, atera_port: int = 0,
                  fault_seed: int | None = None, limits: Limits | None = None,
                  validate: Callable[[Exchange], None] | None = None,
                  atera_seed: dict[str, Any] | None = None,
-                 redirect_uris: list[str] | None = None) -> None:
+                 redirect_uris: list[str] | None = None, orgs: int = 1) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
+        if orgs < 1:
+            raise ValueError("orgs must be at least 1")
         self.seed_name = seed if isinstance(seed, str) else "custom"
         self.clock = Clock(time_scale)
         self.ledger = Ledger()
@@ -44,10 +51,12 @@ class Sandbox:
         self._atera_key = secrets.token_hex(16)
         # The 2026 scheme's credential: a JWT longer than 100 characters, sent as Bearer.
         self._atera_token = "eyJ" + secrets.token_urlsafe(120)
-        data = load_seed(seed)
-        org = XeroOrg(data, now=self.clock.now)
-        self.tenant_id = org.tenant_id
-        self.xero = XeroApp([org], clock=self.clock, ledger=self.ledger,
+        seeds = [load_seed(seed)] + [extra_org_seed(k) for k in range(1, orgs)]
+        organisations = [XeroOrg(data, now=self.clock.now) for data in seeds]
+        if len({o.tenant_id for o in organisations}) != orgs:
+            raise ValueError("the seed's OrganisationID is one of the extra organisations'")
+        self.tenant_id = organisations[0].tenant_id
+        self.xero = XeroApp(organisations, clock=self.clock, ledger=self.ledger,
                             faults=parse_faults(faults, fault_seed), client_id=self.client_id,
                             client_secret=self._client_secret, limits=limits,
                             validate=validate)
@@ -116,6 +125,13 @@ class Sandbox:
         return self.xero.auth.redirect_uris[0]
 
     @property
+    def tenants(self) -> list[dict[str, str]]:
+        """Every organisation one login reaches, the first (the seed's) first."""
+        return [{"tenant_id": o.tenant_id, "name": str(o.organisation.get("Name", "")),
+                 "short_code": str(o.organisation.get("ShortCode", ""))}
+                for o in self.xero.orgs.values()]
+
+    @property
     def client_secret(self) -> str:
         return self._client_secret
 
@@ -169,6 +185,7 @@ class Sandbox:
             "atera": {"api_url": self.atera_url, "api_key": self._atera_key,
                       "api_token": self._atera_token},
             "tenant_id": self.tenant_id,
+            "tenants": self.tenants,
             "seed": self.seed_name,
             "time_scale": self.clock.scale,
             "env": self.env,

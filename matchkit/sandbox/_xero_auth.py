@@ -235,7 +235,8 @@ class XeroAuth:
         grant = Grant(str(uuid.uuid4()), self.client_id, scopes - {"offline_access"},
                       custom=True, auth_time=self.now())
         with self._lock:
-            self._connect(grant)
+            # A custom connection is tied to one organisation (developer.xero.com/faq/
+            # custom-integration): the first; it makes no connection a login would list.
             return self._issue(grant, issuer, with_refresh=False)
 
     def refresh(self, token: str, client_id: str, issuer: str) -> dict[str, object]:
@@ -336,10 +337,16 @@ class XeroAuth:
             return self._access.get(access_token)
 
     def tenants_for(self, grant: Grant) -> dict[str, Connection]:
-        """The tenants a grant may reach now: those with a live connection."""
+        """The tenants a grant may reach now: those with a live connection (a custom
+        connection: its one organisation, the first)."""
         with self._lock:
             if grant.revoked:
                 return {}
+            if grant.custom:
+                tenant, name = next(iter(self.tenants.items()))
+                cid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"custom-connection/{grant.id}"))
+                return {tenant: Connection(cid, tenant, name, grant.id, grant.auth_time,
+                                           grant.auth_time)}
             return {c.tenant_id: c for c in self.connections.values()}
 
     def disconnect(self, connection_id: str) -> bool:

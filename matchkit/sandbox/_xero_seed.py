@@ -1,13 +1,16 @@
-"""Seeds for the Xero sandbox: an empty AU organisation, the demo file, a generated large one."""
+"""Seeds for the Xero sandbox: an empty AU organisation, the demo file, a generated large one,
+and the further organisations of a sandbox that serves several (``extra_org_seed``)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEMO_SEED_PATH", "empty_seed", "large_seed", "load_seed"]
+__all__ = ["DEMO_SEED_PATH", "empty_seed", "extra_org_seed", "large_seed", "load_seed"]
 
 DEMO_SEED_PATH = Path(__file__).resolve().parents[2] / "data" / "seed" / "xero_demo.json"
 SEED_NAMES = ("demo", "empty", "large")
@@ -28,9 +31,12 @@ def _tax(tax_type: str, name: str, rate: float, report: str, *, revenue: bool, e
     }
 
 
-def _account(code: str, name: str, acc_type: str, cls: str, tax: str) -> dict[str, Any]:
+def _account(code: str, name: str, acc_type: str, cls: str, tax: str, org: str = ""
+             ) -> dict[str, Any]:
+    # ``org`` keeps ids apart between organisations (Xero's ids are unique everywhere).
     return {
-        "AccountID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"matchkit-sandbox/account/{code}")),
+        "AccountID": str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                    f"matchkit-sandbox/account/{org}{code}")),
         "Code": code, "Name": name, "Type": acc_type, "Class": cls, "Status": "ACTIVE",
         "TaxType": tax, "EnablePaymentsToAccount": False, "ShowInExpenseClaims": False,
         "ReportingCode": "", "HasAttachments": False,
@@ -84,6 +90,67 @@ def empty_seed(name: str = "Sandbox Company (AU)") -> dict[str, Any]:
         "Contacts": [],
         "Items": [],
     }
+
+
+# The organisations after the first in a sandbox serving several (``start(orgs=N)``).
+_EXTRA_NAMES = ("Harbour City Networks", "Coral Coast IT Services", "Red Centre Cloud",
+                "Tasman Tech Partners", "Blue Mountains Computing", "Swan River Systems",
+                "Derwent Digital", "Murray Valley IT")
+_PLACES = ("Bondi", "Manly", "Fremantle", "Noosa", "Ballarat", "Bendigo", "Toowoomba",
+           "Cairns", "Launceston", "Mildura", "Orange", "Dubbo", "Albury", "Mackay")
+_TRADES = ("Dental", "Legal", "Physio", "Accounting", "Architects", "Vets", "Motors",
+           "Freight", "Bakery", "Builders", "Optometry", "Pharmacy")
+# (code, name, price, account code): each organisation's own catalogue and revenue accounts.
+_EXTRA_ITEMS = (("MS-DEVICE", "Managed device (monthly)", 45.0, "4100"),
+                ("MS-USER", "Managed user (monthly)", 32.0, "4100"),
+                ("LAB-HOUR", "Technician hour", 150.0, "4200"),
+                ("LAB-AH", "After-hours call-out", 240.0, "4200"),
+                ("LIC-M365-BS", "Microsoft 365 Business Standard", 18.7, "4300"),
+                ("HW-DOCK", "USB-C docking station", 329.0, "4400"))
+
+
+def extra_org_seed(index: int) -> dict[str, Any]:
+    """Organisation number ``index + 1`` (``index`` >= 1) of a sandbox serving several: its
+    own name, tenant id, short code, chart of accounts, contacts and items; the same every
+    time."""
+    if index < 1:
+        raise ValueError("the first organisation is the seed itself; extras start at 1")
+    name = (_EXTRA_NAMES[index - 1] if index <= len(_EXTRA_NAMES)
+            else f"Sandbox Organisation {index + 1}")
+    tenant = str(uuid.uuid5(uuid.NAMESPACE_URL, f"matchkit-sandbox/organisation/{index}"))
+    digest = hashlib.sha256(tenant.encode()).digest()
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    short = "!" + "".join(alphabet[b % len(alphabet)] for b in digest[:5])
+    data = empty_seed(name)
+    data["Organisations"] = [{**data["Organisations"][0], "OrganisationID": tenant,
+                              "LegalName": f"{name} Pty Ltd", "ShortCode": short,
+                              "IsDemoCompany": False, "Class": "STANDARD"}]
+    data["Accounts"] = [_account(str(a["Code"]), a["Name"], a["Type"], a["Class"],
+                                 a["TaxType"], tenant)
+                        for a in data["Accounts"]] + [
+        _account("4100", "Managed Services Income", "REVENUE", "REVENUE", "OUTPUT", tenant),
+        _account("4200", "Labour Income", "REVENUE", "REVENUE", "OUTPUT", tenant),
+        _account("4300", "Licence Income", "REVENUE", "REVENUE", "OUTPUT", tenant),
+        _account("4400", "Hardware Income", "SALES", "REVENUE", "OUTPUT", tenant)]
+    rng = random.Random(f"matchkit-sandbox/organisation/{index}")
+    # One trade per organisation keeps customer names apart between organisations.
+    trade = _TRADES[(index - 1) % len(_TRADES)]
+    suffix = "Pty Ltd" if index <= len(_TRADES) else f"No. {index}"
+    names = sorted(f"{place} {trade} {suffix}" for place in rng.sample(_PLACES, 12))
+    data["Contacts"] = [
+        {"ContactID": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "Name": n,
+         "ContactStatus": "ACTIVE", "ContactNumber": "", "IsCustomer": True,
+         "IsSupplier": False, "EmailAddress": "accounts@" + n.split()[0].lower() + "-"
+         + n.split()[1].lower() + ".example.com.au"} for n in names]
+    bump = 1 + index / 20  # each organisation charges its own prices
+    data["Items"] = [
+        {"ItemID": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "Code": code,
+         "Name": item, "Description": item, "IsSold": True, "IsPurchased": False,
+         "IsTrackedAsInventory": False,
+         "SalesDetails": {"UnitPrice": round(price * bump, 2), "AccountCode": account,
+                          "TaxType": "OUTPUT"}, "PurchaseDetails": {}}
+        for code, item, price, account in _EXTRA_ITEMS]
+    return data
 
 
 def large_seed() -> dict[str, Any]:
