@@ -5,7 +5,7 @@ See docs/internals.md ("Xero connector") for the contract the rest of matchkit c
 
 from ._auth import TokenSet, TokenStore
 from ._client import XeroClient
-from ._connect import connect
+from ._connect import Tenant, XeroLogin, connect, login
 from ._limits import RateLimiter, limiter_for
 from ._links import invoice_link
 from ._paging import MAX_BODY_BYTES, query_chunks
@@ -17,11 +17,14 @@ __all__ = [
     "ElementResult",
     "RateLimiter",
     "RetryPolicy",
+    "Tenant",
     "TokenSet",
     "TokenStore",
     "XeroClient",
+    "XeroLogin",
     "connect",
     "invoice_link",
     "limiter_for",
+    "login",
     "query_chunks",
 ]

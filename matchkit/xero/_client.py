@@ -369,8 +369,11 @@ class XeroClient:
     # ---------------------------------------------------------------------- disconnect
 
     def disconnect(self) -> None:
-        """Remove this app's connection to the organisation, revoke the grant and forget
-        the stored tokens. Each step is attempted even if an earlier one fails."""
+        """Remove this app's connection to the organisation; when the login reaches no other
+        organisation, also revoke the grant and forget the stored tokens. Revoking ends
+        every connection of the grant (FACTS §1), so while other organisations of the same
+        login remain connected the tokens are kept for them. Each step is attempted even if
+        an earlier one fails."""
         errors: list[ApiError] = []
         if self.connection_id:
             try:
@@ -378,14 +381,29 @@ class XeroClient:
                              allow_statuses=(404,))
             except ApiError as exc:
                 errors.append(exc)
-        tokens = self.tokens.tokens or self.tokens.store.load()
-        if tokens is not None and tokens.refresh_token:
+        others: list[Any] | None = []
+        if self.tokens.grant == "authorization_code":
             try:
-                self.tokens.oauth.revoke(tokens.refresh_token)
-            except ApiError as exc:
-                errors.append(exc)
-        with self.tokens.store.locked():
-            self.tokens.store.delete()
+                left = self.request("GET", "/connections").json()
+                others = [c for c in left if isinstance(c, dict)
+                          and c.get("tenantId") != self.tenant_id] if isinstance(
+                    left, list) else None
+            except (ApiError, ValueError) as exc:
+                others = None  # unknown: keep the tokens rather than cut others off
+                if isinstance(exc, ApiError):
+                    errors.append(exc)
+        if others == []:
+            tokens = self.tokens.tokens or self.tokens.store.load()
+            if tokens is not None and tokens.refresh_token:
+                try:
+                    self.tokens.oauth.revoke(tokens.refresh_token)
+                except ApiError as exc:
+                    errors.append(exc)
+            with self.tokens.store.locked():
+                self.tokens.store.delete()
+        else:
+            log.info("Xero login still reaches %d other organisation(s): tokens kept",
+                     len(others or []))
         self.close()
         if errors:
             raise errors[0]
