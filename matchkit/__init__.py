@@ -25,6 +25,7 @@ from ._exceptions import (
     WizardError,
     WorkspaceBusyError,
     WorkspaceError,
+    WorkspaceTenantError,
 )
 from ._status import status
 from .snapshot import take_snapshots
@@ -54,6 +55,7 @@ __all__ = [
     "Workspace",
     "WorkspaceBusyError",
     "WorkspaceError",
+    "WorkspaceTenantError",
     "load_file",
     "status",
     "take_snapshots",

@@ -8,7 +8,8 @@ write a single ``except MatchkitError``::
     ├── InputError (ValueError)             a file or a user choice that cannot be used
     │   └── LoadError                       a snapshot file refused (file, row, field)
     ├── WorkspaceError                      the DuckDB workspace
-    │   └── WorkspaceBusyError              another process holds the write lock
+    │   ├── WorkspaceBusyError              another process holds the write lock
+    │   └── WorkspaceTenantError            it belongs to another Xero organisation
     ├── MatchConfigError (ValueError)       matching called with unusable frames
     ├── ApiError                            any upstream API (Xero, Atera)
     │   ├── TransportError                  no answer: connect error, timeout, dropped
@@ -53,6 +54,7 @@ __all__ = [
     "WizardError",
     "WorkspaceBusyError",
     "WorkspaceError",
+    "WorkspaceTenantError",
 ]
 
 
@@ -99,6 +101,10 @@ class WorkspaceError(MatchkitError):
 
 class WorkspaceBusyError(WorkspaceError):
     """Another process holds the workspace's write lock."""
+
+
+class WorkspaceTenantError(WorkspaceError):
+    """The workspace belongs to one Xero organisation and was asked to take another's."""
 
 
 class MatchConfigError(MatchkitError, ValueError):

@@ -87,6 +87,10 @@ def take_snapshots(
     ``progress=True`` shows a bar (tqdm in a terminal, a widget in a notebook); a callable gets
     one line of text per entity instead.
     """
+    tenant = getattr(xero, "tenant_id", None) if "xero" in systems else None
+    if isinstance(tenant, str):
+        # one workspace, one Xero organisation: refused before anything is pulled
+        ws.claim_xero_tenant(tenant, getattr(xero, "tenant_name", None))
     plan: list[tuple[str, str, _Fetcher]] = []
     for system in systems:
         client = {"atera": atera, "xero": xero}.get(system)

@@ -89,8 +89,9 @@ def test_decisions_are_append_only_and_current_is_latest() -> None:
 def test_connections_and_settings() -> None:
     ws = Workspace.open()
     ws.record_connection("xero", tenant_id="t1", tenant_name="Demo", short_code="!abc")
-    ws.record_connection("xero", tenant_id="t2", tenant_name="Other", short_code="!def")
-    assert ws.connection("xero")["tenant_id"] == "t2"
+    ws.record_connection("xero", tenant_id="t1", tenant_name="Demo", short_code="!abc",
+                         note="connected again")
+    assert ws.connection("xero")["note"] == "connected again"
     ws.mark_setup_done()
     assert ws.connection("xero")["setup_done_at"] is not None
     ws.record_disconnect("xero", note="user asked")

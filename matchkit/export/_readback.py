@@ -82,6 +82,7 @@ def exported_invoices(ws: Workspace, tenant_id: str | None = None,
 def refresh_invoices(ws: Workspace, xero: Any) -> pd.DataFrame:
     """Read status, totals, amount due and paid of every exported invoice back from Xero."""
     tenant = xero.tenant_id
+    ws.claim_xero_tenant(tenant, getattr(xero, "tenant_name", None))
     state = ws.sql("SELECT * FROM export_state WHERE tenant_id = ? AND status = 'exported' "
                    "AND xero_invoice_id IS NOT NULL", [tenant])
     if state.empty:

@@ -336,6 +336,8 @@ def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tena
 
 def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None
              ) -> tuple[ExportOptions, XeroCatalogue, ValidationReport]:
+    # one workspace, one Xero organisation: another's export is refused before any call
+    ws.claim_xero_tenant(xero.tenant_id, getattr(xero, "tenant_name", None))
     options = options or ExportOptions.from_workspace(ws)
     xero.organisation(refresh=True)  # today's lock dates, not the ones seen at connect
     catalogue = XeroCatalogue.read(xero, options.sales_account)
@@ -371,6 +373,7 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
     """
     started = time.monotonic()
     tenant = xero.tenant_id
+    ws.claim_xero_tenant(tenant, getattr(xero, "tenant_name", None))  # before the lock
     run_id = run_id or ws.new_run_id("export")
     calls0 = int(getattr(xero, "calls", 0))
     with export_lock(ws, tenant, run_id, stale_after=stale_after) as lock:

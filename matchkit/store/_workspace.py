@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from .._exceptions import WorkspaceBusyError, WorkspaceError
+from . import _tenant
 from ._entities import ENTITIES, Entity, entity, typed_rows
 
 __all__ = ["Decision", "SnapshotInfo", "Workspace"]
@@ -500,9 +501,13 @@ class Workspace:
                           tenant_name: str | None = None, short_code: str | None = None,
                           xero_connection: str | None = None, base_url: str | None = None,
                           note: str | None = None) -> int:
-        """Record a new connection; an open one for the same system is closed first."""
+        """Record a new connection; an open one for the same system is closed first. A Xero
+        connection to another organisation than the workspace's is refused
+        (:meth:`claim_xero_tenant`)."""
         now = _now()
         with self.transaction() as conn:
+            if system == "xero" and tenant_id:
+                self.claim_xero_tenant(tenant_id, tenant_name)
             conn.execute(
                 "UPDATE connections SET disconnected_at = ?, note = coalesce(note, "
                 "'replaced by a new connection') WHERE system = ? AND disconnected_at IS NULL",
@@ -528,6 +533,17 @@ class Workspace:
         if df.empty:
             return None
         return {str(k): (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+
+    def xero_organisation(self) -> dict[str, Any] | None:
+        """``{"tenant_id", "tenant_name"}`` of the Xero organisation this workspace belongs
+        to, or ``None`` while none has used it (``_tenant.py``)."""
+        return _tenant.xero_organisation(self)
+
+    def claim_xero_tenant(self, tenant_id: str, tenant_name: str | None = None) -> None:
+        """Every path that brings a Xero organisation's data in calls this first: the first
+        organisation claims the workspace, any other raises :class:`WorkspaceTenantError`
+        naming both."""
+        _tenant.claim_xero_tenant(self, tenant_id, tenant_name)
 
     def mark_setup_done(self, system: str = "xero") -> None:
         self.execute(
