@@ -10,7 +10,7 @@ import click
 from .._config import Settings
 from .._exceptions import InputError
 from ..store import Workspace
-from ._options import atera_client, workspace_option, xero_client
+from ._options import atera_client, tenant_option, workspace_option, xero_client
 
 __all__ = ["COMMANDS"]
 
@@ -44,6 +44,7 @@ def _batch(ws: Workspace, settings: Settings, date_from: str | None, date_to: st
 @click.option("--dry-run", is_flag=True, help="Validate and show every call; send nothing.")
 @click.option("--payloads", is_flag=True, help="With --dry-run: print every invoice payload.")
 @workspace_option
+@tenant_option
 def export_cmd(date_from: str | None, date_to: str | None, file: str | None,
                batch_id: str | None, create_missing_customers: bool | None, status: str | None,
                dry_run: bool, payloads: bool, *, settings: Settings, ws: Workspace) -> None:
@@ -110,6 +111,7 @@ def _problems(problems: list[Any]) -> None:
 
 @click.command("refresh-invoices")
 @workspace_option
+@tenant_option
 def refresh_cmd(*, settings: Settings, ws: Workspace) -> None:
     """Read status, amount due and amount paid of exported invoices back from Xero."""
     from ..export import refresh_invoices

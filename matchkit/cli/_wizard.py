@@ -11,18 +11,17 @@ import click
 from .._config import Settings
 from ..store import Workspace
 from ..wizard import Wizard, disconnect, pending_run
-from ._options import workspace_option
+from ._options import tenant_option, workspace_option, xero_client
 
 __all__ = ["COMMANDS"]
 
 
-def _clients(settings: Settings) -> tuple[Any, Any]:
-    from .._connect import connect_atera, connect_xero, is_loopback
+def _clients(settings: Settings, ws: Workspace) -> tuple[Any, Any]:
+    from .._connect import connect_atera, is_loopback
 
-    # ws=None: the wizard records the connection itself, at Done ("without Done, nothing
-    # is saved").
-    xero = connect_xero(None, settings, on_url=lambda url: click.echo(
-        f"Log in to Xero in your browser: {url}", err=True))
+    # record=False: the wizard records the connection itself, at Done ("without Done,
+    # nothing is saved"); the workspace's organisation is still the only one allowed.
+    xero = xero_client(settings, ws, record=False)
     # the loopback sandbox needs no pacing; real Atera gets the client's default
     pace = {"rate": 100.0} if is_loopback(settings.atera_url) else {}
     return xero, connect_atera(settings, **pace)
@@ -40,6 +39,7 @@ def _clients(settings: Settings) -> tuple[Any, Any]:
 @click.option("--dry-run", is_flag=True, help="Print the Summary and stop before Done.")
 @click.option("--json", "as_json", is_flag=True, help="Print the Summary and result as JSON.")
 @workspace_option
+@tenant_option
 def wizard_cmd(auto: bool, import_all: bool, accept_suggestions: bool, dry_run: bool,
                as_json: bool, settings: Settings, ws: Workspace) -> None:
     """Run the sync wizard headless (the interactive one is notebook 01: `matchkit lab`)."""
@@ -50,7 +50,7 @@ def wizard_cmd(auto: bool, import_all: bool, accept_suggestions: bool, dry_run: 
     if interrupted:
         click.echo(f"An earlier Done ({interrupted.get('run_id')}) did not finish: this run "
                    "completes it.", err=True)
-    xero, atera = _clients(settings)
+    xero, atera = _clients(settings, ws)
     wiz = Wizard(ws, xero=xero, atera=atera, who=f"cli:{getpass.getuser()}")
     wiz.connect(progress=lambda line: click.echo(f"snapshot {line}", err=True))
     plan = wiz.auto(import_all=import_all, accept_suggestions=accept_suggestions)
@@ -77,14 +77,14 @@ def wizard_cmd(auto: bool, import_all: bool, accept_suggestions: bool, dry_run: 
 
 @click.command("disconnect")
 @workspace_option
+@tenant_option
 def disconnect_cmd(settings: Settings, ws: Workspace) -> None:
-    """Revoke matchkit's access to Xero and delete the connection; record it."""
-    from .._connect import connect_xero
-
+    """Remove matchkit's connection to the workspace's Xero organisation (and the login's
+    tokens when it reaches no other); record it."""
     if ws.connection("xero") is None:
         click.echo("Not connected to Xero: nothing to disconnect.")
         return
-    xero = connect_xero(None, settings)
+    xero = xero_client(settings, ws, record=False)
     click.echo(disconnect(ws, xero))
 
 

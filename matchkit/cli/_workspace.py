@@ -10,7 +10,7 @@ import click
 from .._config import Settings
 from .._status import format_status, status
 from ..store import ENTITIES, Workspace, load_file
-from ._options import atera_client, workspace_option, xero_client
+from ._options import atera_client, tenant_option, workspace_option, xero_client
 
 _ENTITY_HELP = "; ".join(
     system + ": " + ", ".join(n for (s, n), e in ENTITIES.items() if s == system and
@@ -43,6 +43,7 @@ def load_cmd(system: str, entity: str, file: str, *, settings: Settings, ws: Wor
 @click.option("--incremental", is_flag=True,
               help="Ask only for what changed since the last snapshot and merge it.")
 @workspace_option
+@tenant_option
 def snapshot_cmd(which: str, incremental: bool, *, settings: Settings, ws: Workspace) -> None:
     """Pull every entity of Atera, Xero or both into new snapshots."""
     from ..snapshot import take_snapshots
