@@ -7,7 +7,7 @@ drive the same code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ipywidgets as w
@@ -18,7 +18,8 @@ from ._wizard_tables import ChoiceTable, ImportTable
 
 __all__ = ["WizardView", "summary_html", "taxes_html"]
 
-Connector = Callable[[], tuple[Any, Any]]
+Connector = Callable[..., tuple[Any, Any]]
+Organisations = Callable[[], Iterable[Any]]
 _STEPS = [s for s in Step if s != Step.CONNECT]
 
 WELCOME = """
@@ -66,12 +67,18 @@ def summary_html(wizard: Wizard) -> str:
 
 
 class WizardView:
-    """The wizard's widgets. ``connector`` returns ``(xero, atera)`` clients for Connect."""
+    """The wizard's widgets. ``connector()`` returns ``(xero, atera)`` clients for Connect.
+
+    With ``organisations`` (a callable listing the Xero organisations the login reaches,
+    e.g. ``XeroLogin.tenants``) Connect first offers them to the wizard, shows a picker when
+    there are several, and calls ``connector(tenant_id)`` for the chosen one.
+    """
 
     def __init__(self, wizard: Wizard, connector: Connector | None = None,
-                 page_size: int = 15) -> None:
+                 page_size: int = 15, organisations: Organisations | None = None) -> None:
         self.wizard = wizard
         self.connector = connector
+        self.organisations = organisations
         self.page_size = page_size
         self.errors = ErrorArea()
         self.progress = ProgressBar()
@@ -82,6 +89,11 @@ class WizardView:
         self.connect_button = css(w.Button(description="Connect", button_style="primary"),
                                   "connect")
         self.connect_button.on_click(g(lambda _b: self.connect()))
+        self.org_picker = css(w.Dropdown(description="Xero organisation",
+                                         style={"description_width": "initial"},
+                                         layout=w.Layout(width="520px")), "organisation")
+        self.org_picker.observe(g(lambda change: self.choose_organisation(change["new"])),
+                                names="value")
         self.back_button = css(w.Button(description="Back"), "back")
         self.back_button.on_click(g(lambda _b: self.back()))
         self.next_button = css(w.Button(description="Next", button_style="primary"), "next")
@@ -134,7 +146,11 @@ class WizardView:
             self.nav.layout.display = "none"
             return
         n = _STEPS.index(step) + 1 if step in _STEPS else 0
-        self.title.value = (f"<h3>Step {n}/{len(_STEPS)}: {esc(step.title)}</h3>" if n
+        org = wiz.organisation
+        # with several organisations, every step says which one it works on
+        where = (f" · {esc(org.name)}" if org is not None and len(wiz.organisations) > 1
+                 and step != Step.CONNECT else "")
+        self.title.value = (f"<h3>Step {n}/{len(_STEPS)}: {esc(step.title)}{where}</h3>" if n
                             else f"<h3>{esc(step.title)}</h3>")
         self.back_button.disabled = step <= Step.WELCOME or step == Step.DONE
         self.next_button.disabled = step in (Step.CONNECT, Step.SUMMARY, Step.DONE)
@@ -143,7 +159,8 @@ class WizardView:
         if step == Step.CONNECT:
             self.body.children = (css(w.HTML(
                 "<p>Connect to Xero and Atera; matchkit takes a fresh snapshot of both "
-                "(reading only).</p>"), "connect-text"), self.connect_button)
+                "(reading only).</p>"), "connect-text"), *self._org_rows(),
+                self.connect_button)
         elif step == Step.WELCOME:
             self.body.children = (css(w.HTML(WELCOME), "welcome"),
                                   css(w.HTML(taxes_html(wiz)), "taxes"))
@@ -170,14 +187,57 @@ class WizardView:
                 + html_table(rows, ["what", "n"], ["Done", "Count"], "mk-result-counts")),
                 "result"),)
 
+    def _org_rows(self) -> tuple[w.Widget, ...]:
+        """The picker, when the login reaches several organisations (none chosen by the
+        workspace): its options are the organisations, nothing selected until one is."""
+        orgs = self.wizard.organisations
+        chosen = self.wizard.organisation
+        if len(orgs) < 2 or self.wizard.organisation_fixed:
+            self.connect_button.disabled = False
+            if chosen is None or len(orgs) < 2:
+                return ()
+            return (css(w.HTML(f"<p>This workspace belongs to Xero organisation "
+                               f"<b>{esc(chosen.label)}</b>; the login reaches "
+                               f"{len(orgs)} organisations (each gets a workspace of its "
+                               "own).</p>"), "organisation-text"),)
+        options = [(o.label, o.tenant_id) for o in orgs]
+        if chosen is None:
+            options.insert(0, ("Choose an organisation…", ""))
+        if list(self.org_picker.options) != options:
+            self.org_picker.options = options
+        self.org_picker.value = chosen.tenant_id if chosen is not None else ""
+        self.connect_button.disabled = chosen is None
+        self.connect_button.description = (f"Connect to {chosen.name}" if chosen is not None
+                                           else "Connect")
+        self.connect_button.layout.width = "max-content"  # the organisation's whole name
+        text = (f"<p>This Xero login reaches {len(orgs)} organisations; this workspace "
+                "will belong to the one you choose (each organisation gets a workspace of "
+                "its own).</p>")
+        return css(w.HTML(text), "organisation-text"), self.org_picker
+
     # --- actions ----------------------------------------------------------------------
+
+    def choose_organisation(self, tenant_id: str) -> None:
+        if tenant_id and (self.wizard.organisation is None
+                          or self.wizard.organisation.tenant_id != tenant_id):
+            self.wizard.choose_organisation(tenant_id)
+            self.render()
 
     def connect(self) -> None:
         if self.connector is None:
             self.wizard.use_workspace()
         else:
+            if self.organisations is not None and not self.wizard.organisations:
+                self.status.value = "logging in to Xero…"
+                self.wizard.offer_organisations(self.organisations())
+                self.status.value = ""
+            if self.organisations is not None and self.wizard.organisation is None:
+                self.render()  # several organisations: the picker, then Connect again
+                return
             self.status.value = "connecting and taking snapshots…"
-            xero, atera = self.connector()
+            chosen = self.wizard.organisation
+            xero, atera = (self.connector(chosen.tenant_id) if self.organisations is not None
+                           and chosen is not None else self.connector())
 
             def said(line: str) -> None:  # one line per entity pulled
                 self.status.value = f"snapshot: {esc(line)}"

@@ -35,6 +35,7 @@ from ._model import (
     _text,
     tax_info,
 )
+from ._orgs import Organisation, OrganisationChoice
 from ._plan import AteraProductAdd, ContactCreate, ItemCreate, Named, Plan
 
 __all__ = ["KINDS", "Step", "Wizard"]
@@ -107,6 +108,7 @@ class Wizard:
         self._closed = False
         self.result: ApplyResult | None = None
         self.listeners: list[Callable[[Wizard], None]] = []
+        self._orgs = OrganisationChoice(ws)
 
     # --- state ------------------------------------------------------------------------
 
@@ -141,10 +143,44 @@ class Wizard:
 
     # --- Connect ----------------------------------------------------------------------
 
+    @property
+    def organisations(self) -> list[Organisation]:
+        """The Xero organisations offered at Connect (empty until offered)."""
+        return list(self._orgs.offered)
+
+    @property
+    def organisation(self) -> Organisation | None:
+        """The organisation chosen at Connect (the workspace's own, or the only one)."""
+        return self._orgs.chosen
+
+    @property
+    def organisation_fixed(self) -> bool:
+        """The chosen organisation is the one the workspace belongs to: none other may be."""
+        return self._orgs.fixed
+
+    def offer_organisations(self, tenants: Iterable[Any]) -> list[Organisation]:
+        """The organisations the login reaches (``XeroLogin.tenants()``); the workspace's
+        own, or the only one, is chosen; otherwise :meth:`choose_organisation` must be."""
+        self._require(Step.CONNECT)
+        offered = self._orgs.offer(tenants)
+        self._changed()
+        return offered
+
+    def choose_organisation(self, name_or_id: str) -> Organisation:
+        """Choose one of the offered organisations; the workspace refuses any but its own."""
+        self._require(Step.CONNECT)
+        org = self._orgs.choose(name_or_id)
+        self._changed()
+        return org
+
     def connect(self, xero: Any = None, atera: AteraWriter | None = None, *,
                 snapshot: bool = True, progress: bool | Callable[[str], None] = False) -> None:
-        """Use these clients and take fresh snapshots of both systems (reads only)."""
+        """Use these clients and take fresh snapshots of both systems (reads only). When
+        several organisations were offered, the client must be for the chosen one."""
         self._require(Step.CONNECT)
+        client = xero if xero is not None else self.xero
+        if client is not None:
+            self._orgs.check(client)
         if xero is not None:
             self.xero = xero
         if atera is not None:
