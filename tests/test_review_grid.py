@@ -314,3 +314,33 @@ def test_a_filter_pushes_the_rows_the_page_will_draw(grid: ReviewGrid) -> None:
     r1, r2, cols = _pushed(sent)
     assert (r1, r2) == (0, len(_grid_ids(grid)) - 1)
     assert all("00001" in name for name in cols["Atera"])
+
+
+def test_the_page_model_starts_with_the_table_and_replies_fit_its_columns(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ways the page once drew no rows at all: a grid made from an empty frame (text
+    where the scores are numbers), and replies naming one column more than the page has
+    (ipydatagrid adds its row key to the frame; the page stopped before the Atera ids)."""
+    import matchkit.widgets._review as review_module
+
+    made: list[dict[str, Any]] = []
+
+    class Recording(review_module.StreamingDataGrid):  # type: ignore[misc]
+        def __init__(self, dataframe: Any, **kwargs: Any) -> None:
+            super().__init__(dataframe, **kwargs)
+            made.append(self._data["schema"])
+
+    monkeypatch.setattr(review_module, "StreamingDataGrid", Recording)
+    ws, sugg = build(30)
+    g = ReviewGrid(Review(ws, "customers", sugg))
+    (first,) = made
+    assert first == g.grid._data["schema"]
+    assert {f["name"]: f["type"] for f in first["fields"]}["score"] == "number"
+    sent: list[dict[str, Any]] = []
+    g.grid.send = lambda content, buffers=None: sent.append(content)
+    _page_asks(g, 0, 9)
+    (reply,) = sent
+    body = [f["name"] for f in first["fields"] if f["name"] not in ("atera id", "ipydguuid")]
+    assert (reply["c1"], reply["c2"]) == (0, len(body) - 1)
+    assert [k for k in reply["value"]["data"] if k not in ("atera id", "ipydguuid")] == body
+    assert reply["value"]["data"]["atera id"][:3] == _grid_ids(g)[:3]

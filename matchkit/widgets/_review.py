@@ -69,7 +69,10 @@ class ReviewGrid:
         self._pending: BulkPreview | None = None
         self._keys_seen = ""  # the keys box as last handled (see _on_key)
         self._keys_old = ""
-        self._table = self._frame(None)  # what the grid serves, in the model's view order
+        # What the grid serves, in the model's view order. The grid starts with the real
+        # table: a page model made from an empty frame has other column types (text for the
+        # scores), and the first rows pushed to it broke it for good (no row ever drawn).
+        self._table = self._frame(review.view())
         self._fig: Any = None
         self._vline: Any = None
         self._hist_stale = True
@@ -227,10 +230,8 @@ class ReviewGrid:
     # --- rendering --------------------------------------------------------------------
 
     @staticmethod
-    def _frame(rows: pd.DataFrame | None) -> pd.DataFrame:
-        cols = ["atera_id", *_GRID_COLUMNS]
-        v = (rows[cols] if rows is not None
-             else pd.DataFrame({c: pd.Series(dtype=object) for c in cols}))
+    def _frame(rows: pd.DataFrame) -> pd.DataFrame:
+        v = rows[["atera_id", *_GRID_COLUMNS]]
         v = v.rename(columns={"atera_id": "atera id", **_HEADERS}).set_index("atera id")
         v["ambiguous"] = v["ambiguous"].map(lambda b: "yes" if b is True else "").astype(object)
         return v
@@ -275,9 +276,12 @@ class ReviewGrid:
             lo, hi = max(0, asked[0] - screen), min(n, asked[1] + 1 + screen)
         else:  # it may scroll up if the table got shorter
             lo, hi = max(0, min(first, n - screen) - screen), min(n, first + 2 * screen)
-        value, buffers = self.grid._serialize_helper(data.iloc[lo:hi])
+        # Only the grid's own columns: ipydatagrid adds its row key column ("ipydguuid") to
+        # the frame it is given, and a column range past the page's columns makes the page
+        # fail half-way through the reply (the row header, the Atera ids, stayed "...").
+        value, buffers = self.grid._serialize_helper(data.iloc[lo:hi][_GRID_HEADERS])
         self.grid.send({"event_type": "data-reply", "value": value, "r1": lo, "r2": hi - 1,
-                        "c1": 0, "c2": data.shape[1] - 1}, buffers)
+                        "c1": 0, "c2": len(_GRID_HEADERS) - 1}, buffers)
         return exact
 
     def _apply_header_transforms(self) -> None:
