@@ -1,4 +1,5 @@
-"""The review grid in real JupyterLab + headless Chromium: bulk accept, then undo."""
+"""The review grid in real JupyterLab + headless Chromium: rows drawn, a click selects, keys
+pressed on the grid act (and JupyterLab's own shortcuts do not), bulk accept, then undo."""
 
 from __future__ import annotations
 
@@ -27,7 +28,15 @@ def _decisions(db: Path) -> tuple[list[tuple[str, str]], int]:
     return [(str(a), str(b)) for a, b in cur], int(n)
 
 
-def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
+def _view_order(n: int) -> list[str]:
+    """The Atera ids top to bottom as the grid first shows them, from the same fixture."""
+    from matchkit.review import Review
+
+    ws, sugg = build(n)
+    return [str(a) for a in Review(ws, "customers", sugg).view()["atera_id"]]
+
+
+def test_review_grid_in_jupyterlab(tmp_path: Path) -> None:
     exe = chromium_path()
     if exe is None:
         pytest.skip("no Chromium (apt-get install chromium, or set MATCHKIT_CHROMIUM)")
@@ -43,12 +52,15 @@ def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
     assert 0 < expected < N
 
     dialogs: list[str] = []
+    sent: list[str] = []  # what the page sent to the kernel
     with running_lab(root, tmp_path / "jupyter", env=KERNEL_ENV) as lab, \
             sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1400})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(
+                f if isinstance(f, str) else f.decode("utf-8", "replace"))))
             expect = sync_api.expect
             # Two shared cores run the whole team's tests: wait generously, assert exactly.
             expect.set_options(timeout=30_000)
@@ -57,16 +69,33 @@ def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
             expect(counts).to_contain_text(f"{N} shown", timeout=90_000)
             expect(page.locator(".mk-review-grid canvas").first).to_be_visible()
 
+            detail = page.locator(".mk-review-detail")
+            order = _view_order(N)
+            # A click on the fourth row selects it: the panel shows that row, and the page
+            # reported the id it drew there (rows drawn, not "..." placeholders).
+            grid = page.locator(".mk-review-grid").first
+            gbox = grid.bounding_box()
+            assert gbox is not None
+            header = 20  # ipydatagrid's default column header height
+            page.mouse.click(gbox["x"] + 150, gbox["y"] + header + 3 * 22 + 11)
+            expect(detail).to_contain_text(f"Atera id {order[3]}")
+            assert [f'"key": "{order[3]}"' in m or f'"key":"{order[3]}"' in m
+                    for m in sent if '"event"' in m and '"row"' in m] == [True]
+            cells = page.locator(".jp-Notebook .jp-Cell").count()
+            # Keys pressed on the grid itself: j twice, k once.
+            for key in "jjk":
+                page.keyboard.press(key)
+            expect(detail).to_contain_text(f"Atera id {order[4]}")
+            page.keyboard.press("ArrowDown")
+            expect(detail).to_contain_text(f"Atera id {order[5]}")
+
             # A name with markup is shown as text in the side panel, never run.
             text = page.locator(".mk-review-text input")
             text.fill("script")
             text.press("Enter")
             expect(counts).to_contain_text(" 1 shown")
-            keys = page.locator(".mk-review-keys input")
-            keys.click()
-            keys.press("j")
-            expect(page.locator(".mk-review-detail")).to_contain_text(
-                "<script>alert('x')</script>")
+            page.mouse.click(gbox["x"] + 150, gbox["y"] + header + 11)
+            expect(detail).to_contain_text("<script>alert('x')</script>")
             text.fill("")
             text.press("Enter")
             expect(counts).to_contain_text(f"{N} shown")
@@ -85,18 +114,18 @@ def test_bulk_accept_and_undo_in_jupyterlab(tmp_path: Path) -> None:
             expect(counts).to_contain_text(" 0 accepted")
             assert _decisions(db) == ([], 2 * expected)  # the accept and its undo, both kept
 
-            # Keys: next row, accept (and the panel moves on to the following row).
-            detail = page.locator(".mk-review-detail")
-            keys.click()
-            keys.press("j")
-            expect(detail).to_contain_text("decision: undecided")
-            first = detail.inner_text()
-            keys.press("a")
-            expect(page.locator(".mk-review-status")).to_contain_text("accepted Atera")
-            expect(detail).not_to_have_text(first)
+            # Keys on the grid: the first row, accept (and the panel moves on to the next row).
+            page.mouse.click(gbox["x"] + 150, gbox["y"] + header + 11)
+            expect(detail).to_contain_text(f"Atera id {order[0]}")
+            expect(detail).to_contain_text("Decision: undecided")
+            page.keyboard.press("a")
+            expect(page.locator(".mk-review-status")).to_contain_text(f"accepted Atera {order[0]}")
+            expect(detail).to_contain_text(f"Atera id {order[1]}")
             cur, _ = _decisions(db)
-            assert len(cur) == 1 and cur[0][1] == "match"
-            assert f"(Atera {cur[0][0]})" in first
+            assert cur == [(order[0], "match")]
+            # "a", "j", "k" went to the grid, not to JupyterLab (which would have inserted a
+            # cell above or moved between cells).
+            assert page.locator(".jp-Notebook .jp-Cell").count() == cells
             assert dialogs == []
         finally:
             browser.close()

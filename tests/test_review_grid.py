@@ -9,6 +9,7 @@ from _review_fixtures import build, xero_id
 
 from matchkit.review import Review
 from matchkit.widgets import ReviewGrid
+from matchkit.widgets._review import KEYS
 
 # ipydatagrid's own `data` getter uses an inplace drop that pandas 3.1 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
@@ -45,15 +46,14 @@ def _fetch(g: ReviewGrid, r1: int, r2: int) -> dict[str, list[Any]]:
 
 
 def _press(g: ReviewGrid, keys: str) -> None:
-    """Type into the keys box as a browser does: the text grows (the kernel may clear it)."""
-    g.keys.value = g.keys.value + keys
+    """Keys pressed on the grid, each as the page reports it (one message a key)."""
+    for key in keys:
+        g.events._handle(g.events, {"event": "key", "key": key}, None)
 
 
 def _click_row(g: ReviewGrid, row: int) -> None:
-    """The message the browser sends when a cell is clicked."""
-    g.grid._DataGrid__handle_custom_msg(None, {
-        "event_type": "cell-click", "region": "body", "column": "Atera", "column_index": 0,
-        "row": row, "primary_key_row": row, "cell_value": ""}, None)
+    """What the page reports after a click selected row ``row`` (as the grid draws it)."""
+    g.events._handle(g.events, {"event": "row", "row": row, "key": None}, None)
 
 
 def _current(g: ReviewGrid) -> dict[str, str]:
@@ -92,6 +92,11 @@ def test_clicking_a_row_selects_it_and_fills_the_side_panel(grid: ReviewGrid) ->
     assert grid.review.selected == ids[2]
     assert "Customer" in grid.detail.value
     assert grid.candidates.options[0][1] == grid.review.row()["xero_id"]
+    # The row header the page drew names the row (its order may lag the kernel's by a change)
+    grid.events._handle(grid.events, {"event": "row", "row": 2, "key": ids[7]}, None)
+    assert grid.review.selected == ids[7]
+    grid.events._handle(grid.events, {"event": "row", "row": 999, "key": None}, None)
+    assert grid.review.selected == ids[7]  # a row the kernel does not have: nothing moves
 
 
 def test_keys_move_accept_reject_and_undo(grid: ReviewGrid) -> None:
@@ -121,21 +126,17 @@ def test_keys_move_accept_reject_and_undo(grid: ReviewGrid) -> None:
     assert "unknown key" in grid.status.value
 
 
-def test_keys_merged_by_a_busy_kernel_are_all_handled(grid: ReviewGrid) -> None:
+def test_arrow_keys_move_and_the_grid_highlights_the_row(grid: ReviewGrid) -> None:
     ids = _grid_ids(grid)
-    _press(grid, "jaa")  # three keystrokes in one update
-    assert _current(grid) == {ids[0]: "match", ids[1]: "match"}
-    assert grid.review.selected == ids[2]
-    _press(grid, "j" * 40)  # a long box is cleared by the kernel...
-    assert grid.keys.value == ""
-    selected = grid.review.selected
-    # ...but the browser may send its old text plus a new key before the clear arrives
-    grid.keys.value = "jaa" + "j" * 40 + "k"
-    assert grid.review.selected == ids[ids.index(selected) - 1]
-    assert len(_current(grid)) == 2  # nothing replayed
-    here = grid.review.selected
-    grid.keys.value = "x"  # after the clear: a fresh key
-    assert len(_current(grid)) == 3 and _current(grid)[here] == "unmatch"
+    grid.events._handle(grid.events, {"event": "key", "key": "ArrowDown"}, None)
+    grid.events._handle(grid.events, {"event": "key", "key": "ArrowDown"}, None)
+    assert grid.review.selected == ids[1]
+    assert grid.grid.selections == [{"r1": 1, "c1": 0, "r2": 1, "c2": len(grid.shown().columns)
+                                     - 1}]
+    grid.events._handle(grid.events, {"event": "key", "key": "ArrowUp"}, None)
+    assert grid.review.selected == ids[0]
+    # The page takes only these keys from the grid; all others stay with the grid and Lab.
+    assert set(grid.events.taken) == set(KEYS)
 
 
 def test_bulk_accept_confirms_count_and_sample_then_undo(grid: ReviewGrid) -> None:

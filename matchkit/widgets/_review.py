@@ -4,11 +4,12 @@ A thin view over :class:`matchkit.review.Review`: every button calls a model met
 anything a person can click, code (and the tests) can call. One grid for all rows (no widget
 per row: see ../shared/reference/jupyter-testing.md), one side panel for the selected row.
 
-Keyboard: ipywidgets has no global key handler, so the panel has a small text box
-(``mk-review-keys``) as the focus target; with ``continuous_update`` every key typed there
-reaches the kernel at once (the kernel clears the box now and then). Keys: ``j``/``n`` next
-row, ``k``/``p`` previous row, ``a`` accept, ``r`` reject, ``c`` create in Xero, ``x`` leave
-unmatched, ``u`` undo. JupyterLab's own shortcuts do not fire while a text box has the focus.
+Keyboard: keys pressed while the grid has the focus (click a row) reach the kernel through
+:class:`GridEvents`: ``j``/``n``/down next row, ``k``/``p``/up previous row, ``a`` accept,
+``r`` reject, ``c`` create in Xero, ``x`` leave unmatched, ``u`` undo. They are kept from
+JupyterLab, whose own single-key shortcuts ("a" inserts a cell) would fire otherwise. The same
+widget reports the row a click selected (ipydatagrid's own click event never arrives from its
+streaming grid).
 """
 
 from __future__ import annotations
@@ -20,21 +21,28 @@ from typing import Any, NoReturn
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-from ipydatagrid import StreamingDataGrid
+from ipydatagrid import StreamingDataGrid, TextRenderer, VegaExpr
 
 from .._exceptions import InputError
 from ..review import COLUMNS, BulkPreview, Review, ReviewFilter
 from ..store import Workspace
 from ._common import ErrorArea, css, esc, guard, html_table
+from ._dom import GridEvents
 
 __all__ = ["KEYS", "ReviewGrid"]
 
-#: key typed in the keys box -> ReviewGrid method name
+#: key pressed on the grid -> ReviewGrid method name
 KEYS: dict[str, str] = {
-    "j": "next", "n": "next", "k": "previous", "p": "previous", "a": "accept",
-    "r": "reject", "c": "create", "x": "leave_unmatched", "u": "undo",
+    "j": "next", "n": "next", "ArrowDown": "next", "k": "previous", "p": "previous",
+    "ArrowUp": "previous", "a": "accept", "r": "reject", "c": "create", "x": "leave_unmatched",
+    "u": "undo",
 }
-_GRID_COLUMNS = [c for c in COLUMNS if c not in ("atera_id", "decided_xero_id")]
+_KEYS_HELP = ("<small>Keys, on the grid (click a row first): <b>j</b>/<b>↓</b> next, "
+              "<b>k</b>/<b>↑</b> previous, <b>a</b> accept, <b>r</b> reject, <b>c</b> create "
+              "in Xero, <b>x</b> leave unmatched, <b>u</b> undo.</small>")
+# What an analyst reads first comes first; the Xero id (36 characters) last.
+_GRID_COLUMNS = ["atera_name", "xero_name", "score", "method", "ambiguous", "evidence",
+                 "candidates", "decision", "decided_xero_name", "xero_id"]
 _HEADERS = {
     "atera_name": "Atera", "xero_id": "suggested id", "xero_name": "suggested Xero",
     "score": "score", "method": "method", "ambiguous": "ambiguous", "evidence": "evidence",
@@ -49,6 +57,27 @@ _FETCH_DELAY_MS = 20
 _CELL_UPDATE_LIMIT = 5
 _ROW_PX = 22
 _GRID_HEADERS = [_HEADERS.get(c, c) for c in _GRID_COLUMNS]
+# Column widths from the longest text: ipydatagrid draws 12px sans-serif, where a digit is
+# 7.6 px wide; 7.5 px a character and room for the header's filter icon keep every id whole.
+# A row without a candidate has no score: drawn blank (ipydatagrid draws NaN in italics, and
+# an empty text falls back to that; a space does not).
+_NO_NAN = TextRenderer(text_value=VegaExpr("isValid(cell.value) ? cell.value : ' '"))
+_CHAR_PX = 7.5
+_PAD_PX = 24
+_CAP_PX = {"Atera": 260, "suggested Xero": 260, "decided Xero": 260, "evidence": 240}
+
+
+def _column_widths(table: pd.DataFrame) -> dict[str, int]:
+    """Each column as wide as its longest value (ids are never cut short; names and evidence
+    are capped, the side panel shows them whole)."""
+    columns = [("atera id", table.index.to_series()), *table[_GRID_HEADERS].items()]
+    widths = {}
+    for name, values in columns:
+        text = values.dropna().astype(str)
+        longest = max(len(str(name)), int(text.str.len().max()) if len(text) else 0)
+        px = int(longest * _CHAR_PX) + _PAD_PX
+        widths[str(name)] = min(px, _CAP_PX.get(str(name), px))
+    return widths
 
 
 def _json(value: Any) -> Any:
@@ -67,8 +96,6 @@ class ReviewGrid:
         self._shown: list[str] = []
         self._pos: dict[str, int] = {}
         self._pending: BulkPreview | None = None
-        self._keys_seen = ""  # the keys box as last handled (see _on_key)
-        self._keys_old = ""
         # What the grid serves, in the model's view order. The grid starts with the real
         # table: a page model made from an empty frame has other column types (text for the
         # scores), and the first rows pushed to it broke it for good (no row ever drawn).
@@ -117,35 +144,38 @@ class ReviewGrid:
         # a filter, a clear back to 10,000 rows or a bulk accept sends a screenful, not the
         # table (a full resend of 10,000 rows cost 0.6 s in the browser).
         self.grid = css(StreamingDataGrid(self._table, selection_mode="row", base_row_size=_ROW_PX,
-                                          base_column_size=110, column_widths={
-                                              "Atera": 200, "suggested Xero": 200,
-                                              "decided Xero": 180, "atera id": 80},
+                                          base_column_size=110,
+                                          column_widths=_column_widths(self._table),
+                                          renderers={"score": _NO_NAN},
                                           debounce_delay=_FETCH_DELAY_MS,
                                           layout=w.Layout(height=height)), "review-grid")
-        # side panel
-        self.detail = css(w.HTML(), "review-detail")
-        self.candidates = css(w.Select(options=[], rows=5, description="candidates"),
-                              "review-candidates")
-        self.accept_btn = css(w.Button(description="Accept (a)", button_style="success"),
-                              "review-accept")
-        self.accept_candidate_btn = css(w.Button(description="Match to chosen"),
-                                        "review-accept-chosen")
-        self.reject_btn = css(w.Button(description="Reject (r)", button_style="warning"),
-                              "review-reject")
-        self.create_btn = css(w.Button(description="Create in Xero (c)"), "review-create")
-        self.unmatch_btn = css(w.Button(description="Leave unmatched (x)"), "review-unmatch")
-        self.clear_btn = css(w.Button(description="Clear"), "review-clear")
-        self.search = css(w.Text(placeholder="search all Xero records…", description="search",
-                                 continuous_update=False), "review-search")
-        self.results = css(w.Select(options=[], rows=6, description="results"),
-                           "review-results")
-        self.match_result_btn = css(w.Button(description="Match to result"),
+        self.events = GridEvents(self.grid, keys=list(KEYS), scope_class="mk-review",
+                                 grid_class="mk-review-grid")
+        # side panel: every control as wide as the panel, so no label or list is cut off
+        full = {"layout": w.Layout(width="100%")}
+        self.detail = css(w.HTML(layout=w.Layout(width="100%")), "review-detail")
+        self.candidates = css(w.Select(options=[], rows=5, **full), "review-candidates")
+        self.accept_btn = css(w.Button(description="Accept (a)", button_style="success",
+                                       **full), "review-accept")
+        self.accept_candidate_btn = css(w.Button(description="Match to the chosen candidate",
+                                                 **full), "review-accept-chosen")
+        self.reject_btn = css(w.Button(description="Reject (r)", button_style="warning",
+                                       **full), "review-reject")
+        self.create_btn = css(w.Button(description="Create in Xero (c)", **full),
+                              "review-create")
+        self.unmatch_btn = css(w.Button(description="Leave unmatched (x)", **full),
+                               "review-unmatch")
+        self.clear_btn = css(w.Button(description="Clear the decision", **full),
+                             "review-clear")
+        self.search = css(w.Text(placeholder="part of a Xero name or id, then Enter",
+                                 continuous_update=False, **full), "review-search")
+        self.results = css(w.Select(options=[], rows=6, **full), "review-results")
+        self.match_result_btn = css(w.Button(description="Match to the chosen result", **full),
                                     "review-match-result")
-        self.keys = css(w.Text(placeholder="keys: j/k next/prev, a accept, r reject, u undo",
-                               continuous_update=True, description="keys"), "review-keys")
-        self.prev_btn = css(w.Button(description="◀ prev (k)"), "review-prev")
-        self.next_btn = css(w.Button(description="next (j) ▶"), "review-next")
-        self.undo_btn = css(w.Button(description="Undo (u)", disabled=True), "review-undo")
+        self.prev_btn = css(w.Button(description="◀ previous (k)", **full), "review-prev")
+        self.next_btn = css(w.Button(description="next (j) ▶", **full), "review-next")
+        self.undo_btn = css(w.Button(description="Undo (u)", disabled=True, **full),
+                            "review-undo")
         self.refresh_btn = css(w.Button(description="Reload decisions"), "review-refresh")
         # bulk
         self.threshold = css(w.FloatSlider(value=95.0, min=0.0, max=100.0, step=0.5,
@@ -154,8 +184,8 @@ class ReviewGrid:
         self.bulk_action = css(w.Dropdown(options=["accept", "reject", "create", "unmatch",
                                                    "clear"], value="accept",
                                           description="bulk"), "review-bulk-action")
-        self.preview_btn = css(w.Button(description="Preview on shown rows…"),
-                               "review-preview")
+        self.preview_btn = css(w.Button(description="Preview on shown rows…",
+                                        layout=w.Layout(width="auto")), "review-preview")
         self.confirm_btn = css(w.Button(description="Confirm", button_style="danger",
                                         disabled=True), "review-confirm")
         self.cancel_btn = css(w.Button(description="Cancel", disabled=True), "review-cancel")
@@ -167,22 +197,32 @@ class ReviewGrid:
                                  "review-histogram-box")
         self.histogram_box.set_title(0, "Score histogram by method (pick a threshold)")
 
-        filters = w.VBox([w.HBox([self.score, self.ambiguous, self.state]),
+        wrap = w.Layout(flex_flow="row wrap")  # narrow screens: wrap, never push the panel out
+        filters = w.VBox([w.HBox([self.score, self.ambiguous, self.state], layout=wrap),
                           w.HBox([self.methods, w.VBox([self.text,
                                                         w.HBox([self.sort_by,
-                                                                self.descending])])])])
-        actions = w.VBox([self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
-                          self.clear_btn])
+                                                                self.descending])])],
+                                 layout=wrap)])
+        two = {"grid_template_columns": "1fr 1fr", "grid_gap": "4px", "width": "100%"}
         side = css(w.VBox([
-            self.detail, self.candidates, self.accept_candidate_btn, actions,
-            w.HBox([self.prev_btn, self.next_btn]), self.keys, self.undo_btn,
-            self.search, self.results, self.match_result_btn,
-        ], layout=w.Layout(width="380px")), "review-side")
+            self.detail,
+            w.HTML("<b>Candidates</b>, best first:"), self.candidates,
+            self.accept_candidate_btn,
+            w.GridBox([self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
+                       self.clear_btn, self.undo_btn, self.prev_btn, self.next_btn],
+                      layout=w.Layout(**two)),
+            w.HTML(_KEYS_HELP),
+            w.HTML("<b>Search</b> every Xero record:"), self.search, self.results,
+            self.match_result_btn, self.events,
+        ], layout=w.Layout(flex="0 0 392px", width="392px", margin="0 0 0 8px",
+                          padding="0 6px 0 0")),
+            "review-side")
         bulk = css(w.VBox([
-            w.HBox([self.bulk_action, self.threshold, self.preview_btn]),
+            w.HBox([self.bulk_action, self.threshold, self.preview_btn], layout=wrap),
             self.preview_box, w.HBox([self.confirm_btn, self.cancel_btn]),
         ]), "review-bulk")
-        main = w.VBox([filters, self.grid, bulk], layout=w.Layout(flex="1 1 auto"))
+        main = w.VBox([filters, self.grid, bulk], layout=w.Layout(flex="1 1 auto",
+                                                                   min_width="0"))
         self.widget = css(w.VBox([
             self.title, w.HBox([self.counts, self.refresh_btn]), self.status,
             self.errors.widget, w.HBox([main, side]), self.histogram_box,
@@ -193,9 +233,11 @@ class ReviewGrid:
         for ctl in (self.score, self.methods, self.ambiguous, self.state, self.text,
                     self.sort_by, self.descending):
             ctl.observe(g(self._on_filter), names=["value"])
-        # A click, not the `selections` trait: the browser sends selections back after every
-        # update of the grid, which would pull the row the keys just moved to back again.
-        self.grid.on_cell_click(g(self._on_cell_click))
+        # A click reported by GridEvents, not the `selections` trait: the page sends
+        # selections back after every update of the grid, which would pull the row the keys
+        # just moved to back again.
+        self.events.on_row(g(self._on_row))
+        self.events.on_key(g(self.press))
         # The page's data requests are answered here (with the screens around them, so the
         # next page flip draws from its cache); other requests go to ipydatagrid.
         # ipydatagrid 1.4's DataGrid handler reads content["event_type"], which the streaming
@@ -208,7 +250,6 @@ class ReviewGrid:
         self.grid.on_msg(lambda grid, content, buffers: self._on_page_msg(content)
                          if content.get("type") == "data-request"
                          else streaming(grid, content, buffers))
-        self.keys.observe(g(self._on_key), names=["value"])
         self.search.observe(g(self._on_search), names=["value"])
         self.threshold.observe(g(lambda _: self._draw_histogram(data_changed=False)),
                                names=["value"])
@@ -345,21 +386,32 @@ class ReviewGrid:
     def _show_detail(self) -> None:
         aid = self.review.selected
         if aid is None:
-            self.detail.value = "<i>select a row (click it, or type j in the keys box)</i>"
+            self.detail.value = "<i>Click a row in the grid (or press j on it) to see it here.</i>"
             self.candidates.options = []
             return
         row = self.review.row(aid)
-        decided = row["decision"] or "undecided"
+        if row["xero_name"]:
+            score = "" if pd.isna(row["score"]) else f"score {row['score']:.0f} · "
+            suggested = (f"Suggested: {esc(row['xero_name'])}<br><small>Xero id "
+                         f"<code>{esc(row['xero_id'])}</code> · {esc(score)}"
+                         f"method {esc(row['method'])} · matched on {esc(row['evidence'])}"
+                         "</small>")
+        else:
+            suggested = "Suggested: <i>no candidate</i> (search below, or create in Xero)"
+        decided = "undecided"
         if row["decision"] == "match":
-            decided += f" → {esc(row['decided_xero_name'])}"
-        score = "" if pd.isna(row["score"]) else f"{row['score']:.0f}"
+            decided = (f"match → {esc(row['decided_xero_name'])} <small>(Xero id "
+                       f"<code>{esc(row['decided_xero_id'])}</code>)</small>")
+        elif row["decision"]:
+            decided = esc({"create": "create in Xero", "unmatch": "leave unmatched"}.get(
+                row["decision"], row["decision"]))
+        rejected = (f"<br><small>{len(row['rejected'])} candidate(s) rejected</small>"
+                    if row["rejected"] else "")
+        # ids wrap anywhere rather than run past the panel's edge
         self.detail.value = (
-            f"<div><b>{esc(row['atera_name'])}</b> <small>(Atera {esc(aid)})</small><br>"
-            f"suggested: {esc(row['xero_name']) or '<i>no candidate</i>'} "
-            f"<small>{esc(score)} {esc(row['method'])} {esc(row['evidence'])}</small><br>"
-            f"decision: <b>{esc(decided)}</b>"
-            + (f"<br><small>{len(row['rejected'])} candidate(s) rejected</small>"
-               if row["rejected"] else "") + "</div>")
+            '<div style="line-height:1.5;overflow-wrap:anywhere">'
+            f"<b>{esc(row['atera_name'])}</b><br><small>Atera id <code>{esc(aid)}</code>"
+            f"</small><br>{suggested}<br>Decision: <b>{decided}</b>{rejected}</div>")
         cands = self.review.candidates(aid)
         self.candidates.options = [
             (f"{s:5.1f}  {n}" + ("  [rejected]" if rej else "")
@@ -428,41 +480,24 @@ class ReviewGrid:
         t = self.grid._transformed_data
         return self._shown if t is None else [str(i) for i in t.index]
 
-    def _on_cell_click(self, cell: dict[str, Any]) -> None:
-        if cell.get("region") not in ("body", "row-header"):
-            return
-        i = int(cell["row"])
+    def _on_row(self, i: int, atera_id: str | None) -> None:
+        """A click selected row ``i`` of the page, whose row header reads ``atera_id``: that
+        row, as the person saw it (the row number alone when the page had not drawn it)."""
         ids = self._visible_ids()
-        if 0 <= i < len(ids):
-            self.review.select(ids[i])
-            self._show_detail()
+        if atera_id is None or atera_id not in self._pos:
+            if not 0 <= i < len(ids):
+                return
+            atera_id = ids[i]
+        self.review.select(atera_id)
+        self._show_detail()
 
-    def _on_key(self, change: dict[str, Any]) -> None:
-        """Handle every key typed into the keys box since the last call.
-
-        The box is a state, not an event stream: when the kernel is busy the browser merges
-        several keystrokes into one update, and a clear sent from here may arrive after the
-        next key. So the box is left to grow and only what was appended is handled (from the
-        text seen last, or from the text before the last clear); it is cleared when long.
-        """
-        new = change["new"]
-        bases = [b for b in (self._keys_seen, self._keys_old) if new.startswith(b)]
-        if bases:
-            fresh = new[len(max(bases, key=len)):]
-        elif new and not self._keys_seen.startswith(new):  # typed over a selection
-            fresh = new[-1]
-        else:  # backspace
-            fresh = ""
-        self._keys_seen = new
-        if len(new) > 40:
-            self._keys_old, self._keys_seen = new, ""
-            self.keys.value = ""
-        for ch in fresh:
-            name = KEYS.get(ch.lower())
-            if name is None:
-                self.status.value = f"unknown key {esc(ch)}; use j k a r c x u"
-                continue
-            getattr(self, name)()
+    def press(self, key: str) -> None:
+        """A key pressed on the grid (see :data:`KEYS`)."""
+        name = KEYS.get(key)
+        if name is None:
+            self.status.value = f"unknown key {esc(key)}; use j k a r c x u"
+            return
+        getattr(self, name)()
 
     def _on_search(self, change: dict[str, Any]) -> None:
         hits = self.review.search(change["new"])
@@ -474,7 +509,7 @@ class ReviewGrid:
         self.review.selected = aid
         if aid is not None and aid in ids:
             i = ids.index(aid)
-            self.grid.select(i, 0, i, len(_GRID_COLUMNS), clear_mode="all")  # the highlight
+            self.grid.select(i, 0, i, len(_GRID_COLUMNS) - 1, clear_mode="all")  # the highlight
         self._show_detail()
 
     # --- actions (also what the buttons and keys call) ---------------------------------
