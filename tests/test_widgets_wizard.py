@@ -47,6 +47,12 @@ def test_click_through_to_done_with_names_escaped_everywhere() -> None:
     assert "Connect" in view.title.value
     view.connect_button.click()
     assert wiz.step == Step.WELCOME and "GST on Income" in view.body.children[1].value
+    taxes = view.body.children[1].value
+    # counts, with the records behind a closed "show all"
+    assert "1 Atera contract is marked taxable" in taxes
+    assert '<details class="mk-show-all"><summary>Show all (1)</summary>' in taxes
+    assert "1 line on Atera invoices carries tax" in taxes
+    assert view.scroller.count == 1  # Connect showed Welcome from its title
     _assert_safe(view.widget)
     view.next_button.click()
     table = view.tables["products"]
@@ -86,11 +92,17 @@ def test_click_through_to_done_with_names_escaped_everywhere() -> None:
     assert wiz.step == Step.SUMMARY
     summary = view.body.children[0].value
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Pty" in summary
+    assert "When you click <b>Done</b>, matchkit will:" in summary
+    assert "Create 2 items in Xero, with the Atera price." in summary
+    assert "decisions customers" not in summary and "<td>" not in summary  # no labels
     _assert_safe(view.widget)
     n_items = len(x.item_list)
     view.done_button.click()
     assert view.errors.last is None, view.errors.widget.value
     assert wiz.step == Step.DONE and "Step 6/6: Done" in view.title.value
+    done = view.body.children[0].value
+    assert "Created 2 items in Xero" in done and "<td>" not in done
+    assert view.nav.layout.display == "none"  # nothing left to click on the Done page
     assert len(x.item_list) == n_items + 2  # the two rows "create the rest" gave
     assert any(c["Name"] == "<script>alert(1)</script> Pty" for c in x.contact_list)
 
@@ -137,14 +149,29 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     m.use_workspace()
     mv = ManageView(m, page_size=3)
     _assert_safe(mv.widget)
+    # It opens on the overview: where things stand, times to the second in local time.
+    assert mv.tabs.selected_index == 0 and mv.tabs.get_title(0) == "Overview"
+    connected = m.ws.connection("xero")["connected_at"].to_pydatetime().astimezone()
+    assert f"since {connected.day} {connected:%b %Y, %H:%M:%S}" in mv.overview.value
+    assert "Changes waiting</b>: none" in mv.overview.value
+    mv.show("Changes to apply")
+    assert mv.apply_button.disabled and "Nothing to change" in mv.summary.value
+    mv.apply()
+    assert mv.message == "Nothing to apply: no match was changed in the tabs."
     mv.show("Customers")
     mv.customers.row_index("4")
     assert "&lt;script&gt;" in _html(mv.customers.widget)
     mv.customers.set_choice("2", "match:c-blue")
     mv.show("Changes to apply")
-    assert "decisions customers match" in mv.summary.value
+    assert "When you click <b>Apply changes</b>, matchkit will:" in mv.summary.value
+    assert "Record 1 decision in the workspace: 1 customer matched to a Xero contact." \
+        in mv.summary.value
+    assert not mv.apply_button.disabled
     mv.apply_button.click()
     assert mv.errors.last is None, mv.errors.widget.value
+    # a rematch changes nothing in Xero or Atera, and the page says what it did
+    assert mv.message == ("Applied. Recorded 1 decision: 1 customer matched to a Xero "
+                          "contact. Nothing needed changing in Xero or Atera.")
     assert m.ws.current_decisions("customers").set_index("atera_id").loc["2", "xero_id"] \
         == "c-blue"
     mv.show("Invoices")
@@ -157,6 +184,24 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     assert disconnected == [True]
     assert "tax features can be used again" in mv.status.value
     assert m.ws.connection("xero") is None
+
+
+def test_times_are_shown_in_local_time_to_the_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import pandas as pd
+
+    from matchkit.widgets._texts import local_time
+
+    monkeypatch.setenv("TZ", "Australia/Sydney")
+    time.tzset()
+    try:
+        stored = pd.Timestamp("2026-07-01 02:03:04.567891", tz="UTC")  # as the workspace has it
+        assert local_time(stored) == "1 Jul 2026, 12:03:04 AEST"
+        assert local_time(None) == ""
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_esc() -> None:
@@ -200,3 +245,4 @@ def test_accept_safe_suggestions_button_takes_free_safe_picks_only() -> None:
     assert table.choices[table.row_index(a)].value == f"match:{free}"
     assert not wiz.choice("products", b).decided and not wiz.choice("products", c).decided
     assert wiz.choice("products", exact).xero_id == taken  # left as it was
+

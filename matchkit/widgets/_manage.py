@@ -1,5 +1,5 @@
-"""The manage-integration page: every wizard step again, from the workspace's current state,
-plus exported invoices' payment state and Disconnect."""
+"""The manage-integration page: an overview first, every wizard step again from the
+workspace's current state, exported invoices' payment state, and Disconnect."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from typing import Any
 
 import ipywidgets as w
 
+from .._status import status
 from ..wizard import Step, Wizard, disconnect, export_status
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
-from ._wizard import summary_html, taxes_html
+from ._texts import done_lines, local_time, plural, summary_html, taxes_html
 from ._wizard_tables import ChoiceTable, ImportTable
 
 __all__ = ["ManageView"]
 
-_TABS = [("Products", Step.PRODUCTS), ("Customers", Step.CUSTOMERS),
-         ("Import customers", Step.IMPORTS), ("Taxes", Step.WELCOME),
-         ("Changes to apply", Step.SUMMARY)]
+# tab title -> the wizard step it shows (None: the page's own)
+_TABS: list[tuple[str, Step | None]] = [
+    ("Overview", None), ("Products", Step.PRODUCTS), ("Customers", Step.CUSTOMERS),
+    ("Import customers", Step.IMPORTS), ("Taxes", Step.WELCOME),
+    ("Changes to apply", Step.SUMMARY), ("Invoices", None), ("Connection", None)]
+_TITLES = [t for t, _ in _TABS]
 
 
 class ManageView:
@@ -33,6 +37,7 @@ class ManageView:
         self.products = ChoiceTable(wizard, "products", self.errors, page_size)
         self.customers = ChoiceTable(wizard, "customers", self.errors, page_size)
         self.imports = ImportTable(wizard, self.errors)
+        self.overview = css(w.HTML(), "overview")
         self.taxes = css(w.HTML(), "taxes")
         self.summary = css(w.HTML(), "summary")
         self.apply_button = css(w.Button(description="Apply changes", button_style="success"),
@@ -41,22 +46,25 @@ class ManageView:
         self.exports = css(w.HTML(), "exports")
         self.connection = css(w.HTML(), "connection")
         self.disconnect_button = css(w.Button(description="Disconnect from Xero",
-                                              button_style="danger"), "disconnect")
+                                              button_style="danger",
+                                              layout=w.Layout(width="auto")), "disconnect")
         self.disconnect_button.on_click(g(lambda _b: self.ask_disconnect()))
         self.confirm_disconnect = css(w.Button(description="Yes, disconnect",
-                                               button_style="danger"), "confirm-disconnect")
+                                               button_style="danger",
+                                               layout=w.Layout(width="auto")),
+                                      "confirm-disconnect")
         self.confirm_disconnect.on_click(g(lambda _b: self.disconnect()))
         self.confirm_disconnect.layout.display = "none"
         self.status = css(w.HTML(), "status")
         self.message = ""  # the last outcome, as plain text
         self.tabs = css(w.Tab(children=[
-            self.products.widget, self.customers.widget, self.imports.widget, self.taxes,
-            w.VBox([self.summary, self.apply_button]),
+            self.overview, self.products.widget, self.customers.widget, self.imports.widget,
+            self.taxes, w.VBox([self.summary, self.apply_button]),
             w.VBox([self.exports]),
             w.VBox([self.connection, w.HBox([self.disconnect_button,
                                               self.confirm_disconnect])]),
         ]), "manage-tabs")
-        for i, title in enumerate([t for t, _ in _TABS] + ["Invoices", "Connection"]):
+        for i, title in enumerate(_TITLES):
             self.tabs.set_title(i, title)
         self.tabs.observe(g(lambda _c: self.refresh()), names="selected_index")
         self.widget = css(w.VBox([css(w.HTML("<h3>Manage the Xero integration</h3>"),
@@ -71,23 +79,53 @@ class ManageView:
 
     def refresh(self) -> None:
         """Redraw the open tab from the wizard's state (and the workspace)."""
-        i = self.tabs.selected_index or 0
-        if i < len(_TABS):
-            self.wizard.goto(_TABS[i][1])
-        if i == 0:
+        title, step = _TABS[self.tabs.selected_index or 0]
+        if step is not None:
+            self.wizard.goto(step)
+        if title == "Overview":
+            self.overview.value = self.overview_html()
+        elif title == "Products":
             self.products.show_page(self.products.pager.page)
-        elif i == 1:
+        elif title == "Customers":
             self.customers.show_page(self.customers.pager.page)
-        elif i == 2:
+        elif title == "Import customers":
             self.imports.show_page(self.imports.pager.page)
-        elif i == 3:
+        elif title == "Taxes":
             self.taxes.value = taxes_html(self.wizard)
-        elif i == 4:
-            self.summary.value = summary_html(self.wizard)
-        elif i == 5:
+        elif title == "Changes to apply":
+            plan = self.wizard.summary()
+            self.summary.value = summary_html(plan, "Apply changes")
+            self.apply_button.disabled = plan.empty
+        elif title == "Invoices":
             self.exports.value = self.exports_html()
         else:
             self.connection.value = self.connection_html()
+
+    def overview_html(self) -> str:
+        """Where things stand: the connection, matches, exported invoices, pending changes."""
+        s = status(self.wizard.ws)
+        lines = [self.connection_html()]
+        for key, what in (("customers", "Customers"), ("products", "Products and rates")):
+            c = s[key]
+            lines.append(
+                f"<p><b>{what}</b>: {c['total']} in Atera, {c['matched']} matched in Xero, "
+                f"{c['to_create']} to create there, {c['left_unmatched']} left unmatched on "
+                f"purpose, {c['undecided']} not decided yet"
+                + (f" ({c['ambiguous']} with close candidates)" if c["ambiguous"] else "")
+                + ".</p>")
+        inv = s["invoices"]
+        lines.append(f"<p><b>Invoices</b>: {inv['atera_total']} in Atera, "
+                     f"{inv['exported']} exported to Xero"
+                     + (f", {inv['refused']} refused by Xero" if inv["refused"] else "")
+                     + (f", {inv['failed']} failed" if inv["failed"] else "")
+                     + ". Payment states are under Invoices.</p>")
+        pending = self.wizard.summary()
+        lines.append("<p><b>Changes waiting</b>: "
+                     + ("none. Change a match in the tabs; <i>Changes to apply</i> then "
+                        "lists what Apply changes will do.</p>" if pending.empty else
+                        f"{plural(len(pending.decisions), 'decision')} not applied yet: see "
+                        "<i>Changes to apply</i>.</p>"))
+        return "".join(lines)
 
     def exports_html(self) -> str:
         df = export_status(self.wizard.ws)
@@ -107,26 +145,30 @@ class ManageView:
         conn = self.wizard.ws.connection("xero")
         if conn is None:
             return "<p>Not connected to Xero.</p>"
+        done = conn.get("setup_done_at")
         return (f"<p>Connected to <b>{esc(conn.get('tenant_name'))}</b> since "
-                f"{esc(conn.get('connected_at'))}; setup done: "
-                f"{esc(conn.get('setup_done_at') or 'not yet')}.</p>")
+                f"{esc(local_time(conn.get('connected_at')))}; "
+                + (f"setup finished {esc(local_time(done))}.</p>" if done is not None
+                   else "setup not finished yet (run the wizard, notebook 01).</p>"))
 
     # --- actions ----------------------------------------------------------------------
 
     def show(self, tab: str) -> None:
-        titles = [t for t, _ in _TABS] + ["Invoices", "Connection"]
-        self.tabs.selected_index = titles.index(tab)
+        self.tabs.selected_index = _TITLES.index(tab)
         self.refresh()
 
     def apply(self) -> None:
+        plan = self.wizard.summary()
+        if plan.empty:
+            self.message = "Nothing to apply: no match was changed in the tabs."
+            self.status.value = esc(self.message)
+            return
         with self.progress.running(self.status):
             self.wizard.done(progress=self.progress)
         self.refresh()
-        result = self.wizard.result
-        if result is not None:
-            done = ", ".join(f"{k}: {v}" for k, v in result.counts().items() if v)
-            self.message = f"Applied. {done or 'nothing to do'}"
-            self.status.value = esc(self.message)
+        said = done_lines(self.wizard.result, plan)
+        self.message = "Applied. " + " ".join(said)
+        self.status.value = esc(self.message)
 
     def ask_disconnect(self) -> None:
         self.confirm_disconnect.layout.display = None

@@ -12,58 +12,17 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..wizard import Step, Wizard
-from ._common import ErrorArea, ProgressBar, css, esc, guard, html_list, html_table
+from ..wizard import Plan, Step, Wizard
+from ._common import ErrorArea, ProgressBar, css, esc, guard
+from ._dom import ScrollTo
+from ._texts import done_html, summary_html, taxes_html, welcome_html
 from ._wizard_tables import ChoiceTable, ImportTable
 
-__all__ = ["WizardView", "summary_html", "taxes_html"]
+__all__ = ["WizardView"]
 
 Connector = Callable[..., tuple[Any, Any]]
 Organisations = Callable[[], Iterable[Any]]
 _STEPS = [s for s in Step if s != Step.CONNECT]
-
-WELCOME = """
-<p>This wizard puts Atera and Xero in step. When you click <b>Done</b> at the end:</p>
-<ul>
-<li><b>Taxes</b> are created and edited in Xero only; invoices leave Atera without tax and
-Xero applies its own.</li>
-<li><b>Products and rates</b>: Atera's are matched to Xero items; the ones you choose are
-created in Xero with the Atera price. Unmatched Atera products are no longer offered.</li>
-<li><b>Customers</b>: Atera customers are matched to Xero contacts or created there; Xero
-customers missing from Atera can be imported.</li>
-</ul>
-<p>Nothing is saved until you click Done.</p>
-"""
-
-
-def taxes_html(wizard: Wizard) -> str:
-    t = wizard.taxes()
-    rates = html_table(t.revenue_rates, ["Name", "TaxType", "Rate"],
-                       ["Xero tax rate", "Code", "Rate %"], "mk-tax-rates")
-    parts = [f"<h4>Taxes</h4><p>{esc(t.message)}</p>",
-             f"<p>Xero's active tax rates for sales:</p>{rates}"]
-    if t.taxable_contracts:
-        parts.append("<p>Atera contracts marked taxable (their tax will come from Xero):</p>"
-                     + html_list(f"{c['ContractName']} ({c['CustomerName'] or 'no customer'})"
-                                 for c in t.taxable_contracts))
-    if t.taxed_lines:
-        parts.append(f"<p>{len(t.taxed_lines)} Atera invoice line(s) carry tax; it will not "
-                     "be sent to Xero:</p>"
-                     + html_list(f"invoice {x['InvoiceNumber']} line {x['Line']}: "
-                                 f"{x['Description']} (tax {x['Tax']})"
-                                 for x in t.taxed_lines[:50]))
-    return "".join(parts)
-
-
-def summary_html(wizard: Wizard) -> str:
-    plan = wizard.summary()
-    counts = html_table([{"what": k, "n": v} for k, v in plan.counts().items()],
-                        ["what", "n"], ["Change", "Count"], "mk-summary-counts")
-    sections = "".join(f"<h4>{esc(title)} ({len(items)})</h4>{html_list(items)}"
-                       for title, items in plan.sections() if items)
-    if plan.empty:
-        sections = "<p>Nothing to change.</p>"
-    return f"<h4>What Done will do</h4>{counts}{sections}"
 
 
 class WizardView:
@@ -116,9 +75,12 @@ class WizardView:
                                self.close_button]), "nav")
         self.tables: dict[str, ChoiceTable] = {}
         self.imports: ImportTable | None = None
+        self.plan: Plan | None = None  # the Summary Done carried out (for the Done page)
+        # each new step is shown from its title, not from where the last one was scrolled
+        self.scroller = ScrollTo("mk-wizard", "mk-title")
         self.widget = css(w.VBox([self.title, self.errors.widget, self.body,
                                   self.confirm_box, self.progress.widget, self.nav,
-                                  self.status]), "wizard")
+                                  self.status, self.scroller]), "wizard")
         self._hide_confirm()
         self.render()
 
@@ -156,13 +118,15 @@ class WizardView:
         self.next_button.disabled = step in (Step.CONNECT, Step.SUMMARY, Step.DONE)
         self.done_button.layout.display = None if step == Step.SUMMARY else "none"
         self.close_button.disabled = step == Step.DONE
+        # Connect has its own button; Done has nothing left to click
+        self.nav.layout.display = "none" if step in (Step.CONNECT, Step.DONE) else None
         if step == Step.CONNECT:
             self.body.children = (css(w.HTML(
                 "<p>Connect to Xero and Atera; matchkit takes a fresh snapshot of both "
                 "(reading only).</p>"), "connect-text"), *self._org_rows(),
                 self.connect_button)
         elif step == Step.WELCOME:
-            self.body.children = (css(w.HTML(WELCOME), "welcome"),
+            self.body.children = (css(w.HTML(welcome_html(wiz)), "welcome"),
                                   css(w.HTML(taxes_html(wiz)), "taxes"))
         elif step in (Step.PRODUCTS, Step.CUSTOMERS):
             kind = "products" if step == Step.PRODUCTS else "customers"
@@ -177,14 +141,11 @@ class WizardView:
                 "<p>Xero customers that match no Atera customer. Tick the ones to create "
                 "in Atera.</p>"), "imports-text"), self.imports.widget)
         elif step == Step.SUMMARY:
-            self.body.children = (css(w.HTML(summary_html(wiz)), "summary"),)
+            self.body.children = (css(w.HTML(summary_html(wiz.summary(), "Done")), "summary"),)
         else:
-            result = wiz.result
-            rows = [{"what": k, "n": v} for k, v in (result.counts() if result else {}).items()]
             self.body.children = (css(w.HTML(
-                "<p>Atera and Xero are in step. Manage the integration any time on the "
-                "manage page (notebook 02).</p>"
-                + html_table(rows, ["what", "n"], ["Done", "Count"], "mk-result-counts")),
+                "<p>Done: Atera and Xero are in step. Manage the integration any time on the "
+                "manage page (notebook 02).</p>" + done_html(wiz.result, self.plan)),
                 "result"),)
 
     def _org_rows(self) -> tuple[w.Widget, ...]:
@@ -245,6 +206,7 @@ class WizardView:
             self.wizard.connect(xero, atera, progress=said)
         self.status.value = ""
         self.render()
+        self.scroller.scroll()
 
     def next(self, confirm: bool = False) -> None:
         question = self.wizard.pending_confirmation()
@@ -255,18 +217,22 @@ class WizardView:
         self._hide_confirm()
         self.wizard.next(confirm=confirm)
         self.render()
+        self.scroller.scroll()
 
     def back(self) -> None:
         self._hide_confirm()
         self.wizard.back()
         self.render()
+        self.scroller.scroll()
 
     def done(self) -> None:
+        self.plan = self.wizard.summary()
         try:
             with self.progress.running(self.status):
                 self.wizard.done(progress=self.progress)
         finally:
             self.render()
+            self.scroller.scroll()
 
     def close(self) -> None:
         self.wizard.close()
