@@ -10,7 +10,7 @@ from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 
 from matchkit.store import Workspace
 from matchkit.widgets import ManageView, WizardView, esc
-from matchkit.wizard import Step, Wizard
+from matchkit.wizard import Step, Wizard, held_back
 
 CONTROLS = (w.Button, w.Dropdown, w.Text, w.Checkbox, w.Tab, w.IntProgress)
 
@@ -246,3 +246,41 @@ def test_accept_safe_suggestions_button_takes_free_safe_picks_only() -> None:
     assert not wiz.choice("products", b).decided and not wiz.choice("products", c).decided
     assert wiz.choice("products", exact).xero_id == taken  # left as it was
 
+
+def test_import_step_holds_back_contacts_an_undecided_customer_plausibly_is() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect()
+    view.next()  # Welcome -> products
+    view.next(confirm=True)  # -> customers
+    # Atera's "Blue Sky Dental" is undecided; Xero's "Blue Sky Dental Group" is among its
+    # suggestions: not offered for import (it would be the same client twice).
+    assert wiz.choice("customers", "2").action == "undecided"
+    view.next(confirm=True)  # customers, left undecided
+    assert wiz.step == Step.IMPORTS
+    imports = view.imports
+    assert imports is not None
+    assert "c-blue" in {r.xero_id for r in wiz.import_candidates()}
+    held = held_back(wiz)
+    assert held["c-blue"].atera_id == "2" and held["c-blue"].action == "undecided"
+    offered = [r.xero_id for r in imports.offered()]
+    assert "c-blue" not in offered and "c-imp" in offered
+    assert "c-imp" not in held  # "Importable & Co" looks like no Atera customer
+    assert f"{len(held)} more held back until you decide" in imports.held.value
+    assert ("Blue Sky Dental Group — looks like Atera customer “Blue Sky Dental”"
+            in imports.held.value)
+    imports.select_all(True)
+    assert {r.xero_id for r in wiz.selected_imports()} == set(offered)
+    # Decided (left unmatched on purpose): offered, with the look-alike named.
+    view.back()
+    wiz.unmatch("customers", "2")
+    view.next(confirm=True)
+    assert "c-blue" in [r.xero_id for r in imports.offered()]
+    assert "c-blue" not in held_back(wiz) and "Blue Sky" not in imports.held.value
+    shown = _html(imports.widget)
+    assert "looks like Atera customer “Blue Sky Dental”" in shown and "left unmatched" in shown
+    # Undecided again: a contact ticked meanwhile is unticked, not imported unseen.
+    imports.select_all(True)
+    view.back()
+    wiz.undecide("customers", "2")
+    view.next(confirm=True)
+    assert "c-blue" not in {r.xero_id for r in wiz.selected_imports()}

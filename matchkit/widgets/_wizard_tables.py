@@ -13,14 +13,16 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..wizard import Row, Wizard
-from ._common import ErrorArea, css, esc, guard, slug
+from ..wizard import Row, Wizard, held_back, looks_like
+from ._common import ErrorArea, css, esc, guard, html_list, slug
 
 __all__ = ["ChoiceTable", "ImportTable"]
 
 UNDECIDED = "undecided"
 CREATE = "create"
 UNMATCH = "unmatch"
+_DONE_AS = {"match": "matched to another contact", "create": "to be created in Xero",
+            "unmatch": "left unmatched"}
 FILTERS = {"all rows": "all", "undecided": "undecided", "to create": "create",
            "unmatched": "unmatch", "matched": "match"}
 
@@ -249,7 +251,12 @@ class ChoiceTable:
 
 
 class ImportTable:
-    """Xero customers without an Atera match, each with a checkbox to import it."""
+    """Xero customers without an Atera match, each with a checkbox to import it.
+
+    A contact that an undecided Atera customer plausibly is (see
+    :func:`matchkit.wizard.held_back`) is not offered until that customer is decided; one
+    that a decided Atera customer plausibly is has the look-alike named beside it.
+    """
 
     def __init__(self, wizard: Wizard, errors: ErrorArea, page_size: int = 20) -> None:
         self.wizard, self.errors, self.page_size = wizard, errors, page_size
@@ -273,12 +280,37 @@ class ImportTable:
         self.none = css(w.Button(description="Select none"), "import-none")
         self.none.on_click(guard(errors)(lambda _b: self.select_all(False)))
         self.counts = css(w.HTML(), "import-counts")
+        self.held = css(w.HTML(), "import-held")
         self.widget = css(w.VBox([w.HBox([self.all, self.none]), w.VBox(self.lines),
-                                  self.pager.widget, self.counts]), "import-table")
+                                  self.pager.widget, self.counts, self.held]), "import-table")
         self.show_page(0)
 
+    def offered(self) -> list[Any]:
+        """The import candidates shown (the held-back ones left out)."""
+        held = held_back(self.wizard)
+        return [r for r in self.wizard.import_candidates() if r.xero_id not in held]
+
+    def _show_held(self) -> None:
+        held = held_back(self.wizard)
+        # a contact ticked before its look-alike was set back to undecided is not imported
+        ticked = [r.xero_id for r in self.wizard.selected_imports() if r.xero_id in held]
+        if ticked:
+            self.wizard.select_imports(ticked, False)
+        if not held:
+            self.held.value = ""
+            return
+        names = {r.xero_id: r.name for r in self.wizard.import_candidates()}
+        lines = [f"{names.get(cid, cid)} — looks like Atera customer “{o.name}” ({o.score:.0f})"
+                 for cid, o in sorted(held.items(), key=lambda kv: names.get(kv[0], ""))]
+        self.held.value = (
+            f"<details><summary>{len(held)} more held back until you decide the Atera "
+            "customer each looks like (Match customers)</summary>"
+            f"{html_list(lines)}</details>")
+
     def show_page(self, page: int) -> None:
-        rows = self.wizard.import_candidates()
+        self._show_held()
+        rows = self.offered()
+        similar = looks_like(self.wizard)
         chosen = {r.xero_id for r in self.wizard.selected_imports()}
         pages = max(1, -(-len(rows) // self.page_size))
         page = min(max(page, 0), pages - 1)
@@ -298,8 +330,12 @@ class ImportTable:
                 box.value = r.xero_id in chosen
                 box.add_class(f"mk-import-c-{slug(r.xero_id)}")
                 extra = ", ".join(x for x in (r.email, r.city, r.country) if x)
+                like = similar.get(r.xero_id)
                 self.names[i].value = f"{esc(r.name)}" + (
-                    f" <small>({esc(extra)})</small>" if extra else "")
+                    f" <small>({esc(extra)})</small>" if extra else "") + (
+                    f" <small><i>looks like Atera customer “{esc(like.name)}” ({like.score:.0f}, "
+                    f"{esc(_DONE_AS.get(like.action, like.action))})</i></small>"
+                    if like else "")
         finally:
             self._updating = False
         self.pager.update(page, pages, len(rows))
@@ -312,5 +348,6 @@ class ImportTable:
         self.show_page(self.pager.page)
 
     def select_all(self, value: bool) -> None:
-        self.wizard.select_imports((r.xero_id for r in self.wizard.import_candidates()), value)
+        """Tick (or untick) every contact offered; held-back ones stay unticked."""
+        self.wizard.select_imports((r.xero_id for r in self.offered()), value)
         self.show_page(self.pager.page)
