@@ -47,10 +47,23 @@ _ROWS_JS = """() => [...document.querySelectorAll('.mk-choice')].map(div => {
     "div_visible(r.cls)", "document.querySelector('.' + r.cls).offsetParent !== null")
 
 
-def _counts(page: Any) -> dict[str, int]:
-    text = page.locator(".mk-summary-counts").inner_text()
-    return {m.group(1).strip(): int(m.group(2))
-            for m in re.finditer(r"^(.+?)\s+(\d+)$", text, re.M)}
+def _promised(summary: str) -> dict[str, int]:
+    """The counts the Summary's sentences promise (a sentence left out: none)."""
+    def n(pattern: str) -> int:
+        m = re.search(pattern, summary)
+        return 0 if m is None else int(m.group(1))
+
+    return {"items": n(r"Create (\d+) items? in Xero"),
+            "contacts": n(r"Create (\d+) contacts? in Xero"),
+            "archive": n(r"Archive (\d+) products? in Atera"),
+            "add": n(r"Add (\d+) Xero items? to Atera")}
+
+
+def _title_in_view(page: Any) -> bool:
+    """The step's title is on screen, in the upper part of the window."""
+    return bool(page.evaluate("""() => {
+      const r = document.querySelector('.mk-title').getBoundingClientRect();
+      return r.top >= 0 && r.top < window.innerHeight * 0.6; }"""))
 
 
 def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -> None:
@@ -94,11 +107,22 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 page.click('.lm-MenuBar-itemLabel:text-is("Run")')
                 page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
                 expect(page.locator("button.mk-connect")).to_be_visible()
+                expect(page.locator("button.mk-next")).to_be_hidden()  # Connect's own button
                 snap("0-connect.png")
                 page.click("button.mk-connect")
                 expect(page.locator(".mk-title")).to_contain_text("Step 1/6: Welcome")
                 expect(page.locator(".mk-taxes")).to_contain_text("without tax")
                 snap("1-welcome.png")
+                # Welcome is counts, the lists behind "show all" (it was 6,300 px tall)
+                wizard = page.locator(".mk-wizard").first
+                height = wizard.bounding_box()["height"]
+                assert height < 1400, height
+                expect(page.locator(".mk-taxes")).to_contain_text(
+                    "Atera contracts are marked taxable")
+                page.locator(".mk-taxes summary").first.click()
+                expect(page.locator(".mk-taxes details li").first).to_be_visible()
+                assert wizard.bounding_box()["height"] > height + 500
+                page.locator(".mk-taxes summary").first.click()
                 page.click("button.mk-next")
                 expect(page.locator(".mk-title")).to_contain_text("Match products")
                 expect(page.locator(".mk-row-0 select")).to_be_visible()
@@ -122,8 +146,16 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 page.click("button.mk-next")  # the rest stays unmatched: asks first
                 expect(page.locator(".mk-confirm-text")).to_contain_text("no longer be "
                                                                          "offered")
+                # A window shorter than the step: Continue is at the bottom, scrolled to;
+                # the next step is shown from its title.
+                page.set_viewport_size({"width": 1300, "height": 700})
                 page.click("button.mk-confirm")
                 expect(page.locator(".mk-title")).to_contain_text("Match customers")
+                page.wait_for_function("""() => {
+                  const r = document.querySelector('.mk-title').getBoundingClientRect();
+                  return r.top >= 0 && r.top < window.innerHeight * 0.6; }""")
+                assert _title_in_view(page)
+                page.set_viewport_size({"width": 1300, "height": 1900})
                 snap("3-customers.png")
                 page.click("button.mk-next")
                 page.click("button.mk-confirm")
@@ -132,24 +164,29 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 page.click("button.mk-next")
                 expect(page.locator(".mk-title")).to_contain_text("Summary")
                 snap("5-summary.png")
-                promised = _counts(page)
                 summary = page.locator(".mk-summary").inner_text()
+                listed = page.locator(".mk-summary").text_content()  # with the "show all" lists
+                promised = _promised(summary)
+                assert "decisions customers" not in summary  # sentences, not labels
+                assert page.locator(".mk-wizard").first.bounding_box()["height"] < 1400
                 page.click("button.mk-done")
                 expect(page.locator(".mk-title")).to_contain_text("Step 6/6: Done")
+                expect(page.locator(".mk-result")).to_contain_text("Recorded ")
+                assert "Count" not in page.locator(".mk-result").inner_text()
                 snap("6-done.png")
                 assert page.locator(".mk-error").first.inner_text() == ""
             finally:
                 browser.close()
         # What reached Xero and Atera, over HTTP, against the Summary's promise.
         new_items = [i for i in xero.items() if i["ItemID"] not in items_before]
-        assert promised["xero items to create"] == 1
+        assert promised["items"] == 1
         assert len(new_items) == 1
-        assert new_items[0]["Code"] in summary
+        assert new_items[0]["Code"] in listed
         assert len(list(xero.contacts(include_archived=True))) == contacts_before \
-            + promised["xero contacts to create"]
+            + promised["contacts"]
         products_after = offered()
-        assert len(products_before - products_after) == promised["atera products to archive"]
-        assert len(products_after - products_before) == promised["atera products to add"]
+        assert len(products_before - products_after) == promised["archive"]
+        assert len(products_after - products_before) == promised["add"]
     ws = Workspace.open(workspace)
     chosen = pick["cls"].removeprefix("mk-choice-").replace("-", ":", 1)
     cur = ws.current_decisions("products").set_index("atera_id")
