@@ -197,3 +197,101 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
     if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1" or not readme_png.exists():
         readme_png.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(shots / "2-products.png", readme_png)
+
+
+def test_manage_page_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -> None:
+    """Notebook 02 after a setup: it opens on the Overview (no test output on the page),
+    times read to the second, a rematch applied says what it did, Disconnect fits its button."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from matchkit.wizard import Wizard
+
+    expect.set_options(timeout=120_000)
+    name = "02_manage_integration.ipynb"
+    root = tmp_path / "nb"
+    root.mkdir()
+    shutil.copy(REPO / "notebooks" / name, root / name)
+    with start(seed="demo") as sb:
+        workspace = tmp_path / "ws.duckdb"
+        env = {**sb.env, "MATCHKIT_TOKEN_DIR": str(tmp_path / "kernel-tokens"),
+               "MATCHKIT_WORKSPACE": str(workspace), "MATCHKIT_WIZARD_AUTO": "0"}
+        check = Settings.from_env(sb.env, token_dir=str(tmp_path / "test-tokens"))
+        xero, atera = connect_xero(None, check), connect_atera(check, rate=100.0)
+        setup = Wizard(Workspace.open(workspace), xero=xero, atera=atera, who="test")
+        setup.connect()
+        setup.auto()
+        setup.done()
+        lab = jupyter_lab(root, env=env)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True,
+                                        args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1300, "height": 1600})
+                page.set_default_timeout(120_000)
+                page.goto(lab.notebook_url(name))
+                page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
+                page.wait_for_function(
+                    "document.body.innerText.includes('Python 3 (ipykernel) | Idle')")
+                page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+                page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+                overview = page.locator(".mk-overview")
+                expect(overview).to_contain_text("Connected to")
+                tabs = page.locator(".mk-manage-tabs .lm-TabBar-tab")
+                expect(page.locator(".mk-manage-tabs .lm-TabBar-tab.lm-mod-current")
+                       ).to_have_text("Overview")
+                text = overview.inner_text()
+                # "since 6 Dec 2026, 14:05:09 UTC": to the second, no microseconds
+                assert re.search(r"since \d{1,2} \w{3} \d{4}, \d\d:\d\d:\d\d \S+;", text), text
+                assert not re.search(r"\d\d:\d\d:\d\d\.\d", text)
+                expect(page.locator(".jp-Notebook")).not_to_contain_text("every customer")
+                page.locator(".mk-manage").first.screenshot(path=str(tmp_path / "manage.png"))
+                # A rematch: a matched product to another Xero item, then Apply.
+                tabs.filter(has_text="Products").click()
+                rows = page.evaluate(_ROWS_JS)
+                row = next(r for r in rows if not r["value"].startswith(("—", "+", "×"))
+                           and sum(not o.startswith(("—", "+", "×", "✓")) for o in
+                                   r["options"]) >= 2)
+                other = next(i for i, o in enumerate(row["options"])
+                             if not o.startswith(("—", "+", "×", "✓")) and o != row["value"])
+                page.select_option(f".{row['cls']} select", index=other)
+                # The tab is drawn when opened; ipywidgets may send the tab switch before the
+                # dropdown's change (each widget queues its own updates): open it again then.
+                summary = page.locator(".mk-summary")
+                for _ in range(60):
+                    tabs.filter(has_text="Changes").click()
+                    if "When you click" in summary.inner_text():
+                        break
+                    page.wait_for_timeout(1000)
+                    tabs.filter(has_text="Products").click()
+                expect(summary).to_contain_text("When you click Apply changes, matchkit will:")
+                # the sentence comes first, then the button it names
+                assert page.evaluate("""() => {
+                  const s = document.querySelector('.mk-summary'),
+                        b = document.querySelector('button.mk-apply');
+                  return !!(s.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+                }""")
+                page.locator(".mk-manage").first.screenshot(
+                    path=str(tmp_path / "manage-changes.png"))
+                page.click("button.mk-apply")
+                status = page.locator(".mk-manage .mk-status")
+                # says what happened (the old item, now matched to nothing, may be offered
+                # to Atera's list and found there by name): never "nothing to do"
+                expect(status).to_contain_text("Applied. Recorded 1 decision: 1 product or "
+                                               "rate matched to a Xero item.")
+                assert "nothing to do" not in status.inner_text()
+                page.locator(".mk-manage").first.screenshot(
+                    path=str(tmp_path / "manage-applied.png"))
+                tabs.filter(has_text="Connection").click()
+                button = page.locator("button.mk-disconnect")
+                expect(button).to_be_visible()
+                assert page.evaluate("""() => { const b = document.querySelector(
+                  'button.mk-disconnect'); return b.scrollWidth <= b.clientWidth; }""")
+                assert button.inner_text() == "Disconnect from Xero"
+                page.locator(".mk-manage").first.screenshot(
+                    path=str(tmp_path / "manage-connection.png"))
+                assert page.locator(".mk-error").first.inner_text() == ""
+            finally:
+                browser.close()
+    readme_png = REPO / "docs" / "img" / "manage.png"
+    if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(tmp_path / "manage.png", readme_png)

@@ -154,7 +154,7 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     connected = m.ws.connection("xero")["connected_at"].to_pydatetime().astimezone()
     assert f"since {connected.day} {connected:%b %Y, %H:%M:%S}" in mv.overview.value
     assert "Changes waiting</b>: none" in mv.overview.value
-    mv.show("Changes to apply")
+    mv.show("Changes")
     assert mv.apply_button.disabled and "Nothing to change" in mv.summary.value
     mv.apply()
     assert mv.message == "Nothing to apply: no match was changed in the tabs."
@@ -162,7 +162,7 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     mv.customers.row_index("4")
     assert "&lt;script&gt;" in _html(mv.customers.widget)
     mv.customers.set_choice("2", "match:c-blue")
-    mv.show("Changes to apply")
+    mv.show("Changes")
     assert "When you click <b>Apply changes</b>, matchkit will:" in mv.summary.value
     assert "Record 1 decision in the workspace: 1 customer matched to a Xero contact." \
         in mv.summary.value

@@ -18,8 +18,8 @@ __all__ = ["ManageView"]
 # tab title -> the wizard step it shows (None: the page's own)
 _TABS: list[tuple[str, Step | None]] = [
     ("Overview", None), ("Products", Step.PRODUCTS), ("Customers", Step.CUSTOMERS),
-    ("Import customers", Step.IMPORTS), ("Taxes", Step.WELCOME),
-    ("Changes to apply", Step.SUMMARY), ("Invoices", None), ("Connection", None)]
+    ("Imports", Step.IMPORTS), ("Taxes", Step.WELCOME),
+    ("Changes", Step.SUMMARY), ("Invoices", None), ("Connection", None)]
 _TITLES = [t for t, _ in _TABS]
 
 
@@ -88,11 +88,11 @@ class ManageView:
             self.products.show_page(self.products.pager.page)
         elif title == "Customers":
             self.customers.show_page(self.customers.pager.page)
-        elif title == "Import customers":
+        elif title == "Imports":
             self.imports.show_page(self.imports.pager.page)
         elif title == "Taxes":
             self.taxes.value = taxes_html(self.wizard)
-        elif title == "Changes to apply":
+        elif title == "Changes":
             plan = self.wizard.summary()
             self.summary.value = summary_html(plan, "Apply changes")
             self.apply_button.disabled = plan.empty
@@ -121,10 +121,10 @@ class ManageView:
                      + ". Payment states are under Invoices.</p>")
         pending = self.wizard.summary()
         lines.append("<p><b>Changes waiting</b>: "
-                     + ("none. Change a match in the tabs; <i>Changes to apply</i> then "
+                     + ("none. Change a match in the tabs; <i>Changes</i> then "
                         "lists what Apply changes will do.</p>" if pending.empty else
                         f"{plural(len(pending.decisions), 'decision')} not applied yet: see "
-                        "<i>Changes to apply</i>.</p>"))
+                        "<i>Changes</i>.</p>"))
         return "".join(lines)
 
     def exports_html(self) -> str:
