@@ -117,6 +117,7 @@ class WizardView:
         self.back_button.disabled = step <= Step.WELCOME or step == Step.DONE
         self.next_button.disabled = step in (Step.CONNECT, Step.SUMMARY, Step.DONE)
         self.done_button.layout.display = None if step == Step.SUMMARY else "none"
+        self.next_button.layout.display = "none" if step == Step.SUMMARY else None  # Done
         self.close_button.disabled = step == Step.DONE
         # Connect has its own button; Done has nothing left to click
         self.nav.layout.display = "none" if step in (Step.CONNECT, Step.DONE) else None
