@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,8 +15,6 @@ from pathlib import Path
 
 import pytest
 from _jupyterlab import CHROMIUM_ARGS, chromium_path, free_port
-
-REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = [
     pytest.mark.browser,
@@ -93,6 +90,3 @@ def test_app_url_is_the_served_one_and_shows_no_developer_cells(tmp_path: Path) 
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode == 0
-    readme_png = REPO / "docs" / "img" / "app.png"
-    if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1":
-        shutil.copy(tmp_path / "app-welcome.png", readme_png)

@@ -3,6 +3,8 @@ pressed on the grid act (and JupyterLab's own shortcuts do not), bulk accept, th
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -89,6 +91,9 @@ def test_review_grid_in_jupyterlab(tmp_path: Path) -> None:
             page.keyboard.press("ArrowDown")
             expect(detail).to_contain_text(f"Atera id {order[5]}")
 
+            grid_shot = tmp_path / "review.png"
+            page.locator(".mk-review").first.screenshot(path=str(grid_shot))
+
             # A name with markup is shown as text in the side panel, never run.
             text = page.locator(".mk-review-text input")
             text.fill("script")
@@ -129,3 +134,7 @@ def test_review_grid_in_jupyterlab(tmp_path: Path) -> None:
             assert dialogs == []
         finally:
             browser.close()
+    # The README's picture: refreshed on request only, so a test run leaves the tree clean.
+    if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(grid_shot, Path(__file__).resolve().parents[1] / "docs" / "img"
+                    / "review.png")

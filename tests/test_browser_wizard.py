@@ -196,7 +196,7 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
     readme_png = REPO / "docs" / "img" / "wizard.png"
     if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1" or not readme_png.exists():
         readme_png.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shots / "2-products.png", readme_png)
+        shutil.copy(shots / "5-summary.png", readme_png)
 
 
 def test_manage_page_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -> None:
