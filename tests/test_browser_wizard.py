@@ -59,6 +59,12 @@ def _promised(summary: str) -> dict[str, int]:
             "add": n(r"Add (\d+) Xero items? to Atera")}
 
 
+def _no_error(page: Any) -> None:
+    """No action failed in the kernel (a failure is shown in the view's error area)."""
+    errors = [e for e in page.locator(".mk-error").all_inner_texts() if e.strip()]
+    assert errors == [], errors
+
+
 def _title_in_view(page: Any) -> bool:
     """The step's title is on screen, in the upper part of the window."""
     return bool(page.evaluate("""() => {
@@ -163,6 +169,8 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 snap("4-imports.png")
                 page.click("button.mk-next")
                 expect(page.locator(".mk-title")).to_contain_text("Summary")
+                _no_error(page)
+                expect(page.locator(".mk-summary")).to_be_visible()
                 snap("5-summary.png")
                 summary = page.locator(".mk-summary").inner_text()
                 listed = page.locator(".mk-summary").text_content()  # with the "show all" lists

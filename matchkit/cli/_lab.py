@@ -58,8 +58,8 @@ def jupyter_command(root: Path, port: int, token: str, settings_dir: Path, *,
 
 
 def served_port(proc: subprocess.Popen[bytes], token: str, timeout: float = 90.0) -> int:
-    """The port the server ``proc`` listens on and answers with ``token``: read from the
-    operating system (psutil), not assumed from what it was asked for."""
+    """The port the server ``proc`` listens on, read from the operating system (psutil)
+    once it answers HTTP there, not assumed from the port it was asked for."""
     import psutil
 
     server = psutil.Process(proc.pid)
