@@ -47,15 +47,20 @@ export default {
       }
       return null;
     };
+    // The row under the pointer, asked of the grid itself (Lumino's hitTest). Not the
+    // grid's selection: that reaches the model later, and not at all while the grid swaps
+    // its data after a filter, so a click right after one went unanswered.
     const onDown = (e) => {
-      if (!onGrid(e)) return;
-      const before = first(grid.get("selections"));
-      // The grid selects the row in its own handler of this very event: read it after.
-      setTimeout(async () => {
-        const row = first(grid.get("selections"));
-        if (row === null || row === before) return;
-        model.send({ event: "row", row, key: await keyOf(row) });
-      }, 0);
+      if (e.button !== 0 || !onGrid(e)) return;
+      for (const view of views()) {
+        view.then(async (v) => {
+          const dg = v?.grid?.grid;
+          if (!dg || !dg.node.contains(e.target)) return;
+          const hit = dg.hitTest(e.clientX, e.clientY);
+          if (hit.region !== "body" && hit.region !== "row-header") return;
+          model.send({ event: "row", row: hit.row, key: await keyOf(hit.row) });
+        });
+      }
     };
     // A row the kernel moved to (keys j/k) is scrolled into sight, in each view of the grid
     // (ipydatagrid's view holds a FeatherGrid around a Lumino DataGrid).
