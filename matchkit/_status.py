@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from .reconcile import stored_totals
 from .store import ENTITIES, Workspace
 
 __all__ = ["format_status", "status"]
@@ -143,6 +144,8 @@ def status(ws: Workspace) -> dict[str, Any]:
         "products": _matching(ws, "products"),
         "invoices": _invoices(ws, connection["tenant_id"] if connection else None),
         "connection": connection,
+        # the latest check of each exported invoice, from the workspace (no call to Xero)
+        "reconciliation": stored_totals(ws, connection["tenant_id"] if connection else None),
     }
 
 
@@ -184,4 +187,10 @@ def format_status(s: dict[str, Any], *, links: int = 10) -> str:
                    f"{link['xero_status'] or '':<10} {link['link'] or ''}")
     if len(inv["links"]) > links:
         out.append(f"  ... {len(inv['links']) - links} more (matchkit status --json)")
+    rec = s.get("reconciliation")
+    if rec:
+        out.append(f"reconciled {rec['invoices']:>5} at {rec['checked_at']}: difference "
+                   f"{rec['difference']:,.2f} = xero tax {rec['xero_tax_added']:,.2f} + rounding "
+                   f"{rec['rounding']:,.2f} + unexplained {rec['unexplained']:,.2f} "
+                   f"({rec['errors']} error(s))")
     return "\n".join(out)

@@ -77,8 +77,9 @@ def test_status_json_from_the_command_line(tmp_path: Path) -> None:
                          capture_output=True, text=True, check=True).stdout
     data = json.loads(out)
     assert set(data) == {"workspace", "schema_version", "snapshots", "customers", "products",
-                         "invoices", "connection"}
+                         "invoices", "connection", "reconciliation"}
     assert data["invoices"]["exported"] == 2
+    assert data["reconciliation"] is None  # never reconciled (tests/test_reconcile.py)
     human = CliRunner().invoke(main, ["status", "-w", str(path)])
     assert human.exit_code == 0
     assert "customers       5 in Atera: 1 matched" in human.output

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .._config import Settings
-from .._exceptions import InputError
+from .._exceptions import ApiError, InputError
 from ..store import Workspace
 from ._options import atera_client, tenant_option, workspace_option, xero_client
 
@@ -73,6 +73,7 @@ def export_cmd(date_from: str | None, date_to: str | None, file: str | None,
         finally:
             if bar is not None:
                 bar.close()
+        checked = _reconcile(ws, xero, result)
     finally:
         xero.close()
     _problems(result.report.problems)
@@ -80,8 +81,24 @@ def export_cmd(date_from: str | None, date_to: str | None, file: str | None,
         o = result.outcomes[number]
         click.echo(f"invoice {number}: {o.status}: {o.error}", err=True)
     click.echo(result.summary())
+    if checked:
+        click.echo(checked)
     if not result.ok:
         sys.exit(1)
+
+
+def _reconcile(ws: Workspace, xero: Any, result: Any) -> str | None:
+    """The batch read back from Xero and reconciled: its one-line summary."""
+    from ..reconcile import reconcile
+
+    if not result.exported:
+        return None
+    try:
+        return str(reconcile(ws, xero, result.batch_id).summary())
+    except ApiError as exc:  # the export is done; only the check could not be made
+        click.echo(f"could not read the batch back from Xero ({exc}): run `matchkit "
+                   f"reconcile --batch {result.batch_id}`", err=True)
+        return None
 
 
 class _Bar:

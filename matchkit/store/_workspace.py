@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from .._exceptions import WorkspaceBusyError, WorkspaceError
-from . import _tenant
+from . import _reconcile, _tenant
 from ._entities import ENTITIES, Entity, entity, typed_rows
 
 __all__ = ["Decision", "SnapshotInfo", "Workspace"]
@@ -544,6 +544,26 @@ class Workspace:
         organisation claims the workspace, any other raises :class:`WorkspaceTenantError`
         naming both."""
         _tenant.claim_xero_tenant(self, tenant_id, tenant_name)
+
+    # --- reconciliation (``_reconcile.py``) ---------------------------------------------
+
+    def has_export_batch(self, batch_id: str) -> bool:
+        return _reconcile.has_batch(self, batch_id)
+
+    def exported_to_check(self, tenant_id: str, batch_id: str | None = None
+                          ) -> list[dict[str, Any]]:
+        """What was exported to ``tenant_id`` (of ``batch_id``), with its payload and
+        Atera's invoice: the input of a reconciliation."""
+        return _reconcile.exported_to_check(self, tenant_id, batch_id)
+
+    def record_reconciliation(self, tenant_id: str, run_id: str,
+                              rows: Sequence[Mapping[str, Any]]) -> None:
+        _reconcile.record_reconciliation(self, tenant_id, run_id, rows)
+
+    def reconciliation(self, tenant_id: str | None = None,
+                       invoices: Sequence[str] | None = None) -> pd.DataFrame:
+        """The latest reconciliation of each exported invoice (``reconcile_state``)."""
+        return _reconcile.reconciliation(self, tenant_id, invoices)
 
     def mark_setup_done(self, system: str = "xero") -> None:
         self.execute(
