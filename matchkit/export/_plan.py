@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .._xero_sync import CHUNK, SyncPreview
+from ..accounts import stamp_lines
 from ._mapping import map_invoice
 from ._validate import Prepared, ValidationReport
 
@@ -73,8 +74,10 @@ def build_payloads(report: ValidationReport, contact_ids: Mapping[str, str],
             codes[line] = code
         if missing:
             continue
-        out[p.number] = (p, map_invoice(p.invoice, contact, codes, report.options,
-                                        credit=p.credit, line_account=report.sales_account))
+        body = map_invoice(p.invoice, contact, codes, report.options, credit=p.credit,
+                           line_account=report.sales_account)
+        stamp_lines(body, p.line_accounts)  # the accounts and tracking mapping
+        out[p.number] = (p, body)
     return out
 
 

@@ -30,6 +30,7 @@ from .._xero_sync import (
     preview_contacts,
     preview_items,
 )
+from ..accounts import check_line_accounts
 from ..store import Workspace
 from ._batch import Batch
 from ._lock import STALE_AFTER, export_lock
@@ -344,6 +345,8 @@ def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | No
     report = validate_batch(ws, batch, catalogue, xero.tenant_id, options)
     # What Xero would refuse outright (lock dates, size, contacts) is refused before sending.
     refuse_unsendable(report, xero.organisation(), lambda: account_numbers_of(xero))
+    # The accounts and tracking mapping, checked against the organisation as it is now.
+    check_line_accounts(ws, xero, report)
     return options, catalogue, report
 
 

@@ -78,6 +78,8 @@ class Prepared:
     atera_tax: float | None
     item_codes: dict[int, str | None] = field(default_factory=dict)  # known codes per line
     item_needs: dict[int, str] = field(default_factory=dict)  # line -> atera product id
+    # line -> its mapped account and tracking (matchkit.accounts.LineAccount), set before sending
+    line_accounts: dict[int, Any] = field(default_factory=dict)
 
     @property
     def xero_type(self) -> str:

@@ -291,6 +291,34 @@ _XERO = [
         ),
         wrapper="Organisations",
     ),
+    # The chart of accounts and the tracking categories: what the accounts and tracking
+    # mapping may name (matchkit/accounts; snapshotted by `matchkit mapping refresh`).
+    Entity(
+        "xero",
+        "accounts",
+        "AccountID",
+        (
+            _c("AccountID", "VARCHAR", required=True),
+            _c("Code", "VARCHAR"),
+            _c("Name", "VARCHAR", required=True),
+            _c("Type", "VARCHAR"),
+            _c("Class", "VARCHAR"),
+            _c("Status", "VARCHAR"),
+            _c("TaxType", "VARCHAR"),
+        ),
+        wrapper="Accounts",
+    ),
+    Entity(
+        "xero",
+        "tracking_categories",
+        "TrackingCategoryID",
+        (
+            _c("TrackingCategoryID", "VARCHAR", required=True),
+            _c("Name", "VARCHAR", required=True),
+            _c("Status", "VARCHAR"),
+        ),
+        wrapper="TrackingCategories",
+    ),
 ]
 
 ENTITIES: dict[tuple[str, str], Entity] = {(e.system, e.name): e for e in _ATERA + _XERO}

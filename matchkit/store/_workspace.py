@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from .._exceptions import WorkspaceBusyError, WorkspaceError
-from . import _reconcile, _tenant
+from . import _accounts, _reconcile, _tenant
 from ._entities import ENTITIES, Entity, entity, typed_rows
 
 __all__ = ["Decision", "SnapshotInfo", "Workspace"]
@@ -544,6 +544,16 @@ class Workspace:
         organisation claims the workspace, any other raises :class:`WorkspaceTenantError`
         naming both."""
         _tenant.claim_xero_tenant(self, tenant_id, tenant_name)
+
+    # --- accounts and tracking mapping (``_accounts.py``) ---------------------------------
+
+    def account_mapping(self) -> list[dict[str, Any]]:
+        """The rules giving exported lines their Xero account and tracking options."""
+        return _accounts.account_mapping(self)
+
+    def set_account_mapping(self, rules: Sequence[Mapping[str, Any]], *,
+                            replace_all: bool = False, who: str | None = None) -> None:
+        _accounts.set_account_mapping(self, rules, replace_all=replace_all, who=who)
 
     # --- reconciliation (``_reconcile.py``) ---------------------------------------------
 
