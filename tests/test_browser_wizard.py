@@ -291,6 +291,9 @@ def test_manage_page_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., La
                 assert "nothing to do" not in status.inner_text()
                 page.locator(".mk-manage").first.screenshot(
                     path=str(tmp_path / "manage-applied.png"))
+                _set_a_rule_on_the_accounts_tab(page, tabs)
+                page.locator(".mk-manage").first.screenshot(
+                    path=str(tmp_path / "manage-accounts.png"))
                 tabs.filter(has_text="Connection").click()
                 button = page.locator("button.mk-disconnect")
                 expect(button).to_be_visible()
@@ -302,6 +305,59 @@ def test_manage_page_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., La
                 assert page.locator(".mk-error").first.inner_text() == ""
             finally:
                 browser.close()
+    rules = Workspace.open(workspace).account_mapping()
+    assert [(r["atera_key"], r["account_code"], r["tracking"]) for r in rules] == [
+        ("Licences", "240", [{"category": "Service Line", "option": "Licensing"}])]
     readme_png = REPO / "docs" / "img" / "manage.png"
     if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1":
         shutil.copy(tmp_path / "manage.png", readme_png)
+        shutil.copy(tmp_path / "manage-accounts.png", REPO / "docs" / "img" /
+                    "manage-accounts.png")
+
+
+def _pick(page: Any, select: str, label: str) -> None:
+    """Choose the option of ``select`` whose text starts with ``label`` (ipywidgets shows
+    spaces as no-break spaces)."""
+    texts = page.eval_on_selector(select, "s => [...s.options].map(o => o.text.replace("
+                                  "/\u00a0/g, ' '))")
+    page.select_option(select, index=next(i for i, t in enumerate(texts)
+                                          if t.startswith(label)))
+
+
+def _set_a_rule_on_the_accounts_tab(page: Any, tabs: Any) -> None:
+    """Accounts: read Xero's lists, then map Licences to 240 and Service Line = Licensing."""
+    from playwright.sync_api import expect
+
+    tabs.filter(has_text="Accounts").click()
+    expect(page.locator(".mk-mapping-org")).to_contain_text("not in the workspace yet")
+    page.click("button.mk-mapping-refresh")
+    message = page.locator(".mk-mapping-message")
+    expect(message).to_contain_text("Read from Xero: 20 accounts (9 active revenue)")
+    expect(page.locator(".mk-mapping-org")).to_contain_text("9 active revenue accounts")
+    _pick(page, ".mk-mapping-key select", "Category: Licences")
+    option = page.locator(".mk-mapping-option", has_text="Service Line").locator("select")
+    expect(option).to_be_visible()
+    want = "Saved: category 'Licences' gets account 240; tracking Service Line = Licensing."
+    # Each widget queues its own updates: a click may reach the kernel before a choice.
+    for _ in range(20):
+        _pick(page, ".mk-mapping-account select", "240 ")
+        _pick(page, ".mk-mapping-option:has-text('Service Line') select", "Licensing")
+        page.wait_for_timeout(500)
+        page.click("button.mk-mapping-set")
+        page.wait_for_timeout(1000)
+        if want in message.inner_text():
+            break
+    assert page.locator(".mk-manage .mk-error").first.inner_text() == ""
+    expect(message).to_have_text(want)
+    expect(page.locator(".mk-mapping-table")).to_contain_text("240 Software Licence Revenue")
+    # A rule with nothing chosen: refused in one line, in red, nothing saved.
+    refused = "Refused: contract 'Hourly': choose an account or a tracking option"
+    for _ in range(20):
+        _pick(page, ".mk-mapping-key select", "Contract type: Hourly")
+        page.wait_for_timeout(500)
+        page.click("button.mk-mapping-set")
+        page.wait_for_timeout(1000)
+        if refused in message.inner_text():
+            break
+    expect(message).to_contain_text(refused)
+    assert message.inner_text().count("\n") == 0

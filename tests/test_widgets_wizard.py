@@ -174,6 +174,9 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
                           "contact. Nothing needed changing in Xero or Atera.")
     assert m.ws.current_decisions("customers").set_index("atera_id").loc["2", "xero_id"] \
         == "c-blue"
+    mv.show("Accounts")  # the mapping, shown from the workspace (its own tests: mapping)
+    assert "Atera" in mv.mapping.table.value and not mv.mapping.refresh_button.disabled
+    _assert_safe(mv.widget)
     mv.show("Invoices")
     assert "No invoices exported yet" in mv.exports.value
     mv.show("Taxes")
@@ -184,6 +187,18 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     assert disconnected == [True]
     assert "tax features can be used again" in mv.status.value
     assert m.ws.connection("xero") is None
+    # Nothing on the page talks to Xero any more, and each place says why.
+    assert mv.disconnect_button.disabled
+    assert "Off: disconnected from Xero" in mv.connection.value
+    mv.show("Accounts")
+    assert mv.mapping.refresh_button.disabled
+    assert "Refresh from Xero is off: disconnected from Xero" in mv.mapping.org.value
+    mv.customers.set_choice("2", "match:c-acme")
+    mv.show("Changes")
+    assert mv.apply_button.disabled and "Off: disconnected from Xero" in mv.summary.value
+    mv.apply()
+    assert mv.message.startswith("Apply changes is off: disconnected from Xero")
+    assert m.ws.connection("xero") is None  # Apply did not record a connection again
 
 
 def test_times_are_shown_in_local_time_to_the_second(monkeypatch: pytest.MonkeyPatch) -> None:

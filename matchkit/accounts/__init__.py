@@ -18,9 +18,18 @@ from ._edit import (
     set_rule,
     unset_rule,
 )
-from ._rules import KINDS, MAX_TRACKING, LineAccount, Rule, org_problems, resolve
+from ._rules import (
+    KINDS,
+    MAX_TRACKING,
+    LineAccount,
+    OrgChoices,
+    Rule,
+    org_choices,
+    org_problems,
+    resolve,
+)
 
-__all__ = ["CSV_COLUMNS", "KINDS", "MAX_TRACKING", "LineAccount", "LineAccounts", "Rule",
-           "atera_keys", "check_line_accounts", "export_csv", "line_keys", "load_csv",
-           "mapping", "org_lists", "org_problems", "org_snapshot", "refresh_org", "resolve",
-           "set_rule", "stamp_lines", "unset_rule"]
+__all__ = ["CSV_COLUMNS", "KINDS", "MAX_TRACKING", "LineAccount", "LineAccounts", "OrgChoices",
+           "Rule", "atera_keys", "check_line_accounts", "export_csv", "line_keys", "load_csv",
+           "mapping", "org_choices", "org_lists", "org_problems", "org_snapshot", "refresh_org",
+           "resolve", "set_rule", "stamp_lines", "unset_rule"]

@@ -17,7 +17,8 @@ from typing import Any
 
 from .._exceptions import InputError
 
-__all__ = ["KINDS", "MAX_TRACKING", "LineAccount", "Rule", "org_problems", "resolve"]
+__all__ = ["KINDS", "MAX_TRACKING", "LineAccount", "OrgChoices", "Rule", "org_choices",
+           "org_problems", "resolve"]
 
 KINDS = ("category", "contract")
 # Xero: "You can have up to two active tracking categories" and a line carries at most one
@@ -103,6 +104,31 @@ def org_problems(rule: Rule, accounts: Sequence[Mapping[str, Any]],
             out.append(f"{rule}: option {opt.get('Name')!r} of {cat.get('Name')!r} is "
                        f"{str(opt.get('Status')).lower()} in Xero")
     return out
+
+
+@dataclass(frozen=True)
+class OrgChoices:
+    """What a rule may name: the active revenue accounts (code, name) and the active tracking
+    categories with their active options, in Xero's order."""
+
+    accounts: tuple[tuple[str, str], ...]
+    tracking: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _active(record: Mapping[str, Any]) -> bool:
+    return str(record.get("Status") or "ACTIVE").upper() == "ACTIVE"
+
+
+def org_choices(accounts: Sequence[Mapping[str, Any]],
+                categories: Sequence[Mapping[str, Any]]) -> OrgChoices:
+    """The choices :func:`org_problems` accepts, for a face to offer."""
+    return OrgChoices(
+        tuple((str(a["Code"]), str(a.get("Name") or "")) for a in accounts
+              if a.get("Code") and _active(a)
+              and str(a.get("Class") or "").upper() == "REVENUE"),
+        tuple((str(c["Name"]), tuple(str(o["Name"]) for o in c.get("Options") or []
+                                     if o.get("Name") and _active(o)))
+              for c in categories if c.get("Name") and _active(c)))
 
 
 @dataclass(frozen=True)

@@ -130,15 +130,14 @@ def export_cmd(path: str, *, settings: Settings, ws: Workspace) -> None:
 @tenant_option
 def refresh_cmd(*, settings: Settings, ws: Workspace) -> None:
     """Read the organisation's accounts and tracking categories into the workspace."""
-    from ..accounts import refresh_org
+    from ..accounts import org_choices, refresh_org
 
     xero = xero_client(settings, ws)
     try:
         accounts, categories = refresh_org(ws, xero)
     finally:
         xero.close()
-    revenue = [a for a in accounts if str(a.get("Class")).upper() == "REVENUE"
-               and str(a.get("Status")).upper() == "ACTIVE"]
+    revenue = org_choices(accounts, categories).accounts
     click.echo(f"{len(accounts)} accounts ({len(revenue)} active revenue), "
                f"{len(categories)} tracking categories")
 

@@ -1,5 +1,6 @@
 """The manage-integration page: an overview first, every wizard step again from the
-workspace's current state, exported invoices' payment state, and Disconnect."""
+workspace's current state, the accounts and tracking mapping, exported invoices' payment
+state, and Disconnect (after which every action that talks to Xero is off, and says why)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import ipywidgets as w
 from .._status import status
 from ..wizard import Step, Wizard, disconnect, export_status
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
+from ._mapping import MappingTab
 from ._texts import done_lines, local_time, plural, summary_html, taxes_html
 from ._wizard_tables import ChoiceTable, ImportTable
 
@@ -19,7 +21,7 @@ __all__ = ["ManageView"]
 _TABS: list[tuple[str, Step | None]] = [
     ("Overview", None), ("Products", Step.PRODUCTS), ("Customers", Step.CUSTOMERS),
     ("Imports", Step.IMPORTS), ("Taxes", Step.WELCOME),
-    ("Changes", Step.SUMMARY), ("Invoices", None), ("Connection", None)]
+    ("Changes", Step.SUMMARY), ("Accounts", None), ("Invoices", None), ("Connection", None)]
 _TITLES = [t for t, _ in _TABS]
 
 
@@ -57,9 +59,11 @@ class ManageView:
         self.confirm_disconnect.layout.display = "none"
         self.status = css(w.HTML(), "status")
         self.message = ""  # the last outcome, as plain text
+        self.mapping = MappingTab(wizard.ws, self.xero, self.errors, who=wizard.who)
+        self.xero_off: str | None = None  # why actions that talk to Xero are off
         self.tabs = css(w.Tab(children=[
             self.overview, self.products.widget, self.customers.widget, self.imports.widget,
-            self.taxes, w.VBox([self.summary, self.apply_button]),
+            self.taxes, w.VBox([self.summary, self.apply_button]), self.mapping.widget,
             w.VBox([self.exports]),
             w.VBox([self.connection, w.HBox([self.disconnect_button,
                                               self.confirm_disconnect])]),
@@ -94,12 +98,18 @@ class ManageView:
             self.taxes.value = taxes_html(self.wizard)
         elif title == "Changes":
             plan = self.wizard.summary()
-            self.summary.value = summary_html(plan, "Apply changes")
-            self.apply_button.disabled = plan.empty
+            self.summary.value = summary_html(plan, "Apply changes") + self._off_html()
+            self.apply_button.disabled = plan.empty or self.xero_off is not None
+        elif title == "Accounts":
+            self.mapping.refresh()
         elif title == "Invoices":
             self.exports.value = self.exports_html()
         else:
-            self.connection.value = self.connection_html()
+            self.connection.value = self.connection_html() + self._off_html()
+
+    def _off_html(self) -> str:
+        return ("" if self.xero_off is None else
+                f'<p style="color:#b00020">Off: {esc(self.xero_off)}.</p>')
 
     def overview_html(self) -> str:
         """Where things stand: the connection, matches, exported invoices, pending changes."""
@@ -158,6 +168,10 @@ class ManageView:
         self.refresh()
 
     def apply(self) -> None:
+        if self.xero_off is not None:
+            self.message = f"Apply changes is off: {self.xero_off}."
+            self.status.value = esc(self.message)
+            return
         plan = self.wizard.summary()
         if plan.empty:
             self.message = "Nothing to apply: no match was changed in the tabs."
@@ -178,5 +192,9 @@ class ManageView:
     def disconnect(self) -> None:
         self.message = disconnect(self.wizard.ws, self.xero)
         self.confirm_disconnect.layout.display = "none"
+        # the client's access is revoked: nothing here may talk to Xero again
+        self.xero_off = "disconnected from Xero; connect again with notebook 01"
+        self.disconnect_button.disabled = True
+        self.mapping.xero_off(self.xero_off)
         self.status.value = esc(self.message)
-        self.connection.value = self.connection_html()
+        self.connection.value = self.connection_html() + self._off_html()
