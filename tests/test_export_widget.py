@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from matchkit._exceptions import TransportError
 from matchkit.export import batch_from_file
-from matchkit.widgets import ExportView
+from matchkit.reconcile import reconcile, reconcile_batch
+from matchkit.widgets import ExportView, esc
 from tests._export_fixtures import demo_seed, export_env, load_demo
 
 
@@ -38,6 +40,27 @@ def test_export_view_checks_exports_and_links(tmp_path: Path) -> None:
             link = view.result.outcomes[number].link
             assert link and link.replace("&", "&amp;") in links
         assert "880001" in links and "<script>" not in links  # refused, escaped
+        # It ends as `matchkit export` does: the batch read back from Xero and reconciled.
+        line = view.reconciled.value
+        assert line.startswith(f"<p>reconciled {len(view.result.exported)} invoice(s) of batch "
+                               f"{view.result.batch_id}: Atera subtotal "), line
+        assert "nothing unexplained" in line
+        again = reconcile(env.ws, env.xero, view.result.batch_id)
+        assert line == f"<p>{esc(again.summary())}</p>"
+        # Xero unreachable for the read-back: the export stands, the line says what to run.
+        down = _Unreachable(env.xero.tenant_id)
+        said, ok = reconcile_batch(env.ws, down, view.result.batch_id)
+        assert not ok and said == ("could not read the batch back from Xero (connection "
+                                   f"refused): run `matchkit reconcile --batch "
+                                   f"{view.result.batch_id}`")
+
+
+class _Unreachable:
+    def __init__(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+
+    def invoices(self, **_: object) -> list[dict[str, object]]:
+        raise TransportError("connection refused", system="xero")
 
 
 def test_export_view_reports_a_missing_date_range(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .._config import Settings
-from .._exceptions import ApiError, InputError
+from .._exceptions import InputError
 from ..store import Workspace
 from ._options import atera_client, tenant_option, workspace_option, xero_client
 
@@ -89,16 +89,15 @@ def export_cmd(date_from: str | None, date_to: str | None, file: str | None,
 
 def _reconcile(ws: Workspace, xero: Any, result: Any) -> str | None:
     """The batch read back from Xero and reconciled: its one-line summary."""
-    from ..reconcile import reconcile
+    from ..reconcile import reconcile_batch
 
     if not result.exported:
         return None
-    try:
-        return str(reconcile(ws, xero, result.batch_id).summary())
-    except ApiError as exc:  # the export is done; only the check could not be made
-        click.echo(f"could not read the batch back from Xero ({exc}): run `matchkit "
-                   f"reconcile --batch {result.batch_id}`", err=True)
+    line, ok = reconcile_batch(ws, xero, result.batch_id)
+    if not ok:  # the export is done; only the check could not be made
+        click.echo(line, err=True)
         return None
+    return line
 
 
 class _Bar:

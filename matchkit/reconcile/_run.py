@@ -9,11 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from .._exceptions import InputError, NotFoundError
+from .._exceptions import ApiError, InputError, NotFoundError
 from ..store import Workspace
 from ._figures import InvoiceFigures, figures, totals
 
-__all__ = ["Reconciliation", "check_reconcilable", "read_back", "reconcile", "stored_totals"]
+__all__ = ["Reconciliation", "check_reconcilable", "read_back", "reconcile", "reconcile_batch",
+           "stored_totals"]
 
 
 @dataclass
@@ -94,6 +95,17 @@ def reconcile(ws: Workspace, xero: Any, batch_id: str | None = None,
     ws.record_reconciliation(tenant, run_id or ws.new_run_id("reconcile"),
                              [r.as_row() for r in result.invoices])
     return result
+
+
+def reconcile_batch(ws: Workspace, xero: Any, batch_id: str) -> tuple[str, bool]:
+    """What an export ends with: its batch reconciled, as the one-line summary (``True``),
+    or why Xero could not be read back and what to run (``False``); the export itself is
+    done either way. Call it only when the export sent something."""
+    try:
+        return reconcile(ws, xero, batch_id).summary(), True
+    except ApiError as exc:
+        return (f"could not read the batch back from Xero ({exc}): run `matchkit reconcile "
+                f"--batch {batch_id}`"), False
 
 
 def check_reconcilable(ws: Workspace, batch_id: str | None = None,

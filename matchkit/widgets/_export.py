@@ -1,4 +1,5 @@
-"""The export view: pick a batch, see its problems and the plan, export, see the links.
+"""The export view: pick a batch, see its problems and the plan, export, see the links and
+the batch reconciled (the one line ``matchkit export`` ends with).
 
 A thin face over :mod:`matchkit.export`: everything a click does, ``check()`` and ``export()``
 do from code. Names from Atera and Xero are escaped; links are escaped into ``href``.
@@ -21,6 +22,7 @@ from ..export import (
     exported_invoices,
     plan_export,
 )
+from ..reconcile import reconcile_batch
 from ..store import Decision, Workspace
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
 
@@ -53,6 +55,7 @@ class ExportView:
                                           button_style="primary", disabled=True),
                                  "export-go")
         self.summary = css(w.HTML(), "export-summary")
+        self.reconciled = css(w.HTML(), "export-reconcile")
         self.problems = css(w.HTML(), "export-problems")
         self.calls = css(w.HTML(), "export-plan")
         self.links = css(w.HTML(), "export-links")
@@ -69,8 +72,8 @@ class ExportView:
         self.widget = css(w.VBox([
             *picker, w.HBox([self.status, self.create_customers]),
             w.HBox([self.check_button, self.export_button]), self.errors.widget,
-            self.summary, self.customers_box, self.problems, self.calls, self.progress.widget,
-            self.links,
+            self.summary, self.reconciled, self.customers_box, self.problems, self.calls,
+            self.progress.widget, self.links,
         ]), "export")
 
     def _ipython_display_(self) -> None:
@@ -167,6 +170,11 @@ class ExportView:
         finally:
             self.export_button.disabled = False
         self.summary.value = f"<p>{esc(self.result.summary())}</p>"
+        self.reconciled.value = ""
+        if self.result.exported:  # as the CLI: the batch read back and reconciled
+            line, ok = reconcile_batch(self.ws, self.xero, self.result.batch_id)
+            colour = "" if ok else ' style="color:#b00020"'
+            self.reconciled.value = f"<p{colour}>{esc(line)}</p>"
         self.links.value = self.links_html()
         return self.result
 
