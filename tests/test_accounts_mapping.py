@@ -125,7 +125,18 @@ def test_an_invalid_rule_refuses_its_invoices_before_anything_is_sent(tmp_path: 
                                      "account_code": None, "tracking": [
                                          {"category": "Department", "option": "Sales"}]}])
         batch = batch_from_selection(env.ws, date_from="2026-08-01", date_to="2026-08-31")
+        reads = env.sb.ledger.count(system="xero", method="GET",
+                                    path_prefix="/api.xro/2.0/TrackingCategories")
         plan = plan_export(env.ws, env.xero, batch)
+        # The dry run lists the two reads the mapping's check makes, and makes them.
+        listed = [str(c) for c in plan.calls if "mapping rule" in c.purpose]
+        assert listed == [
+            "GET Accounts: check 3 mapping rule(s) against the organisation's accounts "
+            "(active, revenue)",
+            "GET TrackingCategories?includeArchived=true: check 3 mapping rule(s) against its "
+            "tracking categories and options"]
+        assert env.sb.ledger.count(system="xero", method="GET", path_prefix="/api.xro/2.0/"
+                                   "TrackingCategories") == reads + 1
         bad = {p.invoice: p.message for p in plan.report.problems if p.code == "mapping_invalid"}
         other = {p.invoice for p in plan.report.problems
                  if p.severity == "error" and p.code != "mapping_invalid"}

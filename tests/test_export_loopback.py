@@ -287,6 +287,8 @@ def test_invoices_per_request_setting_sizes_every_request(tmp_path: Path) -> Non
             batch = batch_from_selection(env.ws, date_from="2026-09-01", date_to="2026-09-30")
             plan = plan_export(env.ws, env.xero, batch, options)
             planned = [c.count for c in plan.calls if c.path.startswith("Invoices")]
+            # no mapping rules: no read of them planned (accounts_mapping: with rules)
+            assert not [c for c in plan.calls if c.path.startswith("TrackingCategories")]
             result = export_batch(env.ws, env.xero, batch, options)
             assert result.ok and len(result.exported) > 14
     finally:

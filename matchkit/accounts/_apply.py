@@ -98,6 +98,7 @@ def check_line_accounts(ws: Workspace, xero: Any, report: Any) -> LineAccounts:
     from ..export import Problem  # the export's own problem type; imported late (no cycle)
 
     accounts, categories = org_lists(xero)
+    report.mapping_rules = len(rules)  # the dry run lists these two reads
     checked: dict[Rule, list[str]] = {}
     keys = line_keys(ws, [p.invoice for p in report.ready])
     out: LineAccounts = {}

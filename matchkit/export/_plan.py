@@ -92,6 +92,12 @@ def plan_from_report(report: ValidationReport, contacts: SyncPreview, items: Syn
              PlannedCall("GET", "Currencies", "currencies enabled in the organisation"),
              PlannedCall("GET", "Accounts", "the sales account (its tax applies to new items)"),
              PlannedCall("GET", "Items", "the item catalogue (codes for lines)")]
+    if report.mapping_rules:  # accounts.check_line_accounts reads both, fresh
+        rules = f"{report.mapping_rules} mapping rule(s)"
+        calls += [PlannedCall("GET", "Accounts", f"check {rules} against the organisation's "
+                              "accounts (active, revenue)"),
+                  PlannedCall("GET", "TrackingCategories?includeArchived=true",
+                              f"check {rules} against its tracking categories and options")]
     if in_flight:
         calls.append(PlannedCall("GET", "Invoices?InvoiceNumbers=...", f"look up {in_flight} "
                                  "invoice(s) sent before without a recorded answer"))

@@ -96,6 +96,8 @@ class ValidationReport:
     contacts_to_create: list[ContactSpec]
     items_to_create: list[ItemSpec]
     sales_account: str | None = None
+    # rules of the accounts and tracking mapping checked against Xero (0: no read was made)
+    mapping_rules: int = 0
     # Atera CustomerID -> (company, [(ContactID, contact name, score)]) for customers with no
     # Xero contact: what a person can match now (from the latest matching suggestions).
     unmatched: dict[str, tuple[str, list[tuple[str, str, float]]]] = field(
