@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from matchkit._connect import connect_xero
 from matchkit._exceptions import ConfigError
 from matchkit.export import (
     ExportOptions,
@@ -247,28 +249,53 @@ def test_xero_numbering_resumes_by_reference(tmp_path: Path) -> None:
 
 
 def test_refresh_reads_payment_state_back(tmp_path: Path) -> None:
+    """The customer pays in Xero (PUT /Payments, spec createPayments): refresh-invoices shows
+    paid and part-paid, and exporting the same invoices again sends nothing and changes
+    nothing of what was paid."""
     with export_env(tmp_path, in_memory=True) as env:
         load_demo(env.ws)
         batch = batch_from_selection(env.ws, date_from="2026-08-01", date_to="2026-08-10")
-        result = export_batch(env.ws, env.xero, batch,
-                              ExportOptions(create_missing_customers=True, status="AUTHORISED",
-                                            sales_account="200"))
+        options = ExportOptions(create_missing_customers=True, status="AUTHORISED",
+                                sales_account="200")
+        result = export_batch(env.ws, env.xero, batch, options)
         assert result.ok and len(result.exported) >= 3
         ids = [result.outcomes[n].xero_id for n in result.exported[:3]]
-        org = env.sb.xero.org
-        # The customer pays in Xero: one in full, one in part; one stays unpaid (overdue).
-        # The sandbox has no Payments endpoint, so the payment is put into its state.
-        for iid, paid in zip(ids[:2], (1.0, 0.5), strict=True):
-            inv = org.invoices[iid]
-            amount = round(inv["Total"] * paid, 2)
-            inv["AmountPaid"], inv["AmountDue"] = amount, round(inv["Total"] - amount, 2)
-            if paid == 1.0:
-                inv["Status"] = "PAID"
+        # One paid in full, one in part; one stays unpaid (due in 2026-08, long past). The
+        # bookkeeper's own login pays: matchkit never asks for accounting.payments.
+        bookkeeper = replace(env.settings, token_dir=str(tmp_path / "bookkeeper"),
+                             xero_scopes=env.settings.xero_scopes + " accounting.payments")
+        assert "accounting.payments" not in env.settings.xero_scopes
+        with connect_xero(None, bookkeeper) as c:
+            for iid, share in zip(ids[:2], (1.0, 0.5), strict=True):
+                total = c.request("GET", f"Invoices/{iid}").json()["Invoices"][0]["Total"]
+                pay = {"Invoice": {"InvoiceID": iid}, "Account": {"Code": "090"},
+                       "Date": "2026-08-20", "Amount": round(total * share, 2)}
+                answer = c.request("PUT", "Payments", json_body={"Payments": [pay]}).json()
+                assert answer["Payments"][0]["Status"] == "AUTHORISED"
         df = refresh_invoices(env.ws, env.xero).set_index("xero_invoice_id")
         assert df.loc[ids[0], "payment"] == "paid"
         assert df.loc[ids[1], "payment"].startswith("part-paid")
-        assert df.loc[ids[2], "payment"] == "overdue"  # due in 2026-08, long past
+        assert df.loc[ids[2], "payment"] == "overdue"
         assert float(df.loc[ids[1], "amount_paid"]) > 0
+        before = {i["InvoiceID"]: i for i in env.xero_invoices() if i["InvoiceID"] in ids}
+
+        writes: list[str] = []
+
+        def watch(ex: Any) -> None:
+            if ex.method in ("PUT", "POST") and "/invoices" in ex.path.lower():
+                writes.append(f"{ex.method} {ex.path}")
+
+        add_exchange_observer(watch)
+        try:
+            again = export_batch(env.ws, env.xero, batch_from_selection(
+                env.ws, date_from="2026-08-01", date_to="2026-08-10"), options)
+        finally:
+            remove_exchange_observer(watch)
+        assert writes == [] and not again.exported
+        assert set(result.exported) <= set(again.already)
+        after = {i["InvoiceID"]: i for i in env.xero_invoices() if i["InvoiceID"] in ids}
+        assert after == before
+        assert after[ids[0]]["Status"] == "PAID"
 
 
 def test_invoices_per_request_setting_sizes_every_request(tmp_path: Path) -> None:
