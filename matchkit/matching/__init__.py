@@ -14,6 +14,7 @@ from ._match import (
     match_frames,
     pair_features,
 )
+from ._new import CLEARLY_NEW, STATUSES, NewBar, acronyms, similar_names, triage
 from ._normalise import (
     domain_key,
     exact_key,
@@ -26,11 +27,15 @@ from ._normalise import (
 
 __all__ = [
     "AUTO_ACCEPT",
+    "CLEARLY_NEW",
     "DEFAULT_THRESHOLD",
     "KINDS",
     "NEAR_TIE",
     "OUTPUT_COLUMNS",
+    "STATUSES",
     "Kind",
+    "NewBar",
+    "acronyms",
     "auto_accepted",
     "domain_key",
     "exact_key",
@@ -41,4 +46,6 @@ __all__ = [
     "pair_features",
     "phone_key",
     "product_codes",
+    "similar_names",
+    "triage",
 ]

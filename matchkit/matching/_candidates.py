@@ -14,6 +14,8 @@ Scoring every pair with the slow scorers is what makes naive fuzzy matching slow
    rare words, or only common words) is compared with every right name by ``cdist`` in chunks
    (C++, all cores, ``score_cutoff``), so a typo never hides the right answer.
 4. Pairs with the same normalised name are always kept.
+5. :func:`shared_key_pairs`: pairs sharing an identifier (tax number, phone, domain; code or
+   SKU) are kept whatever their names, so an acronym or a trading name is still found.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-__all__ = ["candidate_pairs", "sorted_words"]
+__all__ = ["candidate_pairs", "shared_key_pairs", "sorted_words"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -195,5 +197,35 @@ def candidate_pairs(
     exact = exact[exact["k"] != ""]
     parts_l.append(exact["li"].to_numpy(np.int64))
     parts_r.append(exact["ri"].to_numpy(np.int64))
+    key = np.unique(np.concatenate(parts_l) * (n_right + 1) + np.concatenate(parts_r))
+    return key // (n_right + 1), key % (n_right + 1)
+
+
+def shared_key_pairs(left_keys: Sequence[pd.Series], right_keys: Sequence[pd.Series], *,
+                     max_df: int = 5) -> tuple[IntArray, IntArray]:
+    """Positional pairs that share an identifier: the same tax number, phone, web/e-mail
+    domain (customers) or code/SKU (products), whatever their names. Each series holds
+    space-separated keys per row ("" for none); a key found on more than ``max_df`` right
+    rows identifies nothing (a shared switchboard, a reseller's domain) and is skipped.
+
+    Names alone miss an acronym ("MTA Pty Ltd" for "Murphy & Thompson Architects"): these
+    pairs make sure such a record is seen, and scored, at all."""
+    parts_l: list[IntArray] = []
+    parts_r: list[IntArray] = []
+    n_right = len(right_keys[0]) if right_keys else 0
+    for lk, rk in zip(left_keys, right_keys, strict=True):
+        lt = lk.reset_index(drop=True).astype(str).str.split().explode()
+        rt = rk.reset_index(drop=True).astype(str).str.split().explode()
+        lt, rt = lt[lt.notna() & (lt != "")], rt[rt.notna() & (rt != "")]
+        if lt.empty or rt.empty:
+            continue
+        counts = rt.value_counts()
+        rt = rt[rt.map(counts).to_numpy() <= max_df]
+        joined = pd.merge(pd.DataFrame({"k": lt.to_numpy(), "li": lt.index.to_numpy()}),
+                          pd.DataFrame({"k": rt.to_numpy(), "ri": rt.index.to_numpy()}), on="k")
+        parts_l.append(joined["li"].to_numpy(np.int64))
+        parts_r.append(joined["ri"].to_numpy(np.int64))
+    if not parts_l:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     key = np.unique(np.concatenate(parts_l) * (n_right + 1) + np.concatenate(parts_r))
     return key // (n_right + 1), key % (n_right + 1)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._exceptions import MatchConfigError
 from ._assign import flag_ambiguous, one_to_one
-from ._candidates import candidate_pairs, sorted_words
+from ._candidates import candidate_pairs, shared_key_pairs, sorted_words
 from ._evidence import CUSTOMER_RULES, PRODUCT_RULES, Rule, prepare
 from ._normalise import company_parts, exact_key, normalise_product
 from ._score import name_features, score_from_features
@@ -56,6 +56,12 @@ def _check_frame(frame: object, side: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+# Identifiers whose agreement makes a pair a candidate whatever the names (see
+# ``shared_key_pairs``).
+_SHARED_KEYS: dict[str, tuple[str, ...]] = {"customers": ("tax", "phone", "domain"),
+                                           "products": ("code",)}
+
+
 def _rules(kind: str) -> tuple[Rule, ...]:
     return CUSTOMER_RULES if kind == "customers" else PRODUCT_RULES
 
@@ -88,6 +94,11 @@ def pair_features(
     left, right = _check_frame(left, "left"), _check_frame(right, "right")
     lp, rp = _Prepared(left, kind), _Prepared(right, kind)
     li, ri = candidate_pairs(lp.norm, rp.norm, per_row=per_row)
+    cols = _SHARED_KEYS[kind]
+    si, sj = shared_key_pairs([lp.keys[c] for c in cols], [rp.keys[c] for c in cols])
+    if len(si):
+        key = np.unique(np.r_[li * (len(right) + 1) + ri, si * (len(right) + 1) + sj])
+        li, ri = key // (len(right) + 1), key % (len(right) + 1)
     feats = name_features(lp.norm, rp.norm, lp.sorted, rp.sorted, lp.exact, rp.exact, li, ri)
     details: dict[str, list[str]] = {}
     lk = lp.keys.iloc[li].reset_index(drop=True)
@@ -145,36 +156,64 @@ def match_frames(
 
     Frames need ``id`` and ``name``; any of ``email, domain, website, phone, tax_number, city,
     country`` (customers) or ``code, sku, price, description`` (products) are used as evidence.
-    Returns one row per left row and candidate (up to ``top``, score >= ``threshold``), sorted
-    by left row then rank, with :data:`OUTPUT_COLUMNS`. ``proposed`` marks the one-to-one
-    pick (each right row proposed for at most one left row); ``ambiguous`` marks ties,
-    near-ties and names that could go two ways. Left rows with no candidate are absent.
+    Returns one row per left row and candidate (up to ``top``, score >= ``threshold``, or any
+    score when the names are the same or a strong identifier agrees), sorted by left row then
+    rank,
+    with :data:`OUTPUT_COLUMNS`. ``proposed`` marks the one-to-one pick (each right row
+    proposed for at most one left row); ``ambiguous`` marks ties, near-ties and names that
+    could go two ways. Left rows with no candidate are absent.
+
+    Link keys come first: when both frames have a ``key`` column (see ``matchkit._keys``),
+    a left row whose key a right row carries gets that row alone, method ``link``, score 100;
+    no name of it is compared. A right row carrying *another* left row's key stays a
+    candidate of the others (a person should see it) but is never proposed for them.
     """
     if not isinstance(top, int) or top < 1:
         raise MatchConfigError(f"top must be a positive integer, got {top!r}")
     if not 0 <= float(threshold) <= 100:
         raise MatchConfigError(f"threshold must be between 0 and 100, got {threshold!r}")
+    left, right = _check_frame(left, "left"), _check_frame(right, "right")
+    lkey, rkey = _key_column(left), _key_column(right)
+    links = _link_pairs(lkey, rkey)
     f, details, lp, rp = pair_features(left, right, kind, per_row=max(per_row, top))
     f["score"] = np.round(score_from_features(f, kind), 1)
-    f = f[f["score"] >= float(threshold)]
+    strong = [r.name for r in _rules(kind) if r.strong]
+    has_strong = (f[strong] >= 0.5).any(axis=1) if strong else pd.Series(False, index=f.index)
+    # below the threshold, a pair stays when a strong identifier agrees or the names are
+    # the same: a person must see it (and it keeps the row from being "clearly new")
+    same = (f["exact"] == 1.0) | (f["normalised"] == 1.0)
+    f = f[((f["score"] >= float(threshold)) | has_strong | same)
+          & ~f["li"].isin(links["li"])]  # a linked row needs no name
     f = f.sort_values(["li", "score", "ri"], ascending=[True, False, True], kind="stable")
     f["rank"] = f.groupby("li").cumcount() + 1
     f = f[f["rank"] <= top].copy()
     flag_ambiguous(f)
-    f["proposed"] = one_to_one(f)
-    strong = [r.name for r in _rules(kind) if r.strong]
-    has_strong = (f[strong] >= 0.5).any(axis=1) if strong else pd.Series(False, index=f.index)
+    # a right row keyed to another record belongs to that one: shown, never proposed
+    l_k = lkey.to_numpy(dtype=object)[f["li"].to_numpy()]
+    r_k = rkey.to_numpy(dtype=object)[f["ri"].to_numpy()]
+    held = (r_k != "") & (l_k != "") & (r_k != l_k)
+    picked = np.zeros(len(f), dtype=bool)
+    if (~held).any():
+        picked[np.flatnonzero(~held)] = one_to_one(f[~held])
+    f["proposed"] = picked
     f["method"] = np.select(
-        [f["exact"] == 1.0, f["normalised"] == 1.0, has_strong],
+        [f["exact"] == 1.0, f["normalised"] == 1.0, has_strong.reindex(f.index)],
         ["exact", "normalised", "evidence"], default="fuzzy",
     )
     # some evidence speaks against the pair (different codes, editions, prices ...): the
-    # same test as the "differ" words in the evidence text
+    # same test as the "differ" words in the evidence text; or the right row is linked to
+    # another record
     rule_names = [r.name for r in _rules(kind)]
-    f["conflict"] = (f[rule_names] <= -0.5).any(axis=1) if rule_names else False
-    f["evidence"] = _evidence_words(f, details, _rules(kind), lp, rp)
+    disputed = (f[rule_names] <= -0.5).any(axis=1) if rule_names else pd.Series(
+        False, index=f.index)
+    f["conflict"] = disputed.to_numpy(dtype=bool) | held
+    words = _evidence_words(f, details, _rules(kind), lp, rp)
+    f["evidence"] = [w + (f"; linked to another record ({k})" if h else "")
+                     for w, h, k in zip(words, held, r_k, strict=True)]
     li, ri = f["li"].to_numpy(), f["ri"].to_numpy()
+    names_l, names_r = lp.names.to_numpy(dtype=object), rp.names.to_numpy(dtype=object)
     out = pd.DataFrame({
+        "li": li,
         "left_id": lp.frame["id"].astype(str).to_numpy()[li],
         "right_id": rp.frame["id"].astype(str).to_numpy()[ri],
         "score": f["score"].to_numpy(),
@@ -182,15 +221,51 @@ def match_frames(
         "rank": f["rank"].to_numpy(dtype=np.int64),
         "ambiguous": f["ambiguous"].to_numpy(dtype=bool),
         "evidence": f["evidence"].to_numpy(),
-        "left_name": lp.names.to_numpy(dtype=object)[li],
-        "right_name": rp.names.to_numpy(dtype=object)[ri],
+        "left_name": names_l[li],
+        "right_name": names_r[ri],
         "proposed": f["proposed"].to_numpy(dtype=bool),
         "conflict": f["conflict"].to_numpy(dtype=bool),
     })
-    out = out.reset_index(drop=True)
+    if len(links):
+        li, ri = links["li"].to_numpy(), links["ri"].to_numpy()
+        # a key on two right rows (or claimed twice): a person picks
+        twice = links["li"].duplicated(keep=False).to_numpy() | links["ri"].duplicated(
+            keep=False).to_numpy()
+        linked = pd.DataFrame({
+            "li": li,
+            "left_id": lp.frame["id"].astype(str).to_numpy()[li],
+            "right_id": rp.frame["id"].astype(str).to_numpy()[ri],
+            "score": 100.0, "method": "link",
+            "rank": links.groupby("li").cumcount().to_numpy(dtype=np.int64) + 1,
+            "ambiguous": twice,
+            "evidence": [f"same link key {k}" + ("; ambiguous: the key is on several records"
+                                                 if t else "")
+                         for k, t in zip(lkey.to_numpy(dtype=object)[li], twice, strict=True)],
+            "left_name": names_l[li], "right_name": names_r[ri],
+            "proposed": ~twice, "conflict": False,
+        })
+        out = pd.concat([linked, out], ignore_index=True).sort_values(
+            ["li", "rank"], kind="stable")
+    out = out.drop(columns="li").reset_index(drop=True)
     # so that ``auto_accepted(m)`` knows which rule applies (kept by filtering and copying)
     out.attrs["kind"] = kind
     return out
+
+
+def _key_column(frame: pd.DataFrame) -> pd.Series:
+    """The frame's ``key`` column as upper-case text ("" when absent or empty)."""
+    if "key" not in frame.columns:
+        return pd.Series([""] * len(frame), dtype=object)
+    k = frame["key"].astype(object).where(frame["key"].notna(), "")
+    return k.astype(str).str.strip().str.upper().reset_index(drop=True)
+
+
+def _link_pairs(lkey: pd.Series, rkey: pd.Series) -> pd.DataFrame:
+    """Positional (li, ri) pairs whose non-empty keys are equal, by left then right row."""
+    a = pd.DataFrame({"k": lkey.to_numpy(), "li": np.arange(len(lkey))})
+    b = pd.DataFrame({"k": rkey.to_numpy(), "ri": np.arange(len(rkey))})
+    j = pd.merge(a[a["k"] != ""], b[b["k"] != ""], on="k")
+    return j[["li", "ri"]].sort_values(["li", "ri"]).reset_index(drop=True)
 
 
 def auto_accepted(matches: pd.DataFrame, at: float = AUTO_ACCEPT,
