@@ -3,17 +3,28 @@
 Customers: Atera customers, with their contacts' e-mail domains and phones added as evidence,
 against Xero contacts that are not archived. Products: Atera products, expenses and labour
 rates (ids ``product:<RateID>``, ``expense:<RateID>``, ``rate:...``) against Xero items.
+Every frame has a ``key`` column (``matchkit._keys``): on the Atera side the key its Xero
+record carries, on the Xero side the key a ContactNumber or item Code holds ("" for none), so
+matching links what an earlier run made before it compares names.
+
+The frames are built from typed rows (``Workspace.rows``, or :func:`typed` for records just
+read from an API), so the wizard, Done and the export judge the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 import pandas as pd
 
 from ._exceptions import MatchConfigError
-from .matching import DEFAULT_THRESHOLD, match_frames
-from .store import Workspace
+from ._keys import contact_key, contact_key_of, item_key, item_key_of
+from .matching import CLEARLY_NEW, DEFAULT_THRESHOLD, match_frames
+from .store import Workspace, entity, typed_rows
 
-__all__ = ["atera_frame", "suggest", "xero_frame"]
+__all__ = ["atera_frame", "contacts_frame", "customers_frame", "items_frame",
+           "products_frame", "suggest", "suggest_threshold", "typed", "xero_frame"]
 
 _KINDS = ("customers", "products")
 
@@ -36,49 +47,112 @@ def _check_kind(kind: str) -> None:
         raise MatchConfigError(f"kind must be 'customers' or 'products', got {kind!r}")
 
 
+def typed(system: str, name: str, records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Raw API records (e.g. Xero contacts just read) as the typed rows a snapshot holds."""
+    ent = entity(system, name)
+    rows, _ = typed_rows(ent, records)
+    return pd.DataFrame(rows, columns=[c.name for c in ent.columns])
+
+
+def _safe_key(fn: Any, value: object) -> str:
+    try:
+        return str(fn(value))
+    except ValueError:
+        return ""
+
+
+def customers_frame(customers: pd.DataFrame, contacts: pd.DataFrame | None = None
+                    ) -> pd.DataFrame:
+    """Atera customers (typed rows) as the left frame; their contacts' e-mails and phones
+    are evidence."""
+    ids = customers["CustomerID"].astype("Int64").astype(str)
+    frame = pd.DataFrame({
+        "id": ids,
+        "name": _text(customers, "CustomerName"),
+        "key": [_safe_key(contact_key, i) for i in ids],
+        "domain": _text(customers, "Domain"),
+        "phone": _text(customers, "Phone"),
+        "tax_number": _text(customers, "BusinessNumber"),
+        "city": _text(customers, "City"),
+        "country": _text(customers, "Country"),
+    })
+    contacts = not_archived(contacts) if contacts is not None else None
+    if contacts is not None and not contacts.empty:
+        # contacts' e-mails and phones are evidence for their customer
+        by = contacts["CustomerID"].astype("Int64").astype(str)
+        extra = pd.DataFrame({"id": by, "email": _text(contacts, "Email"),
+                              "cphone": _text(contacts, "Phone")})
+        agg = extra.groupby("id").agg(
+            email=("email", lambda s: " ".join(x for x in dict.fromkeys(s) if x)),
+            cphone=("cphone", lambda s: "; ".join(x for x in dict.fromkeys(s) if x)),
+        )
+        frame = frame.merge(agg, left_on="id", right_index=True, how="left")
+        frame["email"] = frame["email"].fillna("")
+        frame["phone"] = (frame["phone"] + "; " + frame["cphone"].fillna("")).str.strip("; ")
+        frame = frame.drop(columns="cphone")
+    else:
+        frame["email"] = ""
+    return frame.reset_index(drop=True)
+
+
+def products_frame(products: pd.DataFrame, expenses: pd.DataFrame | None = None,
+                   rates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Atera products, expenses and labour rates (typed rows) as the left frame; archived
+    products and expenses are left out."""
+    parts = []
+    for rows, prefix, key in ((products, "product:", "RateID"),
+                              (expenses, "expense:", "RateID"),
+                              (rates, "", "RateKey")):
+        if rows is None:
+            continue
+        rows = not_archived(rows)
+        ids = (prefix + rows[key].astype("Int64").astype(str)) if prefix else _text(rows, key)
+        parts.append(pd.DataFrame({
+            "id": ids, "name": _text(rows, "Description"),
+            "key": [_safe_key(item_key, i) for i in ids],
+            "sku": _text(rows, "SKU"),
+            "price": rows["Amount"] if "Amount" in rows.columns else None,
+            "category": _text(rows, "Category"),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["id", "name", "key", "sku", "price", "category"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def contacts_frame(contacts: pd.DataFrame, *, include_archived: bool = False) -> pd.DataFrame:
+    """Xero contacts (typed rows) as the right frame; archived ones only when asked for."""
+    c = contacts
+    if not include_archived and not c.empty:
+        c = c[_text(c, "ContactStatus").str.upper() != "ARCHIVED"]
+    return pd.DataFrame({
+        "id": _text(c, "ContactID"), "name": _text(c, "Name"),
+        "key": [contact_key_of(n) or "" for n in _text(c, "ContactNumber")],
+        "email": _text(c, "EmailAddress"), "website": _text(c, "Website"),
+        "phone": _text(c, "Phone"), "tax_number": _text(c, "TaxNumber"),
+        "city": _text(c, "City"), "country": _text(c, "Country"),
+    }).reset_index(drop=True)
+
+
+def items_frame(items: pd.DataFrame) -> pd.DataFrame:
+    """Xero items (typed rows) as the right frame; an item without a Name goes by its Code."""
+    name = _text(items, "Name")
+    code = _text(items, "Code")
+    return pd.DataFrame({
+        "id": _text(items, "ItemID"),
+        "name": name.where(name != "", code),
+        "key": [item_key_of(c) or "" for c in code],
+        "code": code, "description": _text(items, "Description"),
+        "price": items["UnitPrice"] if "UnitPrice" in items.columns else None,
+    }).reset_index(drop=True)
+
+
 def atera_frame(ws: Workspace, kind: str) -> pd.DataFrame:
     """Atera's side as a matching frame (latest snapshots)."""
     _check_kind(kind)
     if kind == "customers":
-        cust = ws.rows("atera", "customers")
-        frame = pd.DataFrame({
-            "id": cust["CustomerID"].astype("Int64").astype(str),
-            "name": _text(cust, "CustomerName"),
-            "domain": _text(cust, "Domain"),
-            "phone": _text(cust, "Phone"),
-            "tax_number": _text(cust, "BusinessNumber"),
-            "city": _text(cust, "City"),
-            "country": _text(cust, "Country"),
-        })
-        contacts = not_archived(ws.rows("atera", "contacts"))
-        if not contacts.empty:
-            # contacts' e-mails and phones are evidence for their customer
-            by = contacts["CustomerID"].astype("Int64").astype(str)
-            extra = pd.DataFrame({"id": by, "email": _text(contacts, "Email"),
-                                  "cphone": _text(contacts, "Phone")})
-            agg = extra.groupby("id").agg(
-                email=("email", lambda s: " ".join(x for x in dict.fromkeys(s) if x)),
-                cphone=("cphone", lambda s: "; ".join(x for x in dict.fromkeys(s) if x)),
-            )
-            frame = frame.merge(agg, left_on="id", right_index=True, how="left")
-            frame["email"] = frame["email"].fillna("")
-            frame["phone"] = (frame["phone"] + "; " + frame["cphone"].fillna("")).str.strip("; ")
-            frame = frame.drop(columns="cphone")
-        else:
-            frame["email"] = ""
-        return frame.reset_index(drop=True)
-    parts = []
-    for entity, prefix, key in (("products", "product:", "RateID"),
-                                ("expenses", "expense:", "RateID"),
-                                ("contract_rates", "", "RateKey")):
-        rows = not_archived(ws.rows("atera", entity))
-        ids = (prefix + rows[key].astype("Int64").astype(str)) if prefix else _text(rows, key)
-        parts.append(pd.DataFrame({
-            "id": ids, "name": _text(rows, "Description"), "sku": _text(rows, "SKU"),
-            "price": rows["Amount"] if "Amount" in rows.columns else None,
-            "category": _text(rows, "Category"),
-        }))
-    return pd.concat(parts, ignore_index=True)
+        return customers_frame(ws.rows("atera", "customers"), ws.rows("atera", "contacts"))
+    return products_frame(ws.rows("atera", "products"), ws.rows("atera", "expenses"),
+                          ws.rows("atera", "contract_rates"))
 
 
 def xero_frame(ws: Workspace, kind: str, *, include_archived: bool = False) -> pd.DataFrame:
@@ -86,27 +160,20 @@ def xero_frame(ws: Workspace, kind: str, *, include_archived: bool = False) -> p
     unless asked for, so they are never suggested."""
     _check_kind(kind)
     if kind == "customers":
-        c = ws.rows("xero", "contacts")
-        if not include_archived and not c.empty:
-            c = c[_text(c, "ContactStatus").str.upper() != "ARCHIVED"]
-        return pd.DataFrame({
-            "id": _text(c, "ContactID"), "name": _text(c, "Name"),
-            "email": _text(c, "EmailAddress"), "website": _text(c, "Website"),
-            "phone": _text(c, "Phone"), "tax_number": _text(c, "TaxNumber"),
-            "city": _text(c, "City"), "country": _text(c, "Country"),
-        }).reset_index(drop=True)
-    items = ws.rows("xero", "items")
-    name = _text(items, "Name")
-    return pd.DataFrame({
-        "id": _text(items, "ItemID"),
-        "name": name.where(name != "", _text(items, "Code")),
-        "code": _text(items, "Code"), "description": _text(items, "Description"),
-        "price": items["UnitPrice"] if "UnitPrice" in items.columns else None,
-    }).reset_index(drop=True)
+        return contacts_frame(ws.rows("xero", "contacts"), include_archived=include_archived)
+    return items_frame(ws.rows("xero", "items"))
+
+
+def suggest_threshold(kind: str) -> float:
+    """The threshold suggestions are kept from: low enough that every candidate which keeps
+    a row from being "clearly new" (``CLEARLY_NEW``) is shown to the person deciding."""
+    _check_kind(kind)
+    return min(DEFAULT_THRESHOLD, CLEARLY_NEW[kind].score)
 
 
 def suggest(ws: Workspace, kind: str, top: int = 5,
-            threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Scored candidates for every Atera row of ``kind`` (see ``match_frames``)."""
+            threshold: float | None = None) -> pd.DataFrame:
+    """Scored candidates for every Atera row of ``kind`` (see ``match_frames``); link keys
+    first. ``threshold`` defaults to :func:`suggest_threshold`."""
     return match_frames(atera_frame(ws, kind), xero_frame(ws, kind), kind, top=top,
-                        threshold=threshold)
+                        threshold=suggest_threshold(kind) if threshold is None else threshold)
