@@ -22,34 +22,39 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+import pandas as pd
+
 from ._exceptions import ApiError, AuthError, ExportError, RateLimitError, ValidationError
+from ._gate import Verdict, judge
+from ._keys import CODE_MAX, contact_key, contact_key_of, item_code, item_key, item_key_of
 from ._presend import account_numbers_of, contact_problems
+from ._sources import atera_frame, contacts_frame, items_frame, typed
 from .store import Decision, Workspace
 
 __all__ = [
     "ContactSpec",
     "ItemSpec",
+    "KeyResult",
     "SyncFailure",
     "SyncPreview",
     "XeroSyncError",
     "default_sales_account",
+    "ensure_contact_keys",
     "ensure_contacts",
     "ensure_items",
+    "preview_contact_keys",
     "preview_contacts",
     "preview_items",
-    "unique_contact_name",
-    "xero_item_code",
+    "xero_contact_name",
     "xero_item_name",
 ]
 
 CHUNK = 50  # Xero's advice: at most 50 elements per request
 MAX_ROUNDS = 4  # send, then re-query and resend what is missing, at most this often
-CODE_MAX = 30
 ITEM_NAME_MAX = 50
 CONTACT_NAME_MAX = 255
 
@@ -77,6 +82,9 @@ class XeroWriter(Protocol):
     def create_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
                         ) -> Sequence[_Result]: ...
 
+    def update_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
+                        ) -> Sequence[_Result]: ...
+
     def create_items(self, records: list[dict[str, Any]], *, idempotency_key: str
                      ) -> Sequence[_Result]: ...
 
@@ -85,8 +93,9 @@ class XeroWriter(Protocol):
 class ContactSpec:
     """An Atera customer to have as a Xero contact.
 
-    ``link_existing``: when an active Xero contact already has this name, use it instead of
-    creating a second one under a suffixed name.
+    It is found (its link key in ContactNumber, or its name) or created only when clearly
+    new (``matchkit._gate``); ``confirmed``: a person named this record for creation, so a
+    look-alike may be created (never a record that exists).
     """
 
     atera_id: str
@@ -100,10 +109,15 @@ class ContactSpec:
     country: str | None = None
     tax_number: str | None = None
     website: str | None = None
-    link_existing: bool = True
+    confirmed: bool = False
+
+    @property
+    def key(self) -> str:
+        """The ContactNumber the contact carries: ``ATERA-<CustomerID>``."""
+        return contact_key(self.atera_id)
 
     def payload(self, name: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"Name": name}
+        body: dict[str, Any] = {"Name": name, "ContactNumber": self.key}
         if self.email:
             body["EmailAddress"] = self.email
         if self.tax_number:
@@ -121,15 +135,26 @@ class ContactSpec:
 
 @dataclass(frozen=True)
 class ItemSpec:
-    """An Atera product, expense or labour rate to have as a Xero item (Atera's price)."""
+    """An Atera product, expense or labour rate to have as a Xero item (Atera's price).
+
+    ``code``: the Code to create it with; by default its link-key code
+    (``matchkit._keys.item_code``). ``confirmed`` as for :class:`ContactSpec`.
+    """
 
     atera_id: str
     name: str
     price: float | None = None
     description: str | None = None
-    code: str | None = None  # preferred Code (e.g. the Atera SKU); made valid and unique
+    code: str | None = None
     sales_account: str | None = None
-    link_existing: bool = True
+    confirmed: bool = False
+
+    @property
+    def key(self) -> str:
+        return item_key(self.atera_id)
+
+    def wanted_code(self) -> str:
+        return (self.code or "").strip() or item_code(self.atera_id, self.name)
 
     def payload(self, code: str) -> dict[str, Any]:
         body: dict[str, Any] = {"Code": code, "Name": xero_item_name(self.name),
@@ -172,10 +197,9 @@ class XeroSyncError(ExportError):
         )
 
 
-# --- names and codes --------------------------------------------------------------------
+# --- names ------------------------------------------------------------------------------
 
 _WS = re.compile(r"\s+")
-_CODE_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def fold_name(name: object) -> str:
@@ -195,52 +219,13 @@ def xero_item_name(name: str) -> str:
     return _clip(cleaned, ITEM_NAME_MAX)
 
 
-def _with_suffix(base: str, n: int, limit: int, sep: str) -> str:
-    suffix = f"{sep}{n}"
-    return _clip(base, limit - len(suffix)) + suffix
-
-
-def xero_item_code(name: str, taken: Iterable[str] = (), *,
-                   folded: AbstractSet[str] | None = None) -> str:
-    """A valid item Code (<= 30 characters, letters, digits, ``. _ -``) not in ``taken``.
-
-    ``taken`` is compared case-insensitively, as Xero does. A caller checking many names
-    against a large catalogue passes ``folded`` (codes already through :func:`fold_name`)
-    instead, so the catalogue is not folded again for every name.
-    """
-    used = folded if folded is not None else {fold_name(t) for t in taken}
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = _CODE_BAD.sub("-", ascii_name.strip()).strip("-._").upper() or "ITEM"
-    base = _clip(base, CODE_MAX).rstrip("-._") or "ITEM"
-    if fold_name(base) not in used:
-        return base
-    n = 2
-    while True:
-        candidate = _with_suffix(base, n, CODE_MAX, "-")
-        if fold_name(candidate) not in used:
-            return candidate
-        n += 1
-
-
-def unique_contact_name(name: str, taken: Iterable[str] = (), *,
-                        folded: AbstractSet[str] | None = None) -> str:
-    """``name`` (<= 255), suffixed `` (2)``, `` (3)``... when an active contact has it.
-
-    ``taken`` holds the active contacts' names; ``folded``, the same already folded (see
-    :func:`xero_item_code`)."""
+def xero_contact_name(name: str) -> str:
+    """Xero's contact Name: whitespace tidied, at most 255 characters. Never suffixed: a
+    name an active contact has means that contact exists."""
     cleaned = _WS.sub(" ", name).strip()
     if not cleaned:
         raise ValueError("a contact needs a name")
-    cleaned = _clip(cleaned, CONTACT_NAME_MAX)
-    used = folded if folded is not None else {fold_name(t) for t in taken}
-    if fold_name(cleaned) not in used:
-        return cleaned
-    n = 2
-    while True:
-        candidate = _clip(cleaned, CONTACT_NAME_MAX - len(f" ({n})")) + f" ({n})"
-        if fold_name(candidate) not in used:
-            return candidate
-        n += 1
+    return _clip(cleaned, CONTACT_NAME_MAX)
 
 
 # --- the shared engine ------------------------------------------------------------------
@@ -388,14 +373,17 @@ class _Engine:
         self.failures.append(SyncFailure(self.kind, job.atera_id, job.name, reason))
 
 
+_METHOD = {"created": "created", "exact": "exact", "link": "link"}
+_NOTE = {"exact": "found in Xero by name before creating",
+         "link": "found in Xero by its link key before creating"}
+
+
 def _finish(ws: Workspace, engine: _Engine, entity: str, who: str | None) -> dict[str, str]:
     engine.flush()
     decisions = [
         Decision(entity=entity, action="match", atera_id=aid, xero_id=xid,
-                 method="created" if engine.how[aid] == "created" else "exact",
-                 score=100.0, who=who, run_id=engine.run_id,
-                 note=None if engine.how[aid] == "created"
-                 else "found in Xero before creating")
+                 method=_METHOD[engine.how[aid]], score=100.0, who=who, run_id=engine.run_id,
+                 note=_NOTE.get(engine.how[aid]))
         for aid, xid in engine.done.items()
     ]
     ws.record_decisions(decisions)
@@ -416,18 +404,24 @@ def _check_unique(specs: Sequence[ContactSpec] | Sequence[ItemSpec]) -> None:
 
 @dataclass(frozen=True)
 class SyncPreview:
-    """What ensure_contacts / ensure_items would do: reuse ``found``, create ``to_create``."""
+    """What ensure_contacts / ensure_items would do: reuse ``found``, create ``to_create``,
+    and leave ``held`` (atera_id -> why) for a person: each looks like a Xero record."""
 
     found: dict[str, str]  # atera_id -> Xero id already there (or created by an earlier run)
     to_create: list[dict[str, Any]]  # the payloads that would be sent
+    held: dict[str, str] = field(default_factory=dict)
+    created_for: list[str] = field(default_factory=list)  # atera_id of each payload
 
 
 def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec], *,
                     run_id: str, who: str | None = None) -> dict[str, str]:
     """Make sure each spec has a Xero contact; return ``{atera_id: ContactID}``.
 
-    Raises :class:`XeroSyncError` (after recording every success) when some could not be
-    created; its ``done`` holds the ones that were.
+    A contact is found by its link key (ContactNumber ``ATERA-<id>``), then by its name
+    (active contacts; a name is never suffixed to make room), and created (with its key)
+    only when ``matchkit._gate`` finds nothing like it in Xero, or a person named it.
+    Raises :class:`XeroSyncError` (after recording every success) when some were not
+    created, a look-alike held for a person among them; its ``done`` holds the others.
     """
     _check_unique(specs)
     if not specs:
@@ -449,45 +443,114 @@ def preview_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpe
     if not specs:
         return SyncPreview({}, [])
     engine, jobs = _contact_jobs(ws, xero, specs, "preview")
-    return SyncPreview(dict(engine.done), [j.payload for j in jobs])
+    return SyncPreview(dict(engine.done), [j.payload for j in jobs],
+                       {f.atera_id: f.reason for f in engine.failures},
+                       [j.atera_id for j in jobs])
+
+
+def _todo(ws: Workspace, kind: str, specs: pd.DataFrame) -> pd.DataFrame:
+    """The records to create as a matching frame: the workspace's Atera rows of them when it
+    has them (every contact's e-mail and phone, the SKU: the very evidence the wizard's plan
+    judged them by, so Done and the plan agree), else what the specs carry."""
+    if ws.latest_snapshot("atera", kind) is None:
+        return specs
+    known = atera_frame(ws, kind)
+    known = known[known["id"].isin(set(specs["id"]))]
+    rest = specs[~specs["id"].isin(set(known["id"]))]
+    return pd.concat([known, rest], ignore_index=True) if len(rest) else known.reset_index(
+        drop=True)
+
+
+def _twice(engine: _Engine, job: _Job, planned: dict[str, _Job]) -> bool:
+    """A second record of one name in the same run: only the first is created (two of one
+    name would be the very look-alikes this module exists to prevent)."""
+    first = planned.setdefault(fold_name(job.name), job)
+    if first is job:
+        return False
+    engine._fail(job, f"not created: Atera {first.atera_id} has the same name and is created "
+                 "in this run; match this one to that record once it exists, or rename it in "
+                 "Atera")
+    return True
+
+
+def _held(engine: _Engine, job: _Job, verdict: Verdict, where: str) -> None:
+    engine.failures.append(SyncFailure(engine.kind, job.atera_id, job.name,
+                                       "not created: " + verdict.why_not(where)))
 
 
 def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec], run_id: str
                   ) -> tuple[_Engine, list[_Job]]:
     tenant = xero.tenant_id
+    # Name is unique among ACTIVE contacts only; archived ones may share it.
+    live = [c for c in xero.contacts(include_archived=False)
+            if c.get("Name") and c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
 
     def lookup() -> dict[str, str]:
-        # Name is unique among ACTIVE contacts only; archived ones may share it.
-        return {fold_name(c["Name"]): str(c["ContactID"])
+        # after a lost answer: the contacts that carry a link key now
+        return {fold_name(contact_key_of(c.get("ContactNumber"))): str(c["ContactID"])
                 for c in xero.contacts(include_archived=False)
-                if c.get("Name") and c.get("ContactStatus", "ACTIVE") == "ACTIVE"}
+                if contact_key_of(c.get("ContactNumber"))}
 
-    existing = lookup()
+    by_key = {str(contact_key_of(c.get("ContactNumber"))): c for c in live
+              if contact_key_of(c.get("ContactNumber"))}
+    by_name = {fold_name(c["Name"]): c for c in live}
     earlier = _intents(ws, tenant, "contact")
     engine = _Engine(ws, "contact", tenant, run_id, lookup,
                      lambda p, k: xero.create_contacts(p, idempotency_key=k), "ContactID")
-    taken = set(existing)
+    fresh: list[tuple[ContactSpec, _Job]] = []
     jobs: list[_Job] = []
+    planned: dict[str, _Job] = {}
     for spec in specs:
         prior = earlier.get(spec.atera_id)
         if _finished_before(engine, spec.atera_id, prior):
             continue
-        if prior is not None and prior["status"] == "sending":
-            # An earlier run sent this name and may have created it: the name tells.
-            xid = existing.get(fold_name(prior["name"]))
-            if xid:
-                engine._ok(_Job(spec.atera_id, prior["name"], {}, prior["name"]), xid, "created")
-                continue
+        name = xero_contact_name(spec.name)
+        job = _Job(spec.atera_id, spec.key, spec.payload(name), name)
+        sent = prior is not None and prior["status"] == "sending"
+        hit = by_key.get(spec.key)
+        if hit is not None:  # (made by that earlier run, when one sent it)
+            engine._ok(job, str(hit["ContactID"]), "created" if sent else "link")
+            continue
+        if sent:
+            assert prior is not None
+            # An earlier run sent this and may have created it (before link keys, by name).
             name = str(prior["name"])
-        else:
-            wanted = unique_contact_name(spec.name)
-            xid = existing.get(fold_name(wanted))
-            if xid and spec.link_existing:
-                engine._ok(_Job(spec.atera_id, wanted, {}, wanted), xid, "exact")
+            old = by_name.get(fold_name(name))
+            if old is not None:
+                engine._ok(replace(job, name=name), str(old["ContactID"]), "created")
                 continue
-            name = unique_contact_name(wanted, folded=taken)
-        taken.add(fold_name(name))
-        jobs.append(_Job(spec.atera_id, name, spec.payload(name), name))
+            jobs.append(_Job(spec.atera_id, spec.key, spec.payload(name), name))
+            continue
+        same = by_name.get(fold_name(name))
+        if same is not None:
+            other = contact_key_of(same.get("ContactNumber"))
+            if other is not None and other != spec.key:
+                engine._fail(job, f"not created: Xero contact {same['Name']!r} has this name "
+                             f"and carries the link key of another Atera customer ({other}); "
+                             "match it by hand if it is the same company")
+            else:
+                engine._ok(job, str(same["ContactID"]), "exact")
+            continue
+        if _twice(engine, job, planned):
+            continue
+        fresh.append((spec, job))
+    if fresh:
+        todo = _todo(ws, "customers", pd.DataFrame({
+            "id": [s.atera_id for s, _ in fresh], "name": [j.name for _, j in fresh],
+            "key": [s.key for s, _ in fresh],
+            "email": [s.email or "" for s, _ in fresh],
+            "domain": [s.website or "" for s, _ in fresh],
+            "phone": [s.phone or "" for s, _ in fresh],
+            "tax_number": [s.tax_number or "" for s, _ in fresh],
+            "city": [s.city or "" for s, _ in fresh],
+            "country": [s.country or "" for s, _ in fresh]}))
+        verdicts = judge("customers", todo, contacts_frame(typed("xero", "contacts", live)))
+        for spec, job in fresh:
+            v = verdicts[spec.atera_id]
+            if v.allows(spec.confirmed):
+                jobs.append(job)
+            else:
+                _held(engine, job, v, "Xero contact")
     return engine, jobs
 
 
@@ -495,8 +558,10 @@ def ensure_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], *,
                  run_id: str, who: str | None = None) -> dict[str, str]:
     """Make sure each spec has a Xero item; return ``{atera_id: ItemID}``.
 
-    An item is found by its Code (case-insensitive), or with ``link_existing`` by an exact
-    Name; otherwise it is created with a fresh valid Code and the Atera price.
+    An item is found by its link key (a Code starting ``ATERA-P12``...), by the Code it is
+    to get, or by its Name (case and spaces aside); otherwise created, with its link-key
+    Code and the Atera price, when ``matchkit._gate`` finds nothing like it (or a person
+    named it). Raises :class:`XeroSyncError` as :func:`ensure_contacts` does.
     """
     _check_unique(specs)
     if not specs:
@@ -512,7 +577,9 @@ def preview_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec]) ->
     if not specs:
         return SyncPreview({}, [])
     engine, jobs = _item_jobs(ws, xero, specs, "preview")
-    return SyncPreview(dict(engine.done), [j.payload for j in jobs])
+    return SyncPreview(dict(engine.done), [j.payload for j in jobs],
+                       {f.atera_id: f.reason for f in engine.failures},
+                       [j.atera_id for j in jobs])
 
 
 def _finished_before(engine: _Engine, atera_id: str, prior: Mapping[str, Any] | None) -> bool:
@@ -553,12 +620,16 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
         return {fold_name(str(i["Code"])): str(i["ItemID"]) for i in current if i.get("Code")}
 
     by_code = lookup()
-    by_name = {fold_name(str(i["Name"])): str(i["ItemID"]) for i in current if i.get("Name")}
+    live = list(current)
+    by_key = {str(item_key_of(i.get("Code"))): str(i["ItemID"]) for i in live
+              if item_key_of(i.get("Code"))}
+    by_name = {fold_name(str(i["Name"])): str(i["ItemID"]) for i in live if i.get("Name")}
     earlier = _intents(ws, tenant, "item")
     engine = _Engine(ws, "item", tenant, run_id, lookup,
                      lambda p, k: xero.create_items(p, idempotency_key=k), "ItemID")
-    taken = {fold_name(i["Code"]) for i in current if i.get("Code")}
+    fresh: list[tuple[ItemSpec, _Job]] = []
     jobs: list[_Job] = []
+    planned: dict[str, _Job] = {}
     for spec in specs:
         prior = earlier.get(spec.atera_id)
         if _finished_before(engine, spec.atera_id, prior):
@@ -566,20 +637,116 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
         name = xero_item_name(spec.name)
         if prior is not None and prior["status"] == "sending" and prior["code"]:
             code = str(prior["code"])
-            xid = by_code.get(fold_name(code))
-            if xid:
-                engine._ok(_Job(spec.atera_id, code, {}, name, code), xid, "created")
-                continue
         else:
-            if spec.link_existing:
-                xid = (by_code.get(fold_name(spec.code)) if spec.code else None) or by_name.get(
-                    fold_name(name))
-                if xid:
-                    engine._ok(_Job(spec.atera_id, name, {}, name, spec.code), xid, "exact")
-                    continue
-            code = xero_item_code(spec.code or name, folded=taken)
-        taken.add(fold_name(code))
-        if not spec.sales_account:
-            spec = replace(spec, sales_account=sales_account())
-        jobs.append(_Job(spec.atera_id, code, spec.payload(code), name, code))
+            code = spec.wanted_code()
+        if len(code) > CODE_MAX:
+            engine._fail(_Job(spec.atera_id, code, {}, name, code),
+                         f"the Code {code!r} is longer than Xero's {CODE_MAX} characters")
+            continue
+        job = _Job(spec.atera_id, code, {}, name, code)
+        # what exists: our key (whatever a person made of the rest of the code), the very
+        # code, an item of the same name
+        sent = prior is not None and prior["status"] == "sending"
+        for xid, how in ((by_key.get(spec.key), "link"), (by_code.get(fold_name(code)), "exact"),
+                         (by_name.get(fold_name(name)), "exact")):
+            if xid:
+                engine._ok(job, xid, "created" if sent else how)
+                break
+        else:
+            if not spec.sales_account:
+                spec = replace(spec, sales_account=sales_account())
+            job = replace(job, payload=spec.payload(code))
+            if sent:
+                jobs.append(job)  # judged when it was first sent
+            elif not _twice(engine, job, planned):
+                fresh.append((spec, job))
+    if fresh:
+        todo = _todo(ws, "products", pd.DataFrame({
+            "id": [s.atera_id for s, _ in fresh], "name": [j.name for _, j in fresh],
+            "key": [s.key for s, _ in fresh],
+            "price": [s.price for s, _ in fresh],
+            "description": [s.description or "" for s, _ in fresh]}))
+        verdicts = judge("products", todo, items_frame(typed("xero", "items", live)))
+        for spec, job in fresh:
+            v = verdicts[spec.atera_id]
+            if v.allows(spec.confirmed):
+                jobs.append(job)
+            else:
+                _held(engine, job, v, "Xero item")
     return engine, jobs
+
+
+# --- link keys on contacts that exist -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    """The link keys Done put on matched contacts (atera_id -> ContactID), and those it
+    left: the contact carries another Contact Code already (``kept``: atera_id -> that
+    code, never overwritten) or is gone from Xero (``missing``)."""
+
+    set: dict[str, str] = field(default_factory=dict)
+    already: dict[str, str] = field(default_factory=dict)
+    kept: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+def _key_jobs(ws: Workspace, xero: XeroWriter, pairs: Mapping[str, str], run_id: str
+              ) -> tuple[_Engine, list[_Job], KeyResult]:
+    tenant = xero.tenant_id
+    live = {str(c["ContactID"]): c for c in xero.contacts(include_archived=True)}
+
+    def lookup() -> dict[str, str]:
+        return {fold_name(f"{c.get('ContactNumber')}|{c['ContactID']}"): str(c["ContactID"])
+                for c in xero.contacts(include_archived=True) if c.get("ContactNumber")}
+
+    engine = _Engine(ws, "contact_key", tenant, run_id, lookup,
+                     lambda p, k: xero.update_contacts(p, idempotency_key=k), "ContactID")
+    result = KeyResult()
+    jobs: list[_Job] = []
+    queued: dict[str, str] = {}  # ContactID -> the Atera id whose key it gets
+    for atera_id, contact_id in sorted(pairs.items()):
+        contact = live.get(contact_id)
+        if contact is None:
+            result.missing.append(atera_id)
+            continue
+        key = contact_key(atera_id)
+        if contact_id in queued:  # one contact for two customers (a person allowed it)
+            result.kept[atera_id] = contact_key(queued[contact_id])
+            continue
+        queued[contact_id] = atera_id
+        number = str(contact.get("ContactNumber") or "").strip()
+        if fold_name(number) == fold_name(key):
+            result.already[atera_id] = contact_id
+        elif number:
+            result.kept[atera_id] = number  # an accountant's code, or another customer's key
+        else:
+            # the label is what the lookup finds once the key is there
+            jobs.append(_Job(atera_id, f"{key}|{contact_id}",
+                             {"ContactID": contact_id, "ContactNumber": key},
+                             str(contact.get("Name") or contact_id), key))
+    return engine, jobs, result
+
+
+def ensure_contact_keys(ws: Workspace, xero: XeroWriter, pairs: Mapping[str, str], *,
+                        run_id: str) -> KeyResult:
+    """Put each Atera customer's link key on the Xero contact it is matched to (``pairs``:
+    atera_id -> ContactID) with ``POST /Contacts`` of ``ContactID`` and ``ContactNumber``
+    only, so nothing else of the contact changes. A contact with another ContactNumber keeps
+    it (reported in ``kept``). Intent logged first and idempotency keys, as for creating.
+    """
+    engine, jobs, result = _key_jobs(ws, xero, pairs, run_id)
+    engine.run(jobs)
+    engine.flush()
+    result.set.update({a: x for a, x in engine.done.items()})
+    if engine.failures:
+        raise XeroSyncError(engine.failures, engine.done)
+    return result
+
+
+def preview_contact_keys(ws: Workspace, xero: XeroWriter, pairs: Mapping[str, str]
+                         ) -> KeyResult:
+    """The dry run of :func:`ensure_contact_keys` (``set``: those it would set)."""
+    _, jobs, result = _key_jobs(ws, xero, pairs, "preview")
+    result.set.update({j.atera_id: str(j.payload["ContactID"]) for j in jobs})
+    return result

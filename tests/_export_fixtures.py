@@ -56,8 +56,8 @@ class FakeXero:
 
     # writes
     def _write(self, kind: str, records: list[dict[str, Any]], key: str,
-               apply: Any) -> list[Result]:
-        self.calls.append((f"PUT {kind}", len(records)))
+               apply: Any, verb: str = "PUT") -> list[Result]:
+        self.calls.append((f"{verb} {kind}", len(records)))
         if key in self._replay:
             return self._replay[key]
         fault = self.faults.pop(0) if self.faults else "ok"
@@ -82,6 +82,18 @@ class FakeXero:
             self.contact_rows.append(row)
             return Result(i, True, row)
         return self._write("contacts", records, idempotency_key, apply)
+
+    def update_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
+                        ) -> list[Result]:
+        """POST: a record with a ContactID changes only the fields it sends (as Xero)."""
+        def apply(i: int, r: dict[str, Any]) -> Result:
+            row = next((c for c in self.contact_rows if c["ContactID"] == r.get("ContactID")),
+                       None)
+            if row is None:
+                return Result(i, False, r, ["The ContactID specified does not exist."])
+            row.update(r)
+            return Result(i, True, dict(row))
+        return self._write("contacts", records, idempotency_key, apply, verb="POST")
 
     def accounts(self) -> list[dict[str, Any]]:
         return []
