@@ -195,6 +195,21 @@ class FakeXero:
             raise Boom("injected failure", system="xero")
         return out
 
+    def update_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
+                        ) -> list[_Result]:
+        """POST by ContactID: only the fields sent change (Done's link keys)."""
+        self.requests.append(f"contact-updates:{idempotency_key}")
+        out = []
+        for i, rec in enumerate(records):
+            row = next((c for c in self.contact_list if c["ContactID"] == rec["ContactID"]),
+                       None)
+            if row is None:
+                out.append(_Result(i, False, rec, ["The ContactID specified does not exist."]))
+                continue
+            row.update(rec)
+            out.append(_Result(i, True, copy.deepcopy(row)))
+        return out
+
     def accounts(self) -> list[dict[str, Any]]:
         return []
 

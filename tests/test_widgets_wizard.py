@@ -86,7 +86,10 @@ def test_click_through_to_done_with_names_escaped_everywhere() -> None:
     assert wiz.step == Step.IMPORTS
     assert "&lt;img src=x onerror=alert(2)&gt;" in _html(view.imports.widget)  # type: ignore[union-attr]
     _assert_safe(view.widget)
-    view.imports.boxes[1].value = True  # type: ignore[union-attr]
+    view.imports.boxes[1].value = True  # type: ignore[union-attr]  # Blue Sky Dental Group
+    assert "in Atera already" in view.errors.widget.value  # a safe match of customer 2
+    assert not view.imports.boxes[1].value  # type: ignore[union-attr]
+    view.imports.boxes[2].value = True  # type: ignore[union-attr]  # Importable & Co
     assert len(wiz.selected_imports()) == 1
     view.next_button.click()
     assert wiz.step == Step.SUMMARY
@@ -103,7 +106,7 @@ def test_click_through_to_done_with_names_escaped_everywhere() -> None:
     done = view.body.children[0].value
     assert "Created 2 items in Xero" in done and "<td>" not in done
     assert view.nav.layout.display == "none"  # nothing left to click on the Done page
-    assert len(x.item_list) == n_items + 2  # the two rows "create the rest" gave
+    assert len(x.item_list) == n_items + 2  # the two clearly new rows
     assert any(c["Name"] == "<script>alert(1)</script> Pty" for c in x.contact_list)
 
 
@@ -115,7 +118,10 @@ def test_errors_are_shown_not_swallowed() -> None:
     table.use.click()  # no row picked
     assert "pick a row first" in view.errors.widget.value
     assert "mk-error" in view.errors.widget._dom_classes
-    table.choices[0].value = "create"  # a later success clears it
+    table.choices[0].value = "create"  # "Managed Firewall" is in Xero: refused, said why
+    assert "has the same name" in view.errors.widget.value
+    assert table.choices[0].value == "match:i-fw"
+    table.choices[2].value = "create"  # a later success clears it
     assert view.errors.widget.value == ""
 
     def broken() -> tuple[object, object]:
@@ -240,6 +246,8 @@ def test_paging_covers_every_row_once(page_size: int) -> None:
 
 
 def test_accept_safe_suggestions_button_takes_free_safe_picks_only() -> None:
+    from matchkit._gate import Verdict
+
     view, wiz, _x, _a = _setup()
     view.connect_button.click()
     view.next_button.click()
@@ -252,11 +260,14 @@ def test_accept_safe_suggestions_button_takes_free_safe_picks_only() -> None:
     free = "i-extra"
     assert free != taken and len(undecided) >= 3
     a, b, c = undecided[:3]
-    # safe picks as matchkit.matching.auto_accepted finds them: one free, one taken by the
-    # exact match, one free record wanted by two rows, one for a row decided already
-    wiz.catalogue.safe["products"] = {a: free, b: taken, c: free, exact: free}
+    # safe picks as matchkit.matching.triage finds them: one free, one taken by the exact
+    # match, one free record wanted by two rows
+    verdicts = wiz.catalogue.verdicts["products"]
+    for aid, xid in ((a, free), (b, taken), (c, free)):
+        verdicts[aid] = Verdict(aid, "safe", xid, "", 99.0, "safe suggestion")
     table.accept_safe.click()
     assert wiz.choice("products", a).xero_id == free
+    assert wiz.choice("products", a).method == "safe"
     assert table.choices[table.row_index(a)].value == f"match:{free}"
     assert not wiz.choice("products", b).decided and not wiz.choice("products", c).decided
     assert wiz.choice("products", exact).xero_id == taken  # left as it was
@@ -299,3 +310,36 @@ def test_import_step_holds_back_contacts_an_undecided_customer_plausibly_is() ->
     wiz.undecide("customers", "2")
     view.next(confirm=True)
     assert "c-blue" not in {r.xero_id for r in wiz.selected_imports()}
+
+
+def test_one_xero_record_for_two_rows_needs_a_confirmation() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    table = view.tables["products"]
+    table.picks[table.row_index("product:11")].click()
+    table.search_box.value = "Managed Firewall"
+    assert table.hits.value == "i-fw"
+    table.use.click()  # held by "Managed Firewall" (product:10)
+    assert not wiz.choice("products", "product:11").decided
+    assert table.shared_box.layout.display is None
+    assert "Managed Firewall" in table.shared_note.value and "product:10" in \
+        table.shared_note.value
+    table.shared_yes.click()
+    assert wiz.choice("products", "product:11").xero_id == "i-fw"
+    assert table.shared_box.layout.display == "none"
+
+
+def test_review_filter_and_clearly_new_button() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    table = view.tables["products"]
+    table.filter.value = "review"
+    assert [r.atera_id for r in table._visible] == ["product:11"]
+    assert "needs review" in _html(table.widget) and "Cloud Backup 100 GB" in \
+        _html(table.widget)
+    table.create_rest.click()
+    assert not wiz.choice("products", "product:11").decided
+    assert wiz.choice("products", "expense:20").action == "create"
+    assert "1 of them need review" in table.counts.value

@@ -6,6 +6,7 @@ import pytest
 from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 
 from matchkit._exceptions import MatchkitError, WizardError
+from matchkit._xero_sync import XeroSyncError
 from matchkit.store import Workspace
 from matchkit.wizard import Step, Wizard, pending_run
 
@@ -72,31 +73,39 @@ def test_exact_matches_are_proposed_and_choices_validated() -> None:
     assert all(o.xero_id != "c-old" for o in w.search("customers", "Archived Customer"))
 
 
-def test_summary_is_a_dry_run_with_valid_unique_names() -> None:
+def test_summary_is_a_dry_run_with_key_codes_and_no_renamed_duplicates() -> None:
     w, x, _a = _wizard()
     w.use_workspace()
     before = _state(w.ws)
     w.next()
-    long_name = "Product " + "x" * 80
     x_codes = {i["Code"] for i in x.item_list}
-    w.create_rest("products")
-    w.next()
-    w.create("customers", "1")  # "Acme Pty Ltd" exists in Xero: the new one needs a new name
-    w.create_rest("customers")
-    w.next()
+    assert w.create_new("products") == 3  # not the exact match, not the look-alike
+    w.next(confirm=True)
+    with pytest.raises(WizardError, match="has the same name"):
+        w.create("customers", "1")  # "Acme Pty Ltd" exists in Xero: never a second one
+    assert w.create_new("customers") == 1  # Coastal Freight: nothing like it in Xero
+    w.create("customers", "4")  # a look-alike, named by a person: created
+    w.next(confirm=True)
     plan = w.summary()
     assert _state(w.ws) == before
     names = {c.atera_id: c.name for c in plan.xero_contacts}
-    assert names["1"] == "Acme Pty Ltd (2)"
-    codes = [i.code for i in plan.xero_items]
-    assert len(set(codes)) == len(codes) and not set(codes) & x_codes
-    assert all(len(c) <= 30 for c in codes)
-    assert plan.counts()["xero items to create"] == 4  # all but the exact match
-    assert plan.counts()["xero contacts to create"] == 4
-    assert long_name not in codes
+    assert names == {"3": "Coastal Freight", "4": "<script>alert(1)</script> Pty"}
+    assert {c.key for c in plan.xero_contacts} == {"ATERA-3", "ATERA-4"}
+    codes = {i.atera_id: i.code for i in plan.xero_items}
+    assert codes == {"product:12": "ATERA-P12-OLD-ANTIVIRUS-B-PRO",
+                     "expense:20": "ATERA-E20-TRAVEL",
+                     "rate:30": "ATERA-R30-REMOTE-SUPPORT-HOUR"}
+    assert not set(codes.values()) & x_codes
+    review = {(h.kind, h.key) for h in plan.left_for_review()}
+    assert review == {("products", "product:11"), ("customers", "2")}
+    assert plan.counts()["left for review"] == 2
+    assert "Left for review" in plan.text() and "Cloud Backup 100 GB" in plan.text()
+    # the look-alikes get no decision: neither created nor left unmatched (archived)
+    assert not {d.atera_id for d in plan.decisions} & {"product:11", "2"}
+    assert "product:11" not in {a.key for a in plan.atera_archive}
 
 
-def test_long_names_get_short_codes(tmp_path: object) -> None:
+def test_long_names_get_short_codes_and_one_name_is_created_once() -> None:
     x, a = FakeXero(), FakeAtera()
     a.product_list.append({"RateID": 13, "Description": "Managed Firewall " + "Z" * 60,
                            "Amount": 1.0})
@@ -106,7 +115,7 @@ def test_long_names_get_short_codes(tmp_path: object) -> None:
     w = Wizard(ws, xero=x, atera=a, suggest=fake_suggest)
     w.use_workspace()
     w.next()
-    w.create("products", "product:13")
+    w.create("products", "product:13")  # look-alikes of "Managed Firewall", named by a person
     w.create("products", "product:14")
     items = {i.atera_id: i for i in w.summary().xero_items}
     c13, c14 = items["product:13"].code, items["product:14"].code
@@ -114,9 +123,11 @@ def test_long_names_get_short_codes(tmp_path: object) -> None:
     w.next(confirm=True)
     w.next(confirm=True)
     w.next()
-    w.done(refresh=False)
+    # cut to Xero's 50 characters both names are one: the second would be a look-alike
+    with pytest.raises(XeroSyncError, match="Atera product:13 has the same name"):
+        w.done(refresh=False)
     made = [i for i in x.item_list if i["Code"] in (c13, c14)]
-    assert len(made) == 2 and all(len(i["Name"]) <= 50 for i in made)
+    assert [i["Code"] for i in made] == [c13] and len(made[0]["Name"]) == 50
 
 
 def test_imports_are_active_unmatched_customers_only() -> None:
@@ -146,10 +157,10 @@ def test_taxes_listed() -> None:
 
 def _auto(w: Wizard, *, imports: tuple[str, ...] = ()) -> None:
     w.next()
-    w.create_rest("products")
-    w.next()
-    w.create_rest("customers")
-    w.next()
+    w.create_new("products")
+    w.next(confirm=True)
+    w.create_new("customers")
+    w.next(confirm=True)
     for cid in imports:
         w.select_import(cid)
     w.next()
@@ -281,7 +292,8 @@ def test_manage_page_rematches_and_unmatches() -> None:
     plan = m.summary()
     assert [d.action for d in plan.decisions] == ["unmatch", "match"]
     assert [n.key for n in plan.atera_archive] == ["product:10"]
-    assert "i-fw" in {p.xero_id for p in plan.atera_products}
+    # its Xero item is not added back to Atera while "Managed Firewall" is still there
+    assert "i-fw" in {p.key for p in plan.adds_skipped}
     m.done()
     assert ("product", 10) in [(k, i) for k, i, _ in a.updates]
     assert m.step == Step.CUSTOMERS  # the manage page stays open
@@ -318,15 +330,140 @@ def test_export_status_payment_states() -> None:
                       "5": "awaiting payment"}
 
 
-def test_ambiguous_exact_is_not_proposed() -> None:
-    def suggest(ws: Workspace, kind: str, top: int) -> object:
-        df = fake_suggest(ws, kind, top)
-        df.loc[df["left_id"] == "product:10", "ambiguous"] = True
-        return df
-
+def test_a_name_twice_in_xero_is_not_proposed() -> None:
     x, a = FakeXero(), FakeAtera()
-    w = Wizard(fill(Workspace.open(), xero=x, atera=a), suggest=suggest)  # type: ignore[arg-type]
+    x.item_list.append({"ItemID": "i-fw2", "Code": "FW-OLD", "Name": "managed firewall",
+                        "IsSold": True})
+    w = Wizard(fill(Workspace.open(), xero=x, atera=a), suggest=fake_suggest)
     w.use_workspace()
     assert w.choice("products", "product:10").action == "undecided"
-    assert w.options("products", "product:10")[0].ambiguous
+    assert w.verdict("products", "product:10").status == "review"
     assert w.choice("customers", "1").action == "match"
+
+def _methods(plan: object) -> dict[tuple[str, str], tuple[str, str | None]]:
+    return {(d.entity, d.atera_id or d.xero_id or ""): (d.action, d.method)
+            for d in plan.decisions}  # type: ignore[attr-defined]
+
+
+def test_auto_keeps_what_xero_has_takes_safe_and_creates_only_the_clearly_new() -> None:
+    w, _, _ = _wizard()
+    w.use_workspace()
+    plan = w.auto()
+    got = _methods(plan)
+    assert got[("products", "product:10")] == ("match", "exact")
+    assert got[("customers", "1")] == ("match", "exact")
+    assert got[("customers", "2")] == ("match", "safe")  # Blue Sky Dental (Group)
+    for aid in ("product:12", "expense:20", "rate:30"):
+        assert got[("products", aid)] == ("create", "new")
+    assert got[("customers", "3")] == ("create", "new")
+    # the look-alikes: no decision, listed, counted
+    assert ("products", "product:11") not in got and ("customers", "4") not in got
+    assert {(h.kind, h.key) for h in plan.left_for_review()} == {
+        ("products", "product:11"), ("customers", "4")}
+    assert plan.counts()["left for review"] == 2
+    assert [r.atera_id for r in w.needs_review("products")] == ["product:11"]
+
+
+def test_creating_a_look_alike_needs_naming_it_and_what_exists_is_never_created() -> None:
+    w, _, _ = _wizard()
+    w.use_workspace()
+    plan = w.auto(create=[("products", "product:11")])
+    assert _methods(plan)[("products", "product:11")] == ("create", "manual")
+    assert "product:11" in {i.atera_id for i in plan.xero_items}
+    w2, _, _ = _wizard()
+    w2.use_workspace()
+    with pytest.raises(WizardError, match="'Acme Pty Ltd' has the same name"):
+        w2.auto(create=[("customers", "1")])
+    with pytest.raises(WizardError, match="no Atera customer"):
+        w2.auto(create=[("customers", "999")])
+
+
+def test_one_xero_record_for_two_rows_needs_a_confirmation_naming_the_other() -> None:
+    from matchkit.wizard import SharedRecordError
+
+    w, _, _ = _wizard()
+    w.use_workspace()
+    w.next()
+    with pytest.raises(SharedRecordError, match=r"'Managed Firewall' \(product:10\)") as info:
+        w.choose("products", "product:11", "i-fw")
+    assert info.value.holders == ["product:10"]
+    assert not w.choice("products", "product:11").decided
+    w.choose("products", "product:11", "i-fw", allow_shared=True)
+    assert w.choice("products", "product:11").xero_id == "i-fw"
+    # a record chosen in memory is held as much as one from the log or an exact match
+    w.next(confirm=True)
+    w.choose("customers", "3", "c-imp")
+    with pytest.raises(SharedRecordError, match="Coastal Freight"):
+        w.choose("customers", "4", "c-imp")
+
+
+def test_done_keeps_the_suggestions_and_puts_link_keys_on_matched_contacts() -> None:
+    from matchkit.review import Review
+
+    x, a = FakeXero(), FakeAtera()
+    x.contact_list[1]["ContactNumber"] = "CUST-0002"  # Blue Sky's, set by the accountant
+    w, _, _ = _wizard(fill(Workspace.open(), xero=x, atera=a))
+    w.xero, w.atera = x, a
+    w.use_workspace()
+    plan = w.auto()
+    assert [(k.contact_id, k.key) for k in plan.xero_keys] == [("c-acme", "ATERA-1")]
+    assert [(k.contact_id, k.current) for k in plan.keys_kept] == [("c-blue", "CUST-0002")]
+    assert "Contact Code left as it is" in plan.text()
+    assert w.ws.latest_suggestions("customers").empty  # nothing saved before Done
+    result = w.done()
+    numbers = {c["ContactID"]: c.get("ContactNumber") for c in x.contact_list}
+    assert numbers["c-acme"] == "ATERA-1" and numbers["c-blue"] == "CUST-0002"
+    made = result.xero_contacts["3"]
+    assert numbers[made] == "ATERA-3"
+    assert result.keys_set == {"1": "c-acme"} and result.keys_kept == {"2": "CUST-0002"}
+    # the review reads what the wizard matched from
+    for kind in ("customers", "products"):
+        assert not w.ws.latest_suggestions(kind).empty
+        Review.from_workspace(w.ws, kind)
+    created = {i["Code"] for i in x.item_list} - {"FW-1", "BACKUP", "XTRA"}
+    assert created == {"ATERA-P12-OLD-ANTIVIRUS-B-PRO", "ATERA-E20-TRAVEL",
+                       "ATERA-R30-REMOTE-SUPPORT-HOUR"}
+    assert [p["Description"] for p in a.product_list[3:]] == ["Xero-only consulting"]
+
+
+def test_a_fresh_workspace_recognises_by_link_keys_what_an_earlier_run_made() -> None:
+    w, x, a = _wizard()
+    w.use_workspace()
+    w.auto(import_all=True)
+    w.done()
+    # a second analyst: a new workspace against the same two systems
+    w2 = Wizard(fill(Workspace.open(), xero=x, atera=a), xero=x, atera=a,
+                suggest=fake_suggest)
+    w2.use_workspace()
+    assert w2.choice("customers", "3").method == "link"
+    assert w2.choice("customers", "1").method == "link"  # the key Done put on it
+    assert w2.choice("products", "rate:30").method == "link"
+    n_items, n_contacts = len(x.item_list), len(x.contact_list)
+    plan = w2.auto(import_all=True)
+    assert not (plan.xero_items or plan.xero_contacts or plan.atera_customers
+                or plan.atera_products)
+    w2.done()
+    assert (len(x.item_list), len(x.contact_list)) == (n_items, n_contacts)
+    assert not [c for c in x.contact_list if c["Name"].endswith(")")]
+
+
+def test_importing_in_bulk_takes_the_clearly_new_one_by_one_a_look_alike() -> None:
+    w, _, a = _wizard()
+    w.use_workspace()
+    w.next()
+    w.next(confirm=True)
+    w.next(confirm=True)
+    status = {r.xero_id: r.status for r in w.import_candidates()}
+    assert status == {"c-blue": "safe", "c-imp": "new", "c-xss": "review"}
+    assert w.select_imports(r.xero_id for r in w.import_candidates()) == 1
+    assert [r.xero_id for r in w.selected_imports()] == ["c-imp"]
+    with pytest.raises(WizardError, match="in Atera already"):
+        w.select_import("c-blue")
+    w.select_import("c-xss")  # named: imported although "<script>...</script> Pty" is alike
+    w.next()
+    plan = w.summary()
+    imports = {d.xero_id: d.method for d in plan.decisions if d.entity == "imports"}
+    assert imports == {"c-imp": "bulk", "c-xss": "manual"}
+    w.done()
+    assert {c["CustomerName"] for c in a.customer_list[4:]} == {
+        "Importable & Co", "<img src=x onerror=alert(2)>"}

@@ -14,6 +14,9 @@ from ..store import Workspace
 
 __all__ = ["COMMANDS"]
 
+# Refusals that only mean "a person has not decided this customer or product yet".
+_WAITS_FOR_REVIEW = ("customer_unmatched", "item_missing")
+
 
 def _step(title: str) -> float:
     click.secho(f"\n== {title}", bold=True)
@@ -31,7 +34,6 @@ def demo_cmd(workspace_path: str) -> None:
     """Start the sandbox and run the whole sync: connect, snapshot, match, the wizard's
     auto mode, export every invoice to Xero, read payment status back, status."""
     from .._connect import connect_atera, connect_xero
-    from .._sources import suggest
     from ..export import ExportOptions, batch_from_selection, export_batch, refresh_invoices
     from ..sandbox import start
     from ..wizard import Wizard
@@ -53,18 +55,24 @@ def demo_cmd(workspace_path: str) -> None:
         t = _step("Wizard: connect and snapshot both systems")
         wiz = Wizard(ws, xero=xero, atera=atera, who="demo")
         wiz.connect(progress=lambda line: click.echo(f"   {line}"))
-        for kind in ("customers", "products"):
-            frame = suggest(ws, kind)
-            ws.record_suggestions(kind, frame)
         _done(t)
 
-        t = _step("Wizard: auto mode (accept exact matches, create the rest in Xero), Done")
+        t = _step("Wizard: auto mode (what Xero has, safe suggestions, create only the "
+                  "clearly new), Done")
         plan = wiz.auto()
         # the counts; every change is listed in the wizard (notebook 01) and `wizard --dry-run`
         click.echo("   Summary (dry run): " + ", ".join(f"{k} {v}" for k, v in
                                                       plan.counts().items()))
         result = wiz.done()
         click.echo("   Done: " + ", ".join(f"{k} {v}" for k, v in result.counts().items()))
+        review = plan.left_for_review()
+        if review:
+            click.echo(f"   left for a person: {len(review)} row(s) look like a Xero record "
+                       "(never created automatically), e.g.")
+            for h in review[:3]:
+                click.echo(f"     {h.name} ({h.key}): {h.reason}")
+            click.echo(f"   decide them in notebook 01, or: matchkit review export -w {path} "
+                       "-o review.csv")
         _done(t)
 
         t = _step("Export every Atera invoice to Xero (missing customers created on the way)")
@@ -73,8 +81,15 @@ def demo_cmd(workspace_path: str) -> None:
         options = ExportOptions.from_workspace(ws, create_missing_customers=True)
         exported = export_batch(ws, xero, batch, options, who="demo")
         click.echo("   " + exported.summary().replace("\n", "\n   "))
+        waiting = {p.invoice for p in exported.report.problems if p.severity == "error"
+                   and (p.code in _WAITS_FOR_REVIEW
+                        or (p.code == "create_failed" and "a person decides" in p.message))}
+        if waiting:
+            click.echo(f"   {len(waiting)} of the refused invoices wait for those rows: their "
+                       "customer or a product is not decided yet (nothing of them was sent; "
+                       "export again after the review)")
         for problem in exported.report.problems:
-            if problem.severity == "error":
+            if problem.severity == "error" and problem.invoice not in waiting:
                 click.echo(f"   refused: {problem}")
         again = export_batch(ws, xero, batch, options, who="demo")
         click.echo("   run again: " + again.summary().splitlines()[0])

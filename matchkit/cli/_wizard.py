@@ -29,23 +29,28 @@ def _clients(settings: Settings, ws: Workspace) -> tuple[Any, Any]:
 
 @click.command("wizard")
 @click.option("--auto", "auto", is_flag=True,
-              help="Accept exact matches, create the rest in Xero, import nothing, Done.")
+              help="Keep what Xero has (link keys, same names), accept the safe suggestions, "
+                   "create only the clearly new rows, leave look-alikes undecided, Done.")
 @click.option("--import-all", is_flag=True,
-              help="With --auto: also import every unmatched Xero customer into Atera.")
-@click.option("--accept-suggestions", is_flag=True,
-              help="With --auto: also accept the suggestions safe without a person (score "
-                   ">= 95, unambiguous, one-to-one; products undisputed) before creating "
-                   "the rest, so look-alikes of existing records are not created again.")
+              help="With --auto: also import every clearly new Xero customer into Atera.")
+@click.option("--exact-only", is_flag=True,
+              help="With --auto: do not accept safe suggestions (score >= 95, unambiguous, "
+                   "one-to-one; products undisputed): leave them for a person too.")
+@click.option("--create", "create", multiple=True, metavar="ATERA_ID",
+              help="With --auto: create this Atera row in Xero although Xero has a "
+                   "look-alike (a customer id, or product:/expense:/rate: ids); repeat it "
+                   "for each row. Never creates a row whose name or link key Xero has.")
 @click.option("--dry-run", is_flag=True, help="Print the Summary and stop before Done.")
 @click.option("--json", "as_json", is_flag=True, help="Print the Summary and result as JSON.")
 @workspace_option
 @tenant_option
-def wizard_cmd(auto: bool, import_all: bool, accept_suggestions: bool, dry_run: bool,
-               as_json: bool, settings: Settings, ws: Workspace) -> None:
+def wizard_cmd(auto: bool, import_all: bool, exact_only: bool, create: tuple[str, ...],
+               dry_run: bool, as_json: bool, settings: Settings, ws: Workspace) -> None:
     """Run the sync wizard headless (the interactive one is notebook 01: `matchkit lab`)."""
     if not auto:
         raise click.UsageError("the interactive wizard runs in JupyterLab (`matchkit lab`, "
                                "notebook 01); from a terminal use --auto")
+    named = [("products" if ":" in a else "customers", a.strip()) for a in create]
     interrupted = pending_run(ws)
     if interrupted:
         click.echo(f"An earlier Done ({interrupted.get('run_id')}) did not finish: this run "
@@ -53,9 +58,14 @@ def wizard_cmd(auto: bool, import_all: bool, accept_suggestions: bool, dry_run: 
     xero, atera = _clients(settings, ws)
     wiz = Wizard(ws, xero=xero, atera=atera, who=f"cli:{getpass.getuser()}")
     wiz.connect(progress=lambda line: click.echo(f"snapshot {line}", err=True))
-    plan = wiz.auto(import_all=import_all, accept_suggestions=accept_suggestions)
+    plan = wiz.auto(import_all=import_all, accept_suggestions=not exact_only, create=named)
     if not as_json:
         click.echo(plan.text())
+    review = plan.left_for_review()
+    if review:
+        click.echo(f"{len(review)} row(s) left undecided for review: Xero has something like "
+                   "them (listed above). Decide them in notebook 01, with `matchkit review "
+                   "export`/`apply`, or name one with --create ATERA_ID.", err=True)
     if dry_run:
         wiz.close()
         if as_json:
@@ -73,6 +83,8 @@ def wizard_cmd(auto: bool, import_all: bool, accept_suggestions: bool, dry_run: 
                               default=str))
     else:
         click.echo("Done: " + ", ".join(f"{k} {v}" for k, v in result.counts().items()))
+    for line in result.held + result.notes:
+        click.echo(f"note: {line}", err=True)
 
 
 @click.command("disconnect")

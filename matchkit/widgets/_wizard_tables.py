@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..wizard import Row, Wizard, held_back, looks_like
+from ..wizard import Row, SharedRecordError, Wizard, held_back, looks_like
 from ._common import ErrorArea, css, esc, guard, html_list, slug
 
 __all__ = ["ChoiceTable", "ImportTable"]
@@ -23,8 +23,8 @@ CREATE = "create"
 UNMATCH = "unmatch"
 _DONE_AS = {"match": "matched to another contact", "create": "to be created in Xero",
             "unmatch": "left unmatched"}
-FILTERS = {"all rows": "all", "undecided": "undecided", "to create": "create",
-           "unmatched": "unmatch", "matched": "match"}
+FILTERS = {"all rows": "all", "undecided": "undecided", "needs review": "review",
+           "to create": "create", "unmatched": "unmatch", "matched": "match"}
 
 
 def _encode(action: str, xero_id: str | None) -> str:
@@ -99,18 +99,30 @@ class ChoiceTable:
                     + (", no evidence against" if kind == "products" else "")),
             "accept-safe")
         self.accept_safe.on_click(guard(errors)(lambda _b: self.accept_suggestions()))
-        self.create_rest = css(w.Button(description="Create the rest in Xero",
-                                          layout=w.Layout(width="auto")),
-                               "create-rest")
+        self.create_rest = css(w.Button(
+            description="Create the clearly new in Xero", layout=w.Layout(width="auto"),
+            tooltip="Every undecided row with nothing like it in Xero is created there; rows "
+                    "that look like a Xero record stay undecided (filter: needs review)"),
+            "create-rest")
         self.create_rest.on_click(guard(errors)(lambda _b: self.bulk(CREATE)))
         self.unmatch_rest = css(w.Button(description="Leave the rest unmatched",
                                            layout=w.Layout(width="auto")),
                                 "unmatch-rest")
         self.unmatch_rest.on_click(guard(errors)(lambda _b: self.bulk(UNMATCH)))
         self.counts = css(w.HTML(), "counts")
+        # one Xero record for two Atera rows: said, and done only when confirmed
+        self.shared_note = css(w.HTML(), "shared-note")
+        self.shared_yes = css(w.Button(description="Match anyway (the same record)",
+                                       button_style="warning", layout=w.Layout(width="auto")),
+                              "shared-confirm")
+        self.shared_yes.on_click(guard(errors)(lambda _b: self.confirm_shared()))
+        self.shared_box = css(w.HBox([self.shared_note, self.shared_yes]), "shared")
+        self.shared_box.layout.display = "none"
+        self._shared: tuple[str, str] | None = None
         self.widget = css(w.VBox([
             w.HBox([self.filter, self.accept_safe, self.create_rest, self.unmatch_rest]),
-            css(w.VBox(self.lines), "rows"), self.pager.widget, self.counts,
+            self.shared_box, css(w.VBox(self.lines), "rows"), self.pager.widget,
+            self.counts,
             css(w.VBox([self.search_for, w.HBox([self.search_box, self.hits, self.use])]),
                 "search-panel"),
         ]), "choice-table", f"table-{kind}")
@@ -123,6 +135,8 @@ class ChoiceTable:
         want = self.filter.value
         if want == "all":
             return rows
+        if want == "review":
+            return self.wizard.needs_review(self.kind)
         return [r for r in rows if self.wizard.choice(self.kind, r.atera_id).action == want]
 
     def _options(self, row: Row) -> list[tuple[str, str]]:
@@ -158,9 +172,13 @@ class ChoiceTable:
                 line.layout.display = None
                 price = f" · {row.price:.2f}" if row.price is not None else ""
                 detail = f" · {row.detail}" if row.detail else ""
-                self.names[i].value = (f"<b>{esc(row.name)}</b><br><small>{esc(row.source)}"
-                                       f"{esc(price)}{esc(detail)}</small>")
                 c = self.wizard.choice(self.kind, row.atera_id)
+                v = self.wizard.verdict(self.kind, row.atera_id)
+                review = ("" if c.decided or v.status == "new" else
+                          f"<br><small class='mk-needs-review'>needs review: "
+                          f"{esc(v.reason)}</small>")
+                self.names[i].value = (f"<b>{esc(row.name)}</b><br><small>{esc(row.source)}"
+                                       f"{esc(price)}{esc(detail)}</small>{review}")
                 with dd.hold_sync():
                     dd.options = self._options(row)
                     dd.value = _encode(c.action, c.xero_id)
@@ -178,6 +196,7 @@ class ChoiceTable:
         parts = [f"{tally.get(k, 0)} {label}" for k, label in
                  (("match", "matched"), ("create", "to create in Xero"),
                   ("unmatch", "left unmatched"), ("undecided", "undecided"))]
+        parts.append(f"{len(self.wizard.needs_review(self.kind))} of them need review")
         self.counts.value = esc(", ".join(parts))
 
     def row_index(self, atera_id: str) -> int:
@@ -198,12 +217,26 @@ class ChoiceTable:
         if self._updating or i >= len(self._visible) or value is None:
             return
         aid = self._visible[i].atera_id
-        self.set_choice(aid, str(value))
+        try:
+            self.set_choice(aid, str(value))
+        except Exception:
+            self.show_page(self.pager.page)  # a refused choice: the row shows what holds
+            raise
 
     def set_choice(self, atera_id: str, value: str) -> None:
-        """``value``: ``match:<xero id>``, ``create``, ``unmatch`` or ``undecided``."""
+        """``value``: ``match:<xero id>``, ``create``, ``unmatch`` or ``undecided``.
+        A Xero record another row holds asks for a confirmation (:meth:`confirm_shared`)."""
+        self.shared_box.layout.display = "none"
         if value.startswith("match:"):
-            self.wizard.choose(self.kind, atera_id, value.split(":", 1)[1])
+            xero_id = value.split(":", 1)[1]
+            try:
+                self.wizard.choose(self.kind, atera_id, xero_id)
+            except SharedRecordError as exc:
+                self._shared = (atera_id, xero_id)
+                self.shared_note.value = esc(str(exc))
+                self.shared_box.layout.display = None
+                self.show_page(self.pager.page)  # the row shows its choice as it was
+                return
         elif value == CREATE:
             self.wizard.create(self.kind, atera_id)
         elif value == UNMATCH:
@@ -211,6 +244,16 @@ class ChoiceTable:
         else:
             self.wizard.undecide(self.kind, atera_id)
         self._count()
+
+    def confirm_shared(self) -> None:
+        """Match the row to the Xero record another row holds, as asked."""
+        if self._shared is None:
+            raise ValueError("nothing to confirm")
+        atera_id, xero_id = self._shared
+        self.wizard.choose(self.kind, atera_id, xero_id, allow_shared=True)
+        self._shared = None
+        self.shared_box.layout.display = "none"
+        self.show_page(self.pager.page)
 
     def pick(self, i: int) -> None:
         if i >= len(self._visible):
@@ -231,7 +274,7 @@ class ChoiceTable:
             raise ValueError("pick a row first (its “Search…” button)")
         if not self.hits.value:
             raise ValueError("no Xero record selected in the search results")
-        self.wizard.choose(self.kind, self.selected, str(self.hits.value), method="manual")
+        self.set_choice(self.selected, f"match:{self.hits.value}")
         self.show_page(self.pager.page)
 
     def accept_suggestions(self) -> int:
@@ -242,11 +285,15 @@ class ChoiceTable:
         return n
 
     def bulk(self, action: str) -> None:
-        """Every undecided row gets ``action`` (``create`` or ``unmatch``)."""
-        set_one = self.wizard.create if action == CREATE else self.wizard.unmatch
-        for r in self.wizard.rows(self.kind):
-            if not self.wizard.choice(self.kind, r.atera_id).decided:
-                set_one(self.kind, r.atera_id)
+        """``create``: every undecided row with nothing like it in Xero is created (look-alikes
+        stay undecided: a person names each one); ``unmatch``: every undecided row is left
+        unmatched."""
+        if action == CREATE:
+            self.wizard.create_new(self.kind)
+        else:
+            for r in self.wizard.rows(self.kind):
+                if not self.wizard.choice(self.kind, r.atera_id).decided:
+                    self.wizard.unmatch(self.kind, r.atera_id)
         self.show_page(self.pager.page)
 
 
@@ -331,11 +378,15 @@ class ImportTable:
                 box.add_class(f"mk-import-c-{slug(r.xero_id)}")
                 extra = ", ".join(x for x in (r.email, r.city, r.country) if x)
                 like = similar.get(r.xero_id)
+                note = (f" <small><i>looks like Atera customer “{esc(like.name)}” "
+                        f"({like.score:.0f}, {esc(_DONE_AS.get(like.action, like.action))})"
+                        "</i></small>" if like else "")
+                if r.status != "new":  # what Done would do with it (matchkit._gate)
+                    note += (f"<br><small class='mk-needs-review'>{esc(r.reason)}"
+                             + (" (tick it to import it anyway)" if r.status == "review" else
+                                " (in Atera already: match it instead)") + "</small>")
                 self.names[i].value = f"{esc(r.name)}" + (
-                    f" <small>({esc(extra)})</small>" if extra else "") + (
-                    f" <small><i>looks like Atera customer “{esc(like.name)}” ({like.score:.0f}, "
-                    f"{esc(_DONE_AS.get(like.action, like.action))})</i></small>"
-                    if like else "")
+                    f" <small>({esc(extra)})</small>" if extra else "") + note
         finally:
             self._updating = False
         self.pager.update(page, pages, len(rows))
@@ -344,10 +395,13 @@ class ImportTable:
     def _on_box(self, i: int, value: bool) -> None:
         if self._updating or i >= len(self._visible):
             return
-        self.wizard.select_import(self._visible[i], value)
-        self.show_page(self.pager.page)
+        try:
+            self.wizard.select_import(self._visible[i], value)
+        finally:  # a refused tick is shown unticked again
+            self.show_page(self.pager.page)
 
     def select_all(self, value: bool) -> None:
-        """Tick (or untick) every contact offered; held-back ones stay unticked."""
+        """Tick (or untick) every contact offered; held-back ones stay unticked, and so
+        does a look-alike (ticking in bulk takes only the clearly new ones)."""
         self.wizard.select_imports((r.xero_id for r in self.offered()), value)
         self.show_page(self.pager.page)

@@ -6,9 +6,9 @@ from ._manage import TAX_NOTE, disconnect, export_status
 from ._model import Choice, ImportRow, Option, Row, TaxInfo
 from ._orgs import Organisation
 from ._plan import Plan
-from ._wizard import Confirmation, Step, Wizard
+from ._wizard import Confirmation, SharedRecordError, Step, Wizard
 
 __all__ = ["PLAUSIBLE", "TAX_NOTE", "ApplyResult", "Choice", "Confirmation", "ImportRow",
-           "LooksLike", "Option", "Organisation", "Plan", "Row", "Step", "TaxInfo", "Wizard",
-           "apply_pending", "disconnect", "export_status", "held_back", "looks_like",
-           "pending_run"]
+           "LooksLike", "Option", "Organisation", "Plan", "Row", "SharedRecordError", "Step",
+           "TaxInfo", "Wizard", "apply_pending", "disconnect", "export_status", "held_back",
+           "looks_like", "pending_run"]

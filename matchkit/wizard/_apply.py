@@ -15,14 +15,27 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .._exceptions import WizardError
-from .._xero_sync import ContactSpec, ItemSpec, ensure_contacts, ensure_items, fold_name
+from .._exceptions import NotFoundError, ValidationError, WizardError
+from .._gate import NAMED_METHODS, Verdict, judge
+from .._keys import contact_key
+from .._sources import contacts_frame, customers_frame, items_frame, products_frame, typed
+from .._xero_sync import (
+    ContactSpec,
+    ItemSpec,
+    ensure_contact_keys,
+    ensure_contacts,
+    ensure_items,
+    fold_name,
+)
 from ..store import Decision, Workspace
 from ._model import _flag, _num, _records, _sold, _text
 
 __all__ = ["PENDING_KEY", "ApplyResult", "AteraWriter", "apply_pending", "pending_run"]
 
 PENDING_KEY = "wizard.pending"
+# The Atera customer field that holds the Xero ContactID of an imported customer; it is
+# defined in Atera's UI (Admin > Custom fields), Atera's API cannot create it.
+XERO_ID_FIELD = "Xero Contact ID"
 
 Progress = Callable[[str, int, int], None]
 
@@ -53,6 +66,10 @@ class ApplyResult:
     atera_products_found: list[str] = field(default_factory=list)
     atera_products_skipped: list[str] = field(default_factory=list)  # name already in use
     atera_customers_skipped: list[str] = field(default_factory=list)  # name already matched
+    held: list[str] = field(default_factory=list)  # not created: looks like "..." (why)
+    keys_set: dict[str, str] = field(default_factory=dict)  # atera_id -> ContactID keyed
+    keys_kept: dict[str, str] = field(default_factory=dict)  # atera_id -> another code kept
+    notes: list[str] = field(default_factory=list)  # what could not be done, and why
 
     def counts(self) -> dict[str, int]:
         return {
@@ -65,6 +82,9 @@ class ApplyResult:
             "atera products found": len(self.atera_products_found),
             "atera products not added (name in use)": len(self.atera_products_skipped),
             "atera customers not imported (name in use)": len(self.atera_customers_skipped),
+            "not created in Atera (looks like a record there)": len(self.held),
+            "xero contacts given their link key": len(self.keys_set),
+            "xero contacts keeping another Contact Code": len(self.keys_kept),
         }
 
 
@@ -83,12 +103,13 @@ def _spec(d: Mapping[str, Any]) -> dict[str, Any]:
     return spec if isinstance(spec, dict) else {}
 
 
-def _pending_creates(ws: Workspace, entity: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(str(d["atera_id"]), _spec(d)) for d in _records(ws.current_decisions(entity))
-            if d["action"] == "create"]
+def _pending_creates(ws: Workspace, entity: str) -> list[tuple[str, dict[str, Any], bool]]:
+    """(atera_id, planned spec, named by a person) of every pending ``create``."""
+    return [(str(d["atera_id"]), _spec(d), _text(d.get("method")) in NAMED_METHODS)
+            for d in _records(ws.current_decisions(entity)) if d["action"] == "create"]
 
 
-def _customer_specs(ws: Workspace, pending: list[tuple[str, dict[str, Any]]]
+def _customer_specs(ws: Workspace, pending: list[tuple[str, dict[str, Any], bool]]
                     ) -> list[ContactSpec]:
     rows = {str(r["CustomerID"]): r for r in _records(ws.rows("atera", "customers"))}
     emails: dict[str, str] = {}
@@ -97,7 +118,7 @@ def _customer_specs(ws: Workspace, pending: list[tuple[str, dict[str, Any]]]
         if cid and email and (cid not in emails or _flag(c.get("IsContactPerson"))):
             emails[str(int(float(cid)))] = email
     specs = []
-    for atera_id, spec in pending:
+    for atera_id, spec, named in pending:
         r = rows.get(atera_id, {})
         name = spec.get("name") or _text(r.get("CustomerName"))
         if not name:
@@ -108,20 +129,20 @@ def _customer_specs(ws: Workspace, pending: list[tuple[str, dict[str, Any]]]
             city=_text(r.get("City")), region=_text(r.get("State")),
             postal_code=_text(r.get("ZipCodeStr")), country=_text(r.get("Country")),
             tax_number=_text(r.get("BusinessNumber")),
-            # Xero's spec marks Contact.Website read-only: it is not sent.
-            link_existing=False))
+            # evidence only: Xero's spec marks Contact.Website read-only, it is not sent
+            website=_text(r.get("Domain")), confirmed=named))
     return specs
 
 
-def _item_specs(pending: list[tuple[str, dict[str, Any]]]) -> list[ItemSpec]:
+def _item_specs(pending: list[tuple[str, dict[str, Any], bool]]) -> list[ItemSpec]:
     specs = []
-    for atera_id, spec in pending:
+    for atera_id, spec, named in pending:
         if not spec.get("name"):
             raise WizardError(f"product {atera_id}: the pending create has no name; "
                               "choose it again in the wizard")
         specs.append(ItemSpec(atera_id=atera_id, name=str(spec["name"]),
                               price=_num(spec.get("price")), code=_text(spec.get("code")),
-                              link_existing=False))
+                              confirmed=named))
     return specs
 
 
@@ -159,7 +180,30 @@ def _apply(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id: str,
         _import_customers(ws, atera, atera_work["imports"], result, run_id, who, say)
         _archive(atera, atera_work["archive"], result, say)
         _add_products(ws, atera, atera_work["add"], result, run_id, who, say)
+    if xero is not None:
+        _link_keys(ws, xero, result, run_id, say)
     return result
+
+
+def _link_keys(ws: Workspace, xero: Any, result: ApplyResult, run_id: str, say: Progress
+               ) -> None:
+    """Every matched Xero contact gets its Atera customer's link key (ContactNumber), so a
+    workspace that has never seen this organisation recognises it; another code is kept."""
+    pairs: dict[str, str] = {}
+    for d in _records(ws.current_decisions("customers")):
+        if d["action"] == "match" and d.get("xero_id"):
+            try:
+                contact_key(d["atera_id"])
+            except ValueError:
+                continue
+            pairs[str(d["atera_id"])] = str(d["xero_id"])
+    if not pairs:
+        return
+    say("putting link keys on matched Xero contacts", 0, len(pairs))
+    keys = ensure_contact_keys(ws, xero, pairs, run_id=run_id)
+    result.keys_set = keys.set
+    result.keys_kept = keys.kept
+    say("putting link keys on matched Xero contacts", len(pairs), len(pairs))
 
 
 def _atera_work(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
@@ -174,7 +218,7 @@ def _atera_work(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
         if d["action"] == "import" and cid not in matched_contacts:
             c = contacts.get(cid, {})
             imports.append({"ContactID": cid, "Name": _text(c.get("Name")) or _text(d["note"]),
-                            **c})
+                            **c, "_named": _text(d.get("method")) in NAMED_METHODS})
     products = _records(ws.current_decisions("products"))
     archived_now = {f"product:{r['RateID']}" for r in _records(ws.rows("atera", "products"))
                     if _flag(r.get("Archived"))}
@@ -198,6 +242,8 @@ def _import_customers(ws: Workspace, atera: AteraWriter, todo: list[dict[str, An
         return
     matched = {str(d["atera_id"]) for d in _records(ws.current_decisions("customers"))
                if d["action"] == "match" and d.get("xero_id")}
+    set_field = getattr(atera, "set_custom_value", None)
+    field_ok = [set_field is not None]
 
     def create(c: dict[str, Any], name: str) -> int:
         body = {"CustomerName": name, "City": _text(c.get("City")),
@@ -205,20 +251,40 @@ def _import_customers(ws: Workspace, atera: AteraWriter, todo: list[dict[str, An
         website = _text(c.get("Website"))
         if website:
             body["Domain"] = website.split("://", 1)[-1].strip("/")
-        return atera.create_customer({k: v for k, v in body.items() if v})
+        new_id = atera.create_customer({k: v for k, v in body.items() if v})
+        if field_ok[0]:
+            # where Atera has a place for it, the customer carries its Xero ContactID too
+            try:
+                assert set_field is not None
+                set_field(new_id, XERO_ID_FIELD, str(c["ContactID"]))
+            except (ValidationError, NotFoundError):
+                field_ok[0] = False
+                result.notes.append(
+                    f"Atera has no customer field {XERO_ID_FIELD!r} (create it in Atera: "
+                    "Admin > Custom fields) so imported customers do not carry their Xero "
+                    "ContactID there; the link key on the Xero contact still ties them")
+        return new_id
 
+    live = list(atera.customers())
+    todo_ids = {str(c["ContactID"]) for c in todo}
+    xero_rows = ws.rows("xero", "contacts")
+    xero_rows = xero_rows[xero_rows["ContactID"].astype(str).isin(todo_ids)]
+    # the Atera side with its contacts' e-mails and phones, as the plan judged it
+    verdicts = judge("customers", contacts_frame(xero_rows, include_archived=True),
+                     customers_frame(typed("atera", "customers", live),
+                                     ws.rows("atera", "contacts")))
     # A same-named Atera customer already matched to another Xero contact keeps its match:
     # taking it over would orphan that contact, which the next run would import again.
     _find_or_create(
-        ws, todo, live=list(atera.customers()), name_field="CustomerName", id_field="CustomerID",
-        live_key=lambda c: str(c["CustomerID"]), matched=matched,
+        ws, todo, verdicts=verdicts, id_of=lambda c: str(c["ContactID"]),
+        atera_id_of=lambda rid: str(rid), matched=matched,
         name_of=lambda c: str(c["Name"]), create=create,
-        decision=lambda aid, c: Decision("customers", "match", atera_id=str(aid),
-                                         xero_id=c["ContactID"], method="imported",
-                                         score=100.0, who=who, run_id=run_id),
+        decision=lambda aid, c, how: Decision("customers", "match", atera_id=aid,
+                                              xero_id=c["ContactID"], method=how,
+                                              score=100.0, who=who, run_id=run_id),
         created=result.atera_customers_created, found=result.atera_customers_found,
-        skipped=result.atera_customers_skipped, label="importing customers into Atera",
-        say=say)
+        skipped=result.atera_customers_skipped, held=result.held,
+        label="importing customers into Atera", say=say)
 
 
 def _archive(atera: AteraWriter, todo: list[dict[str, Any]], result: ApplyResult,
@@ -250,54 +316,73 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
         return
     matched = {str(d["atera_id"]) for d in _records(ws.current_decisions("products"))
                if d["action"] in ("match", "create")}
+
     def create(item: dict[str, Any], name: str) -> int:
+        # the SKU is the Xero item's Code: where Atera's product has a place for its tie
         body = {"Description": name, "Amount": _num(item.get("UnitPrice")) or 0.0,
                 "SKU": _text(item.get("Code"))}
         return atera.create_product({k: v for k, v in body.items() if v is not None})
 
+    live = products_frame(typed("atera", "products", [p for p in atera.products()
+                                                       if not p.get("Archived")]),
+                          typed("atera", "expenses", [p for p in atera.expenses()
+                                                      if not p.get("Archived")]),
+                          ws.rows("atera", "contract_rates"))
+    todo_ids = {str(i["ItemID"]) for i in todo}
+    items = ws.rows("xero", "items")
+    verdicts = judge("products", items_frame(items[items["ItemID"].astype(str).isin(
+        todo_ids)]), live)
     # An Atera product already matched to another item keeps its name to itself: a second
     # product of the same name would only confuse people picking products in Atera.
     _find_or_create(
-        ws, todo, live=[p for p in atera.products() if not p.get("Archived")],
-        name_field="Description", id_field="RateID", live_key=lambda p: f"product:{p['RateID']}",
+        ws, [{**i, "_named": False} for i in todo], verdicts=verdicts,
+        id_of=lambda i: str(i["ItemID"]), atera_id_of=lambda rid: f"product:{rid}",
         matched=matched, name_of=lambda i: _text(i.get("Name")) or str(i["Code"]),
         create=create,
-        decision=lambda rid, i: Decision("products", "match", atera_id=f"product:{rid}",
-                                         xero_id=str(i["ItemID"]), method="imported",
-                                         score=100.0, who=who, run_id=run_id),
+        decision=lambda aid, i, how: Decision("products", "match", atera_id=aid,
+                                              xero_id=str(i["ItemID"]), method=how,
+                                              score=100.0, who=who, run_id=run_id),
         created=result.atera_products_created, found=result.atera_products_found,
-        skipped=result.atera_products_skipped, label="adding Xero items to Atera's product list",
-        say=say)
+        skipped=result.atera_products_skipped, held=result.held,
+        label="adding Xero items to Atera's product list", say=say)
 
 
 def _find_or_create(
-    ws: Workspace, todo: list[dict[str, Any]], *, live: list[dict[str, Any]], name_field: str,
-    id_field: str, live_key: Callable[[dict[str, Any]], str], matched: set[str],
-    name_of: Callable[[dict[str, Any]], str], create: Callable[[dict[str, Any], str], int],
-    decision: Callable[[int, dict[str, Any]], Decision], created: list[str], found: list[str],
-    skipped: list[str], label: str, say: Progress,
+    ws: Workspace, todo: list[dict[str, Any]], *, verdicts: Mapping[str, Verdict],
+    id_of: Callable[[dict[str, Any]], str], atera_id_of: Callable[[int], str],
+    matched: set[str], name_of: Callable[[dict[str, Any]], str],
+    create: Callable[[dict[str, Any], str], int],
+    decision: Callable[[str, dict[str, Any], str], Decision], created: list[str],
+    found: list[str], skipped: list[str], held: list[str], label: str, say: Progress,
 ) -> None:
-    """Give each Xero record of ``todo`` an Atera record, found by name or created.
+    """Give each Xero record of ``todo`` an Atera record: the one Atera has (its link key or
+    its name: ``verdicts``, judged against the live list), or a new one when nothing in
+    Atera looks like it (``matchkit._gate``) or a person ticked this very record
+    (``_named``). A look-alike is left for a person; a record already matched elsewhere is
+    skipped, not taken over.
 
     Atera has no idempotency key, so the live list is read first and each creation is
-    recorded at once: a Done that stops half-way finds what it made on the next run. A name
-    held by an Atera record already matched elsewhere is skipped, not taken over.
+    recorded at once: a Done that stops half-way finds what it made on the next run.
     """
-    taken = {fold_name(r.get(name_field)) for r in live if live_key(r) in matched}
-    existing = {fold_name(r.get(name_field)): r for r in live if live_key(r) not in matched}
+    made: dict[str, str] = {}  # folded name -> the Atera id created in this run
     for n, x in enumerate(todo, start=1):
         say(label, n - 1, len(todo))
         name = name_of(x)
-        hit = existing.get(fold_name(name))
-        if hit is None and fold_name(name) in taken:
-            skipped.append(name)
-            continue
-        if hit is not None:
-            rid = int(hit[id_field])
+        v = verdicts.get(id_of(x)) or Verdict(id_of(x), "new")
+        if fold_name(name) in made:
+            ws.record_decisions([decision(made[fold_name(name)], x, "exact")])
             found.append(name)
-        else:
-            rid = create(x, name)
-            existing[fold_name(name)] = {id_field: rid, name_field: name}
+        elif v.exists and v.other_id is not None:
+            if v.other_id in matched:
+                skipped.append(name)
+                continue
+            ws.record_decisions([decision(v.other_id, x, v.status)])
+            found.append(name)
+        elif v.allows(bool(x.get("_named"))):
+            aid = atera_id_of(create(x, name))
+            made[fold_name(name)] = aid
+            ws.record_decisions([decision(aid, x, "imported")])
             created.append(name)
-        ws.record_decisions([decision(rid, x)])
+        else:
+            held.append(f"{name}: {v.reason}")
     say(label, len(todo), len(todo))

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from .._gate import Verdict, judge, verdicts_from
+from .._sources import atera_frame, xero_frame
 from ..store import Workspace
 
 __all__ = ["Catalogue", "Choice", "ImportRow", "Option", "Row", "SuggestFn", "TaxInfo"]
@@ -98,7 +100,12 @@ UNDECIDED = Choice("undecided")
 
 @dataclass(frozen=True)
 class ImportRow:
-    """A Xero customer contact that matches no Atera customer."""
+    """A Xero customer contact that matches no Atera customer.
+
+    ``status``/``reason``: what Atera holds for it (``matchkit._gate``): ``new`` may be
+    imported; ``review`` (an Atera customer looks like it) only when a person ticks this
+    very contact; ``link``/``exact``/``safe`` never (it is in Atera: match it instead).
+    """
 
     xero_id: str
     name: str
@@ -107,6 +114,8 @@ class ImportRow:
     country: str | None = None
     phone: str | None = None
     website: str | None = None
+    status: str = "new"
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,19 +132,18 @@ class TaxInfo:
     )
 
 
-def _safe_picks(df: pd.DataFrame, kind: str, labels: dict[str, str]) -> dict[str, str]:
-    """atera_id -> xero_id of the suggestions safe to accept without a person; none when
-    the frame lacks what the rule needs (suggestions stored without ``proposed``)."""
-    from ..matching import auto_accepted  # late, as in _wizard: ~85 ms, most runs skip it
+def _triage(ws: Workspace, kind: str, df: pd.DataFrame) -> dict[str, Verdict]:
+    """Per Atera row: linked, exact, safe, needs review, or clearly new (``matchkit._gate``).
+    ``df`` is the suggestions; a stand-in without match_frames' columns does not decide
+    what may be created: the matcher runs for the verdicts then."""
+    from .._sources import suggest  # late, as in _wizard: the heavy part
+    from ..matching import triage
 
-    need = {"left_id", "right_id", "score", "ambiguous", "proposed"}
-    if kind == "products":
-        need.add("conflict")
-    if df.empty or not need <= set(df.columns):
-        return {}
-    ok = auto_accepted(df, kind=kind)
-    return {str(a): str(x) for a, x in zip(ok["left_id"], ok["right_id"], strict=True)
-            if str(x) in labels}
+    need = {"left_id", "right_id", "score", "ambiguous", "proposed", "method", "rank",
+            "evidence", "right_name", "conflict"}
+    df = df.copy() if need <= set(df.columns) else suggest(ws, kind)
+    df.attrs["kind"] = kind
+    return verdicts_from(triage(df, atera_frame(ws, kind), xero_frame(ws, kind), kind))
 
 
 @dataclass
@@ -149,8 +157,17 @@ class Catalogue:
     current: dict[str, dict[str, dict[str, Any]]]  # kind -> atera_id -> decision row
     pending_imports: list[str] = field(default_factory=list)
     archived_products: set[str] = field(default_factory=set)
-    # kind -> atera_id -> xero_id: the picks matchkit.matching.auto_accepted deems safe
-    safe: dict[str, dict[str, str]] = field(default_factory=dict)
+    # kind -> atera_id -> what Xero holds for it (link, exact, safe, review, new)
+    verdicts: dict[str, dict[str, Verdict]] = field(default_factory=dict)
+    # kind -> the suggestions frame (match_frames output), as the workspace stores them
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    ws: Workspace | None = None
+
+    @property
+    def safe(self) -> dict[str, dict[str, str]]:
+        """kind -> atera_id -> xero_id of the suggestions safe to accept without a person."""
+        return {k: {a: str(v.other_id) for a, v in vs.items() if v.status == "safe"}
+                for k, vs in self.verdicts.items()}
 
     @classmethod
     def load(cls, ws: Workspace, suggest: SuggestFn | None, top: int = 5) -> Catalogue:
@@ -168,7 +185,8 @@ class Catalogue:
                 for r in _records(df)
             }
         suggestions: dict[str, dict[str, list[Option]]] = {"products": {}, "customers": {}}
-        safe: dict[str, dict[str, str]] = {"products": {}, "customers": {}}
+        verdicts: dict[str, dict[str, Verdict]] = {"products": {}, "customers": {}}
+        frames: dict[str, pd.DataFrame] = {}
         if suggest is not None:
             for kind in ("products", "customers"):
                 if not rows[kind]:
@@ -182,7 +200,8 @@ class Catalogue:
                     suggestions[kind].setdefault(str(r["left_id"]), []).append(
                         Option(rid, labels[rid], _num(r.get("score")), _text(r.get("method")),
                                _flag(r.get("ambiguous"))))
-                safe[kind] = _safe_picks(df, kind, labels)
+                verdicts[kind] = _triage(ws, kind, df)
+                frames[kind] = df
         matched_contacts = {str(d["xero_id"]) for d in current["customers"].values()
                             if d["action"] == "match" and d.get("xero_id")}
         pending = [cid for cid, d in current["imports"].items()
@@ -191,7 +210,8 @@ class Catalogue:
                     if _flag(r.get("Archived"))}
         archived |= {f"expense:{r['RateID']}" for r in _records(ws.rows("atera", "expenses"))
                      if _flag(r.get("Archived"))}
-        return cls(rows, items, contacts, suggestions, current, pending, archived, safe)
+        return cls(rows, items, contacts, suggestions, current, pending, archived, verdicts,
+                   frames, ws)
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -201,6 +221,7 @@ class Catalogue:
         self._pools = {k: _labels(self.items if k == "products" else self.contacts, k)
                        for k in ("products", "customers")}
         self._import_rows: list[ImportRow] | None = None
+        self._item_verdicts: dict[str, Verdict] | None = None
 
     def options_pool(self, kind: str) -> dict[str, str]:
         """Every choosable Xero record for ``kind``: id -> label."""
@@ -242,14 +263,35 @@ class Catalogue:
         return self._import_rows
 
     def _build_import_rows(self) -> list[ImportRow]:
+        keep = {cid for cid, c in self.contacts.items()
+                if not (_flag(c.get("IsSupplier")) and not _flag(c.get("IsCustomer")))}
+        verdicts = self._atera_verdicts("customers", keep)
         out = []
-        for cid, c in self.contacts.items():
-            if _flag(c.get("IsSupplier")) and not _flag(c.get("IsCustomer")):
-                continue
+        for cid in keep:
+            c = self.contacts[cid]
+            v = verdicts.get(cid)
             out.append(ImportRow(cid, str(c.get("Name") or ""), _text(c.get("EmailAddress")),
                                  _text(c.get("City")), _text(c.get("Country")),
-                                 _text(c.get("Phone")), _text(c.get("Website"))))
+                                 _text(c.get("Phone")), _text(c.get("Website")),
+                                 v.status if v else "new", v.reason if v else ""))
         return sorted(out, key=lambda r: r.name.lower())
+
+    def item_verdicts(self) -> dict[str, Verdict]:
+        """Per sold Xero item (ItemID): what Atera's products, expenses and rates hold for
+        it, for adding the unmatched ones to Atera's product list."""
+        if self._item_verdicts is None:
+            sold = {iid for iid, i in self.items.items() if _sold(i.get("IsSold"))}
+            self._item_verdicts = self._atera_verdicts("products", sold)
+        return self._item_verdicts
+
+    def _atera_verdicts(self, kind: str, xero_ids: set[str]) -> dict[str, Verdict]:
+        """Xero records (``xero_ids``) judged against Atera's side: may they be created in
+        Atera? (The same rule as for creating in Xero, the other way round.)"""
+        if self.ws is None or not xero_ids:
+            return {}
+        todo = xero_frame(self.ws, kind)
+        todo = todo[todo["id"].isin(xero_ids)].reset_index(drop=True)
+        return judge(kind, todo, atera_frame(self.ws, kind))
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

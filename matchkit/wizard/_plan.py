@@ -7,7 +7,7 @@ from typing import Any
 
 from ..store import Decision
 
-__all__ = ["AteraProductAdd", "ContactCreate", "ItemCreate", "Plan"]
+__all__ = ["AteraProductAdd", "ContactCreate", "ContactKey", "Held", "ItemCreate", "Plan"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,30 @@ class ItemCreate:
 class ContactCreate:
     atera_id: str
     atera_name: str
-    name: str  # the name the contact gets in Xero (unique among active contacts)
+    name: str  # the name the contact gets in Xero (no active contact has it)
+    key: str = ""  # its ContactNumber: the link key ATERA-<CustomerID>
+
+
+@dataclass(frozen=True)
+class ContactKey:
+    """A matched Xero contact and the link key (ContactNumber) Done puts on it."""
+
+    atera_id: str
+    contact_id: str
+    name: str  # the Xero contact's name
+    key: str  # ATERA-<CustomerID>
+    current: str = ""  # its ContactNumber now; another one is never overwritten
+
+
+@dataclass(frozen=True)
+class Held:
+    """A record not created because the other side holds something like it: a person
+    decides (``kind``: customers, products, imports or adds)."""
+
+    kind: str
+    key: str  # the Atera id (customers, products) or the Xero id (imports, adds)
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,14 @@ class Plan:
     rates_kept: tuple[Named, ...] = field(default=())  # unmatched labour rates (no API)
     adds_skipped: tuple[Named, ...] = field(default=())  # Xero items whose name Atera uses
     imports_skipped: tuple[Named, ...] = field(default=())  # a matched customer has the name
+    review: tuple[Held, ...] = field(default=())  # left undecided or not created: look-alikes
+    xero_keys: tuple[ContactKey, ...] = field(default=())  # Contact Code to set
+    keys_kept: tuple[ContactKey, ...] = field(default=())  # another Contact Code: left as is
+
+    def left_for_review(self, kind: str | None = None) -> list[Held]:
+        """Atera rows Done leaves undecided because Xero holds something like them."""
+        kinds = ("customers", "products") if kind is None else (kind,)
+        return [h for h in self.review if h.kind in kinds]
 
     def counts(self) -> dict[str, int]:
         by_action: dict[str, int] = {}
@@ -63,6 +94,8 @@ class Plan:
         return {
             "xero items to create": len(self.xero_items),
             "xero contacts to create": len(self.xero_contacts),
+            "left for review": len(self.left_for_review()),
+            "xero contacts to get their link key": len(self.xero_keys),
             "atera customers to create": len(self.atera_customers),
             "atera products to archive": len(self.atera_archive),
             "atera products to add": len(self.atera_products),
@@ -73,7 +106,8 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not (self.decisions or self.xero_items or self.xero_contacts
-                    or self.atera_customers or self.atera_archive or self.atera_products)
+                    or self.atera_customers or self.atera_archive or self.atera_products
+                    or self.xero_keys)
 
     def sections(self) -> list[tuple[str, list[str]]]:
         """Titled lists of plain-text lines (escape before putting them into HTML)."""
@@ -85,8 +119,18 @@ class Plan:
             ("Create in Xero: items",
              [f"{i.code} — {i.name} ({price(i.price)})" for i in self.xero_items]),
             ("Create in Xero: contacts",
-             [c.name if c.name == c.atera_name else f"{c.name} (Atera: {c.atera_name})"
-              for c in self.xero_contacts]),
+             [(c.name if c.name == c.atera_name else f"{c.name} (Atera: {c.atera_name})")
+              + (f" [Contact Code {c.key}]" if c.key else "") for c in self.xero_contacts]),
+            ("Left for review: Xero has something like these, a person decides (match one, "
+             "or create it by naming it)",
+             [f"{h.name} ({h.kind[:-1]} {h.key}): {h.reason}"
+              for h in self.left_for_review()]),
+            ("Set the link key (Contact Code) on matched Xero contacts",
+             [f"{k.name}: {k.key}" for k in self.xero_keys]),
+            ("Contact Code left as it is (set by someone else; matching still works from "
+             "this workspace's decisions)",
+             [f"{k.name}: keeps {k.current} (Atera {k.atera_id}, key {k.key})"
+              for k in self.keys_kept]),
             ("Create in Atera: customers (imported from Xero)",
              [c.name for c in self.atera_customers]),
             ("Archive in Atera: products no longer offered",
@@ -99,6 +143,10 @@ class Plan:
              [r.name for r in self.adds_skipped]),
             ("Not imported: a matched Atera customer has the same name (match it instead)",
              [r.name for r in self.imports_skipped]),
+            ("Not imported or added to Atera: Atera has something like these (tick one by "
+             "itself to import it anyway)",
+             [f"{h.name}: {h.reason}" for h in self.review
+              if h.kind in ("imports", "adds")]),
         ]
 
     def text(self) -> str:

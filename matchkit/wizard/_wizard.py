@@ -18,7 +18,9 @@ from enum import IntEnum
 from typing import Any
 
 from .._exceptions import WizardError
-from .._xero_sync import fold_name, unique_contact_name, xero_item_code
+from .._gate import NAMED_METHODS, Verdict
+from .._keys import contact_key, contact_key_of, item_code
+from .._xero_sync import fold_name, xero_contact_name
 from ..store import Decision, Workspace
 from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, apply_pending
 from ._model import (
@@ -36,9 +38,9 @@ from ._model import (
     tax_info,
 )
 from ._orgs import Organisation, OrganisationChoice
-from ._plan import AteraProductAdd, ContactCreate, ItemCreate, Named, Plan
+from ._plan import AteraProductAdd, ContactCreate, ContactKey, Held, ItemCreate, Named, Plan
 
-__all__ = ["KINDS", "Step", "Wizard"]
+__all__ = ["KINDS", "SharedRecordError", "Step", "Wizard"]
 
 KINDS = ("products", "customers")
 
@@ -59,6 +61,8 @@ class Step(IntEnum):
 
 
 _STEP_OF = {"products": Step.PRODUCTS, "customers": Step.CUSTOMERS}
+_REVIEW_WARNING = ("{n} row(s) look like a Xero record and stay undecided: Done neither "
+                   "creates nor archives them; decide them later (here, or in the review).")
 _UNMATCHED_WARNING = {
     "products": "{n} Atera product(s) and rate(s) are left unmatched: after Done they will "
                 "no longer be offered in Atera (products and expenses are archived).",
@@ -71,6 +75,14 @@ def _default_suggest() -> SuggestFn:
     # The matching service; imported late because it is the heavy part.
     fn: SuggestFn = importlib.import_module("matchkit._sources").suggest
     return fn
+
+
+class SharedRecordError(WizardError):
+    """The Xero record is matched to another Atera row already (one-to-one by default)."""
+
+    def __init__(self, message: str, holders: list[str]) -> None:
+        super().__init__(message)
+        self.holders = holders
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,7 @@ class Wizard:
         self._cat: Catalogue | None = None
         self._choices: dict[str, dict[str, Choice]] = {k: {} for k in KINDS}
         self._imports: set[str] = set()
+        self._imports_named: set[str] = set()  # ticked one by one: a person named them
         self._recorded = False
         self._closed = False
         self.result: ApplyResult | None = None
@@ -212,6 +225,8 @@ class Wizard:
             ids = {r.atera_id for r in cat.rows[kind]}
             self._choices[kind] = {k: v for k, v in self._choices[kind].items() if k in ids}
         self._imports |= set(cat.pending_imports)
+        self._imports_named |= {c for c in cat.pending_imports
+                                if cat.current["imports"][c].get("method") in NAMED_METHODS}
 
     # --- moving -----------------------------------------------------------------------
 
@@ -220,10 +235,14 @@ class Wizard:
         kind = {Step.PRODUCTS: "products", Step.CUSTOMERS: "customers"}.get(self._step)
         if kind is None:
             return None
-        n = len(self.unmatched(kind))
-        if not n:
+        review = {r.atera_id for r in self.needs_review(kind)}
+        n = len([r for r in self.unmatched(kind) if r.atera_id not in review])
+        if not n and not review:
             return None
-        return Confirmation(kind, n, _UNMATCHED_WARNING[kind].format(n=n))
+        parts = [_UNMATCHED_WARNING[kind].format(n=n)] if n else []
+        if review:
+            parts.append(_REVIEW_WARNING.format(n=len(review)))
+        return Confirmation(kind, n + len(review), " ".join(parts))
 
     def next(self, *, confirm: bool = False) -> Step:
         """Go to the next step; leaving rows unmatched needs ``confirm=True``."""
@@ -277,7 +296,8 @@ class Wizard:
         return found
 
     def choice(self, kind: str, atera_id: str) -> Choice:
-        """The choice in effect: made here, else the log's, else an exact match, else none."""
+        """The choice in effect: made here, else the log's, else the record Xero holds for
+        it (its link key, or its very name), else none."""
         kind = _kind(kind)
         made = self._choices[kind].get(atera_id)
         if made is not None:
@@ -286,11 +306,25 @@ class Wizard:
         logged = cat.current_choice(kind, atera_id)
         if logged is not None:
             return logged
-        sugg = cat.suggestions[kind].get(atera_id, [])
-        if sugg and sugg[0].method == "exact" and not sugg[0].ambiguous and \
-                not (len(sugg) > 1 and sugg[1].method == "exact"):
-            return Choice("match", sugg[0].xero_id, "exact", sugg[0].score)
+        v = cat.verdicts[kind].get(atera_id)
+        if v is not None and v.exists and v.other_id in cat.options_pool(kind):
+            return Choice("match", v.other_id, v.status, v.score if v.score is not None
+                          else 100.0)
         return UNDECIDED
+
+    def verdict(self, kind: str, atera_id: str) -> Verdict:
+        """What Xero holds for the row: ``link``, ``exact``, ``safe`` (a safe suggestion),
+        ``review`` (something plausible: a person decides) or ``new`` (nothing like it: it
+        may be created), with the record and a one-line reason."""
+        self.row(kind, atera_id)
+        v = self.catalogue.verdicts[_kind(kind)].get(atera_id)
+        return v if v is not None else Verdict(atera_id, "review", reason="not judged yet")
+
+    def needs_review(self, kind: str) -> list[Row]:
+        """Undecided rows that Xero holds something like: never created without a person
+        naming them (``create``), left undecided by auto mode."""
+        return [r for r in self.rows(kind) if not self.choice(kind, r.atera_id).decided
+                and self.verdict(kind, r.atera_id).status != "new"]
 
     def options(self, kind: str, atera_id: str) -> list[Option]:
         """Top suggestions for the row (best first); :meth:`search` covers all records."""
@@ -310,20 +344,48 @@ class Wizard:
         self._choices[kind][atera_id] = choice
         self._changed()
 
+    def holders(self, kind: str, xero_id: str, but: str | None = None) -> list[Row]:
+        """The Atera rows (other than ``but``) whose choice is this Xero record."""
+        kind = _kind(kind)
+        return [r for r in self.rows(kind) if r.atera_id != but
+                and (c := self.choice(kind, r.atera_id)).action == "match"
+                and c.xero_id == xero_id]
+
     def choose(self, kind: str, atera_id: str, xero_id: str, *, method: str = "manual",
-               score: float | None = None) -> None:
-        """Match the Atera row to this Xero item/contact."""
+               score: float | None = None, allow_shared: bool = False) -> None:
+        """Match the Atera row to this Xero item/contact. One Xero record serves one Atera
+        row: when another row holds it already, :class:`SharedRecordError` names that row,
+        unless ``allow_shared=True`` confirms that both are the same record."""
+        self._require(_STEP_OF[_kind(kind)])
         if xero_id not in self.catalogue.options_pool(_kind(kind)):
             raise WizardError(f"{xero_id!r} is not an active Xero "
                               f"{'item' if _kind(kind) == 'products' else 'contact'} "
                               "in the workspace's latest snapshot")
+        held = self.holders(kind, xero_id, but=atera_id)
+        if held and not allow_shared:
+            what = "item" if _kind(kind) == "products" else "contact"
+            rows = ", ".join(f"{r.name!r} ({r.atera_id})" for r in held[:3])
+            raise SharedRecordError(
+                f"Xero {what} {self.label(kind, xero_id)!r} is matched to {rows} already; "
+                f"match {self.row(kind, atera_id).name!r} to it too only if both are the "
+                "same record (confirm: allow_shared=True)", [r.atera_id for r in held])
         if score is None:
             score = next((o.score for o in self.options(kind, atera_id)
                           if o.xero_id == xero_id), None)
         self._set(kind, atera_id, Choice("match", xero_id, method, score))
 
     def create(self, kind: str, atera_id: str) -> None:
-        """Create the row in Xero at Done (Atera's price; a valid unique code and name)."""
+        """Create the row in Xero at Done (Atera's price; its link key as Contact Code or
+        item Code). Naming a row creates it even when Xero holds a look-alike (a person
+        decided); never when Xero holds the record itself (its link key or its name)."""
+        self._require(_STEP_OF[_kind(kind)])
+        v = self.verdict(kind, atera_id)
+        if v.exists:
+            what = "item" if _kind(kind) == "products" else "contact"
+            raise WizardError(f"{self.row(kind, atera_id).name!r}: Xero {what} "
+                              f"{v.other_name!r} " + ("carries its link key" if v.status ==
+                                                      "link" else "has the same name")
+                              + "; match it instead of creating another")
         self._set(kind, atera_id, Choice("create", method="manual"))
 
     def unmatch(self, kind: str, atera_id: str) -> None:
@@ -342,44 +404,55 @@ class Wizard:
         """Match every undecided row to its safe suggestion (``matchkit.matching.
         auto_accepted``: score >= 95, unambiguous, one-to-one and, for products, no evidence
         against), unless that Xero record is chosen for another row already; return how
-        many."""
+        many. Decisions say ``method='safe'``."""
         kind = _kind(kind)
         taken = {c.xero_id for r in self.rows(kind)
                  if (c := self.choice(kind, r.atera_id)).action == "match"}
         pool = self.catalogue.options_pool(kind)
         accepted = 0
         for r in self.rows(kind):
-            xid = self.catalogue.safe.get(kind, {}).get(r.atera_id)
+            v = self.catalogue.verdicts[kind].get(r.atera_id)
+            xid = v.other_id if v is not None and v.status == "safe" else None
             if xid is None or xid in taken or xid not in pool or \
                     self.choice(kind, r.atera_id).decided:
                 continue
-            best = next((o for o in self.options(kind, r.atera_id) if o.xero_id == xid), None)
-            method, score = (best.method, best.score) if best is not None else (None, None)
-            self._set(kind, r.atera_id, Choice("match", xid, method or "fuzzy", score))
+            self._set(kind, r.atera_id, Choice("match", xid, "safe", v.score if v else None))
             taken.add(xid)
             accepted += 1
         return accepted
 
-    def create_rest(self, kind: str) -> int:
-        """Auto mode: every row still undecided gets "create in Xero"; return how many."""
+    def create_new(self, kind: str) -> int:
+        """Every undecided row that is clearly new (nothing like it in Xero, see
+        ``matchkit._gate``) gets "create in Xero", ``method='new'``; return how many. Rows
+        that look like a Xero record stay undecided (:meth:`needs_review`)."""
         todo = [r.atera_id for r in self.rows(kind)
-                if not self.choice(kind, r.atera_id).decided]
+                if not self.choice(kind, r.atera_id).decided
+                and self.verdict(kind, r.atera_id).status == "new"]
         for aid in todo:
-            self.create(kind, aid)
+            self._set(kind, aid, Choice("create", method="new"))
         return len(todo)
 
-    def auto(self, *, import_all: bool = False, accept_suggestions: bool = False) -> Plan:
-        """Auto mode, from wherever the wizard is to the Summary: keep the exact matches
-        (and, with ``accept_suggestions``, the safe suggestions: see
-        :meth:`accept_suggestions`), create every other row in Xero, import nothing (or
-        every candidate); return the Summary. Done is still a separate call."""
+    def auto(self, *, import_all: bool = False, accept_suggestions: bool = True,
+             create: Iterable[tuple[str, str]] = ()) -> Plan:
+        """Auto mode, from wherever the wizard is to the Summary: keep what Xero holds
+        (link keys, the same names), take the safe suggestions (unless
+        ``accept_suggestions=False``), create the clearly new rows in Xero, leave the rest
+        undecided for a person (the Summary lists them); import nothing (or every clearly
+        new Xero customer). ``create``: (kind, atera_id) rows a person names for creation
+        although Xero holds a look-alike. Return the Summary; Done is a separate call."""
         self._require(Step.WELCOME, Step.PRODUCTS, Step.CUSTOMERS, Step.IMPORTS, Step.SUMMARY)
+        named: dict[str, list[str]] = {k: [] for k in KINDS}
+        for kind, aid in create:
+            self.row(kind, aid)  # refuses an unknown row before anything changes
+            named[_kind(kind)].append(aid)
         while self._step < Step.SUMMARY:
             if self._step in (Step.PRODUCTS, Step.CUSTOMERS):
                 kind = "products" if self._step == Step.PRODUCTS else "customers"
+                for aid in named[kind]:
+                    self.create(kind, aid)
                 if accept_suggestions:
                     self.accept_suggestions(kind)
-                self.create_rest(kind)
+                self.create_new(kind)
             if self._step == Step.IMPORTS and import_all:
                 self.select_imports(r.xero_id for r in self.import_candidates())
             self.next(confirm=True)
@@ -408,22 +481,43 @@ class Wizard:
         return [r for r in self.catalogue.import_rows() if r.xero_id not in matched]
 
     def select_import(self, xero_id: str, selected: bool = True) -> None:
-        self.select_imports([xero_id], selected)
-
-    def select_imports(self, xero_ids: Iterable[str], selected: bool = True) -> None:
-        """Tick (or untick) Xero contacts for creation in Atera at Done."""
+        """Tick (or untick) one Xero contact for creation in Atera at Done. Ticking it by
+        itself names it: it is imported even if an Atera customer looks like it, never when
+        Atera has it already (its name or link key: match it instead)."""
         self._require(Step.IMPORTS)
-        ids = list(xero_ids)
-        allowed = {r.xero_id for r in self.import_candidates()}
-        bad = [i for i in ids if i not in allowed]
-        if bad:
-            raise WizardError(f"Xero contact(s) {', '.join(map(repr, bad[:5]))} cannot be "
-                              "imported: not an active customer without a match")
+        row = self._import_row(xero_id)
+        if selected and row.status in ("link", "exact", "safe"):
+            raise WizardError(f"Xero contact {row.name!r} is in Atera already ({row.reason}); "
+                              "match it in Match customers instead of importing it again")
         if selected:
-            self._imports.update(ids)
+            self._imports.add(xero_id)
+            self._imports_named.add(xero_id)
         else:
-            self._imports.difference_update(ids)
+            self._imports.discard(xero_id)
+            self._imports_named.discard(xero_id)
         self._changed()
+
+    def select_imports(self, xero_ids: Iterable[str], selected: bool = True) -> int:
+        """Tick (or untick) many Xero contacts at once; return how many are ticked now.
+        Ticking in bulk takes only the clearly new ones: a contact that Atera holds
+        something like stays unticked (tick it by itself: :meth:`select_import`)."""
+        self._require(Step.IMPORTS)
+        rows = [self._import_row(i) for i in list(xero_ids)]
+        if selected:
+            self._imports.update(r.xero_id for r in rows if r.status == "new")
+        else:
+            gone = {r.xero_id for r in rows}
+            self._imports -= gone
+            self._imports_named -= gone
+        self._changed()
+        return len(self._imports)
+
+    def _import_row(self, xero_id: str) -> ImportRow:
+        row = next((r for r in self.import_candidates() if r.xero_id == xero_id), None)
+        if row is None:
+            raise WizardError(f"Xero contact {xero_id!r} cannot be imported: not an active "
+                              "customer without a match")
+        return row
 
     def selected_imports(self) -> list[ImportRow]:
         return [r for r in self.import_candidates() if r.xero_id in self._imports]
@@ -443,8 +537,7 @@ class Wizard:
         decisions: list[Decision] = []
         items: list[ItemCreate] = []
         contacts: list[ContactCreate] = []
-        codes = {fold_name(i.get("Code")) for i in cat.items.values() if i.get("Code")}
-        names = {fold_name(c.get("Name")) for c in cat.contacts.values() if c.get("Name")}
+        review: list[Held] = []
         for kind in KINDS:
             for r in cat.rows[kind]:
                 choice = self.choice(kind, r.atera_id)
@@ -454,41 +547,57 @@ class Wizard:
                     if kind == "products":
                         spec.setdefault("name", r.name)
                         spec.setdefault("price", r.price)
-                        spec.setdefault("code", xero_item_code(r.name, folded=codes))
-                        codes.add(fold_name(spec["code"]))
+                        spec.setdefault("code", item_code(r.atera_id, r.name))
                         items.append(ItemCreate(r.atera_id, spec["name"], spec["code"],
                                                 _num(spec["price"])))
                     else:
-                        spec.setdefault("name", unique_contact_name(r.name, folded=names))
-                        names.add(fold_name(spec["name"]))
-                        contacts.append(ContactCreate(r.atera_id, r.name, spec["name"]))
+                        spec.setdefault("name", xero_contact_name(r.name))
+                        contacts.append(ContactCreate(r.atera_id, r.name, spec["name"],
+                                                      contact_key(r.atera_id)))
                     choice = Choice("create", method=choice.method, spec=spec)
+                elif choice.action == "undecided":
+                    v = self.verdict(kind, r.atera_id)
+                    if v.status != "new":
+                        # a look-alike: no decision at all, it waits for a person
+                        review.append(Held(kind, r.atera_id, r.name, v.reason))
+                        continue
                 d = self._decision(kind, r.atera_id, choice, logged)
                 if d is not None:
                     decisions.append(d)
+        keys, kept = self._contact_keys()
         # A second Atera customer of the same name as a matched one would only confuse.
         customer_names = {fold_name(r.name) for r in cat.rows["customers"]
                           if self.choice("customers", r.atera_id).action in ("match", "create")}
         imports: list[ImportRow] = []
         imports_skipped: list[ImportRow] = []
         for imp in self.selected_imports():
-            (imports_skipped if fold_name(imp.name) in customer_names else imports).append(imp)
+            if fold_name(imp.name) in customer_names or imp.status in ("link", "exact",
+                                                                       "safe"):
+                imports_skipped.append(imp)
+            elif imp.status == "new" or imp.xero_id in self._imports_named:
+                imports.append(imp)
+            else:
+                review.append(Held("imports", imp.xero_id, imp.name, imp.reason))
         for imp in imports:
             if imp.xero_id not in cat.pending_imports:
                 decisions.append(Decision("imports", "import", xero_id=imp.xero_id,
-                                          method="manual", who=self.who, run_id=self.run_id,
-                                          note=imp.name))
+                                          method="manual" if imp.xero_id in
+                                          self._imports_named else "bulk",
+                                          who=self.who, run_id=self.run_id, note=imp.name))
         chosen = {i.xero_id for i in imports}
         for cid in cat.pending_imports:
             if cid not in chosen:
                 decisions.append(Decision("imports", "clear", xero_id=cid, who=self.who,
                                           run_id=self.run_id))
         archive: list[Named] = []
-        kept: list[Named] = []
+        kept_rates: list[Named] = []
+        looked = {h.key for h in review if h.kind == "products"}
         for r in cat.rows["products"]:
             action = self.choice("products", r.atera_id).action
-            if action == "unmatch" or (action == "undecided" and not self.manage):
-                (kept if r.source == "rate" else archive).append(Named(r.atera_id, r.name))
+            if action == "unmatch" or (action == "undecided" and not self.manage
+                                       and r.atera_id not in looked):
+                (kept_rates if r.source == "rate" else archive).append(Named(r.atera_id,
+                                                                             r.name))
         matched_items = {c.xero_id for r in cat.rows["products"]
                          if (c := self.choice("products", r.atera_id)).action == "match"}
         matched_items |= {str(d["xero_id"]) for aid, d in cat.current["products"].items()
@@ -497,21 +606,60 @@ class Wizard:
         # Names Atera products keep (matched, or created in Xero): not added a second time.
         taken = {fold_name(r.name) for r in cat.rows["products"] if r.source == "product"
                  and self.choice("products", r.atera_id).action in ("match", "create")}
+        item_verdicts = cat.item_verdicts()
         adds: list[AteraProductAdd] = []
         skipped: list[Named] = []
         for iid, i in cat.items.items():
             if iid in matched_items or not _sold(i.get("IsSold")):
                 continue
             name = _text(i.get("Name")) or str(i.get("Code"))
-            if fold_name(name) in taken:
+            iv = item_verdicts.get(iid)
+            if fold_name(name) in taken or (iv is not None and iv.exists):
                 skipped.append(Named(iid, name))
+            elif iv is not None and iv.status != "new":
+                review.append(Held("adds", iid, name, iv.reason))
             else:
                 adds.append(AteraProductAdd(iid, str(i.get("Code")), name,
                                             _num(i.get("UnitPrice"))))
         return Plan(self.run_id, tuple(decisions), tuple(items), tuple(contacts),
                     tuple(Named(i.xero_id, i.name) for i in imports), tuple(archive),
-                    tuple(adds), tuple(kept), tuple(skipped),
-                    tuple(Named(i.xero_id, i.name) for i in imports_skipped))
+                    tuple(adds), tuple(kept_rates), tuple(skipped),
+                    tuple(Named(i.xero_id, i.name) for i in imports_skipped),
+                    tuple(review), tuple(keys), tuple(kept))
+
+    def _contact_keys(self) -> tuple[list[ContactKey], list[ContactKey]]:
+        """Matched Xero contacts without their link key (Done sets it), and those with
+        another ContactNumber (left as they are)."""
+        cat = self.catalogue
+        want: dict[str, str] = {}  # atera_id -> ContactID, as Done leaves them
+        for aid, d in cat.current["customers"].items():
+            if d["action"] == "match" and d.get("xero_id"):
+                want[aid] = str(d["xero_id"])
+        for r in cat.rows["customers"]:
+            c = self.choice("customers", r.atera_id)
+            if c.action == "match" and c.xero_id:
+                want[r.atera_id] = c.xero_id
+            elif r.atera_id in want and c.action != "match":
+                del want[r.atera_id]
+        keys: list[ContactKey] = []
+        kept: list[ContactKey] = []
+        seen: set[str] = set()
+        for aid, cid in sorted(want.items()):
+            contact = cat.contacts.get(cid)
+            if contact is None or cid in seen:
+                continue  # gone (or archived) in Xero; a second row on one contact: once
+            seen.add(cid)
+            try:
+                key = contact_key(aid)
+            except ValueError:
+                continue
+            now = _text(contact.get("ContactNumber")) or ""
+            row = ContactKey(aid, cid, str(contact.get("Name") or cid), key, now)
+            if not now:
+                keys.append(row)
+            elif contact_key_of(now) != key:
+                kept.append(row)
+        return keys, kept
 
     def _decision(self, kind: str, atera_id: str, choice: Choice, logged: Choice | None
                   ) -> Decision | None:
@@ -541,6 +689,12 @@ class Wizard:
             with self.ws.transaction():
                 self._record_connection()
                 self.ws.record_decisions(plan.decisions)
+                # the suggestions behind them, as `matchkit suggest` keeps them: the review
+                # (and `review export`) works straight after the wizard
+                for kind, frame in self.catalogue.frames.items():
+                    if {"left_id", "right_id", "score"} <= set(frame.columns):
+                        self.ws.record_suggestions(kind, frame,
+                                                   run_id=f"{self.run_id}-{kind}")
                 self.ws.set_setting(PENDING_KEY, {"run_id": self.run_id,
                                                   "counts": plan.counts()})
             self._recorded = True
@@ -560,6 +714,7 @@ class Wizard:
         if self.manage:
             self._choices = {k: {} for k in KINDS}
             self._imports = set()
+            self._imports_named = set()
             self._recorded = False
             self.run_id = self.ws.new_run_id("manage")
             self.reload()
