@@ -119,17 +119,22 @@ def test_invoice_company_names_link_to_atera_customers_by_the_matching_rules() -
         {"CustomerID": 3, "CustomerName": "Acme Widgets Pty Ltd"},
         {"CustomerID": 4, "CustomerName": "Acme Widgets Limited"},
         {"CustomerID": 5, "CustomerName": "Café Müller"},
+        {"CustomerID": 6, "CustomerName": "Harbour Vue Dental"},
     ])
     ws.record_decisions([Decision("customers", "match", "1", "xero-1")])
     links = link_customers(ws, ["Pinnacle Motors Ltd", "harbour view dental",
                                 "Pinnacle Mootrs Ltd", "Acme Widgets", "Zebra Crossings",
-                                "Café 😀 Pty"])
+                                "Café 😀 Pty", "Harbour Veiw Dental"])
     assert (links["Pinnacle Motors Ltd"].method, links["Pinnacle Motors Ltd"].xero_id) == (
         "exact", "xero-1")
     assert links["harbour view dental"].atera_id == "2"
     typo = links["Pinnacle Mootrs Ltd"]  # typed by hand on the invoice
     assert (typo.method, typo.atera_id, typo.xero_id) == ("fuzzy", "1", "xero-1")
-    assert typo.score is not None
+    assert typo.score is not None and typo.score >= 90  # how alike, not a match score
+    # a typo away from two customers: a person picks, both are named
+    two = links["Harbour Veiw Dental"]
+    assert two.method == "none" and [c.split(" (")[0] for c in two.candidates] == [
+        "Harbour View Dental", "Harbour Vue Dental"]
     assert links["Acme Widgets"].method == "ambiguous"  # two customers normalise alike
     assert links["Zebra Crossings"].method == "none"
     # a name that is part of another is not a typo: a person decides, the closest is listed

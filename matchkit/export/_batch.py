@@ -3,8 +3,8 @@
 A batch is a list of Atera invoices exactly as Atera's ``InvoiceDto`` gives them. Atera's
 invoices carry no customer id, only the ``To`` company name, so each invoice is tied to its
 Atera customer by that name with the customer matching rules (exact, then normalised, then the
-unambiguous best fuzzy candidate when it differs only by a typo), and so to its Xero contact
-through the current decisions.
+one customer whose name differs only by a typo), and so to its Xero contact through the
+current decisions.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .._exceptions import InputError, LoadError
+from .._gate import NAMED_METHODS
 from ..matching import exact_key, match_frames, normalise_company
 from ..store import Workspace
 
@@ -183,7 +184,8 @@ class CustomerLink:
     action: str | None  # the current decision: 'match' | 'create' | 'unmatch' | None
     xero_id: str | None
     candidates: tuple[str, ...] = ()
-    score: float | None = None  # the fuzzy match's score
+    score: float | None = None  # fuzzy: how alike the normalised names are (0-100)
+    named: bool = False  # the decision was a person's (manual, file): see matchkit._gate
 
 
 def link_customers(ws: Workspace, companies: Iterable[str]) -> dict[str, CustomerLink]:
@@ -220,26 +222,34 @@ def link_customers(ws: Workspace, companies: Iterable[str]) -> dict[str, Custome
         out[name] = _link(name, cid, cname, method, by_id)
     unresolved = [n for n, link in out.items() if link.method == "none"]
     if unresolved and not customers.empty:
-        # Typed by hand on the invoice ("Pinnacle Mootrs Ltd"): the customer matching rules
-        # find the customer, and only a typo-level difference from one unambiguous best
-        # candidate is taken. A shorter or longer name ("Cafe" for "Cafe Muller") may be
-        # another company, so it is listed for a person instead.
-        right = pd.DataFrame({"id": [str(int(x)) for x in customers["CustomerID"]],
-                              "name": customers["CustomerName"].astype(str)})
+        # Typed by hand on the invoice ("Pinnacle Mootrs Ltd"): taken only when exactly one
+        # Atera customer is a typo away (normalised names this alike), whatever the matching
+        # score says. Two such customers, or a shorter or longer name ("Cafe" for "Cafe
+        # Muller": another company, maybe), are for a person: the candidates are listed.
+        cids = [str(int(x)) for x in customers["CustomerID"]]
+        cnames = [str(x) for x in customers["CustomerName"]]
+        norms = normalise_company(cnames).tolist()
+        typed = normalise_company(unresolved).tolist()
+        right = pd.DataFrame({"id": cids, "name": cnames})
         found = match_frames(pd.DataFrame({"id": unresolved, "name": unresolved}), right,
                              "customers", top=3)
-        for left_id, rows in found.groupby("left_id", sort=False):
-            name = str(left_id)
-            best = rows.iloc[0]
-            close = fuzz.ratio(*normalise_company([name, str(best["right_name"])])
-                               ) >= TYPO_SIMILARITY
-            if close and not bool(best["ambiguous"]):
-                out[name] = _link(name, str(best["right_id"]), str(best["right_name"]),
-                                  "fuzzy", by_id, score=float(best["score"]))
-            else:
+        by_left = {str(k): rows for k, rows in found.groupby("left_id", sort=False)}
+        for name, key in zip(unresolved, typed, strict=True):
+            close: list[tuple[str, float, int]] = process.extract(
+                key, norms, scorer=fuzz.ratio, limit=None,
+                score_cutoff=TYPO_SIMILARITY) if key else []
+            if len(close) == 1:
+                _, sim, at = close[0]
+                out[name] = _link(name, cids[at], cnames[at], "fuzzy", by_id,
+                                  score=float(sim))
+            elif close:
+                out[name] = replace(out[name], candidates=tuple(
+                    f"{cnames[at]} (Atera {cids[at]}, names {sim:.0f}% alike)"
+                    for _, sim, at in close[:5]))
+            elif name in by_left:
                 out[name] = replace(out[name], candidates=tuple(
                     f"{r.right_name} (Atera {r.right_id}, score {r.score:.0f})"
-                    for r in rows.itertuples()))
+                    for r in by_left[name].itertuples()))
     return out
 
 
@@ -248,4 +258,5 @@ def _link(name: str, cid: str, cname: str, method: str, by_id: Mapping[str, Any]
     d = by_id.get(cid)
     action = str(d.action) if d is not None else None
     xero_id = str(d.xero_id) if d is not None and action == "match" else None
-    return CustomerLink(name, cid, cname, method, action, xero_id, score=score)
+    named = d is not None and str(d.method) in NAMED_METHODS
+    return CustomerLink(name, cid, cname, method, action, xero_id, score=score, named=named)

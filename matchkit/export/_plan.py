@@ -12,7 +12,7 @@ import pandas as pd
 from .._xero_sync import CHUNK, SyncPreview
 from ..accounts import stamp_lines
 from ._mapping import map_invoice
-from ._validate import Prepared, ValidationReport
+from ._validate import Prepared, Problem, ValidationReport
 
 __all__ = ["ExportPlan", "PlannedCall", "build_payloads", "plan_from_report"]
 
@@ -105,11 +105,8 @@ def plan_from_report(report: ValidationReport, contacts: SyncPreview, items: Syn
     if report.contacts_to_create:
         calls.append(PlannedCall("GET", "Contacts", f"existing contacts: {len(contacts.found)} "
                                  "of the missing customers are there already (by name)"))
-        by_name = {c.name: c.atera_id for c in report.contacts_to_create}
-        for body in contacts.to_create:
-            aid = by_name.get(body["Name"])
-            if aid is not None:
-                contact_ids[aid] = f"<new contact: {body['Name']}>"
+        for aid, body in zip(contacts.created_for, contacts.to_create, strict=True):
+            contact_ids[aid] = f"<new contact: {body['Name']}>"
         for i in range(0, len(contacts.to_create), CHUNK):
             cpart = contacts.to_create[i:i + CHUNK]
             calls.append(PlannedCall("PUT", "Contacts?summarizeErrors=false",
@@ -117,14 +114,21 @@ def plan_from_report(report: ValidationReport, contacts: SyncPreview, items: Syn
                                      cpart))
     item_codes = {a: item_codes_by_id[i] for a, i in items.found.items()
                   if i in item_codes_by_id}
-    pending = [s for s in report.items_to_create if s.atera_id not in items.found]
-    for spec, body in zip(pending, items.to_create, strict=True):
-        item_codes[spec.atera_id] = str(body["Code"])
+    for aid, body in zip(items.created_for, items.to_create, strict=True):
+        item_codes[aid] = str(body["Code"])
     for i in range(0, len(items.to_create), CHUNK):
         ipart = items.to_create[i:i + CHUNK]
         calls.append(PlannedCall("PUT", "Items?summarizeErrors=false",
                                  "create missing items with the Atera price "
                                  "(Idempotency-Key)", len(ipart), ipart))
+    # what would not be created because Xero holds something like it: those invoices wait
+    for p in report.ready:
+        why = contacts.held.get(str(p.customer_id)) if p.contact_id is None else None
+        gone = [items.held[a] for a in p.item_needs.values() if a in items.held]
+        if why or gone:
+            report.problems.append(Problem(
+                p.number, None, "create_held",
+                f"customer {p.company!r}: {why}" if why else "; ".join(gone)))
     built = build_payloads(report, contact_ids, item_codes)
     invoices = [(n, b) for n, (p, b) in built.items() if not p.credit]
     credits = [(n, b) for n, (p, b) in built.items() if p.credit]

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .._gate import NAMED_METHODS
 from .._xero_sync import ContactSpec, ItemSpec, default_sales_account
 from ..matching import normalise_product
 from ..store import Workspace
@@ -241,8 +242,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
         contact_id: str | None = None
         if link is not None and link.method == "fuzzy":
             add(number, None, "customer_fuzzy", f"customer {company!r} taken as Atera customer "
-                f"{link.atera_name!r} ({link.atera_id}; name match score {link.score:.0f})",
-                "info")
+                f"{link.atera_name!r} ({link.atera_id}): a typo, the names are "
+                f"{link.score:.0f}% alike and no other customer is that close", "info")
         if not company:
             add(number, None, "customer_missing", "the invoice has no To.CompanyName, so its "
                 "customer is unknown")
@@ -250,8 +251,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
             closest = (f"; closest: {', '.join(link.candidates)}" if link and link.candidates
                        else "")
             add(number, None, "customer_unknown", f"customer {company!r} matches no Atera "
-                "customer of the workspace (fix the name on the invoice in Atera, or take a "
-                f"fresh customer snapshot){closest}")
+                "customer of the workspace by name or by a typo (fix the name on the invoice "
+                f"in Atera, or take a fresh customer snapshot){closest}")
         elif link.method == "ambiguous":
             add(number, None, "customer_ambiguous", f"customer {company!r} fits several Atera "
                 f"customers ({', '.join(link.candidates)}); rename one in Atera")
@@ -262,10 +263,12 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 "on purpose; match it to a Xero contact to export its invoices")
         elif link.action == "create" or options.create_missing_customers:
             assert link.atera_id is not None
-            # A decided "create" means a new contact (as the wizard's Done does); creating an
-            # undecided customer first looks for a same-named Xero contact to reuse.
+            # Created only when clearly new (matchkit._gate: Done and the export ask the same
+            # rule), or a person named it (a decided create of theirs); a contact that exists
+            # (its link key, its name) is used instead.
             contacts.setdefault(link.atera_id, replace(
-                _customer_spec(customers, link, inv), link_existing=link.action != "create"))
+                _customer_spec(customers, link, inv),
+                confirmed=link.action == "create" and link.named))
             add(number, None, "customer_create", f"customer {company!r} will be created in "
                 "Xero", "fix")
         else:
@@ -328,7 +331,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                     atera_id, name, price=price if price is not None else
                     float(line.get("Rate") or 0), description=name,
                     sales_account=catalogue.sales_account,
-                    link_existing=bool(d is None or d.action != "create")))
+                    confirmed=bool(d is not None and d.action == "create"
+                                   and d.method in NAMED_METHODS)))
                 needs[i] = atera_id
                 add(number, i, "item_create", f"product {product!r} is not in Xero; it will be "
                     "created with the Atera price", "fix")
