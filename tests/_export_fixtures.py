@@ -126,15 +126,20 @@ def demo_seed() -> tuple[dict[str, Any], dict[str, Any]]:
 def load_demo(ws: Workspace, *, leave_customers: frozenset[str] = frozenset(),
               leave_products: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Atera snapshots from the demo seed and the true matches as decisions, except the
-    customers/products named in ``leave_*`` (left undecided, as if not matched yet)."""
+    customers/products named in ``leave_*`` (left undecided, as if not matched yet). The
+    products the truth calls new are decided "create" by a person (method ``manual``): some
+    look like a Xero item, and only a person's decision creates those (matchkit._gate)."""
     atera, truth = demo_seed()
-    for name in ("customers", "products", "expenses", "contracts", "invoices"):
+    for name in ("customers", "contacts", "products", "expenses", "contracts", "invoices"):
         ws.write_snapshot("atera", name, atera[name])
     decs = [Decision("customers", "match", str(t["atera_id"]), t["xero_id"], "exact")
             for t in truth["customers"]
             if t["xero_id"] and str(t["atera_id"]) not in leave_customers]
     decs += [Decision("products", "match", t["atera_id"], t["xero_id"], "exact")
              for t in truth["products"] if t["xero_id"] and t["atera_id"] not in leave_products]
+    decs += [Decision("products", "create", t["atera_id"], None, "manual")
+             for t in truth["products"] if not t["xero_id"]
+             and t["atera_id"] not in leave_products]
     ws.record_decisions(decs)
     return atera
 

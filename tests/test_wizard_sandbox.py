@@ -278,8 +278,10 @@ def test_auto_on_the_demo_creates_no_look_alike_and_a_second_run_creates_nothing
             assert made == {k: [] for k in made}, made  # nothing at all, on either side
         names = [n for _, n in worlds[-1]["contacts"]] + [n for _, n in worlds[-1]["items"]]
         assert not [x for x in names if re.search(r" \(\d+\)$", x)]
-        out = tmp_path / f"review{n}.csv"
-        rev = runner.invoke(main, ["review", "export", "-o", str(out)], env=env)
-        assert rev.exit_code == 0, rev.output
-        assert len(out.read_text(encoding="utf-8").splitlines()) > 150
+        for kind, rows in (("customers", 150), ("products", 71)):
+            out = tmp_path / f"review{n}-{kind}.csv"
+            rev = runner.invoke(main, ["review", "export", "--kind", kind, "-o", str(out)],
+                                env=env)
+            assert rev.exit_code == 0, rev.output
+            assert len(out.read_text(encoding="utf-8").splitlines()) > rows
     assert {c["CustomerID"] for c in atera.customers()} > atera_before

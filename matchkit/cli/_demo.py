@@ -72,7 +72,7 @@ def demo_cmd(workspace_path: str) -> None:
             for h in review[:3]:
                 click.echo(f"     {h.name} ({h.key}): {h.reason}")
             click.echo(f"   decide them in notebook 01, or: matchkit review export -w {path} "
-                       "-o review.csv")
+                       "--kind customers -o review.csv (and --kind products)")
         _done(t)
 
         t = _step("Export every Atera invoice to Xero (missing customers created on the way)")

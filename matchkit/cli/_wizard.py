@@ -65,7 +65,8 @@ def wizard_cmd(auto: bool, import_all: bool, exact_only: bool, create: tuple[str
     if review:
         click.echo(f"{len(review)} row(s) left undecided for review: Xero has something like "
                    "them (listed above). Decide them in notebook 01, with `matchkit review "
-                   "export`/`apply`, or name one with --create ATERA_ID.", err=True)
+                   "export --kind customers|products` and `review apply`, or name one with "
+                   "--create ATERA_ID.", err=True)
     if dry_run:
         wiz.close()
         if as_json:
