@@ -34,23 +34,30 @@ from matchkit.matching import CLEARLY_NEW, NewBar, acronyms, match_frames, simil
 
 LOOKALIKE_COST = 50.0  # one look-alike weighs as much as 50 rows a person looks at
 SCORES = (5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0)
+ALONE = (60.0, 70.0, 80.0, 90.0, 101.0)  # 101: rivals may hide a candidate
 SIMILAR = (60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 95.0, 101.0)  # 101: no similarity pass
 WORDS = ("sort", "set")
 MIN_WITHOUT = 5  # a set is fitted on when its tune half has this many rows without a match
 
 
 class Measured:
-    """What one set half needs for any setting: per left row its best candidate score (100
-    when a method is always plausible), and its best name similarity per word scorer."""
+    """What one set half needs for any setting: per left row its best candidate score
+    without rivals (``alone``; 100 when a method is always plausible), and its best name
+    similarity per word scorer."""
 
     def __init__(self, ls: LabelledSet) -> None:
         self.name = ls.name
         m = match_frames(ls.left, ls.right, ls.kind, top=5, threshold=0)
         always = m["method"].isin(["link", "exact", "normalised", "evidence"]).to_numpy()
-        eff = pd.Series(np.where(always, 100.0, m["score"].to_numpy()), index=m.index)
         ids = ls.left["id"].astype(str)
-        self.best = eff.groupby(m["left_id"].astype(str)).max().reindex(ids).fillna(-1.0
-                                                                                  ).to_numpy()
+        by = m["left_id"].astype(str)
+
+        def best(col: str) -> np.ndarray:
+            eff = pd.Series(np.where(always, 100.0, m[col].to_numpy()), index=m.index)
+            out: np.ndarray = eff.groupby(by).max().reindex(ids).fillna(-1.0).to_numpy()
+            return out
+
+        self.best, self.alone = best("score"), best("alone")
         self.has = ids.isin(set(ls.truth["left_id"].astype(str))).to_numpy()
         self.acro = (acronyms(ls.left["name"].astype(str), ls.right["name"].astype(str)) >= 0
                      if ls.kind == "customers" else np.zeros(len(ids), dtype=bool))
@@ -58,17 +65,19 @@ class Measured:
                                      ls.kind, w)[1] for w in WORDS}
 
     def count(self, bar: NewBar) -> tuple[int, int]:
-        plausible = (self.best >= bar.score) | self.acro | (self.sim[bar.words] >= bar.similar)
+        plausible = ((self.best >= bar.score) | (self.alone >= bar.alone) | self.acro
+                     | (self.sim[bar.words] >= bar.similar))
         return int((self.has & ~plausible).sum()), int((~self.has & plausible).sum())
 
 
 def _grid() -> list[NewBar]:
-    return [NewBar(s, q, w) for s, q, w in itertools.product(SCORES, SIMILAR, WORDS)
+    return [NewBar(s, q, w, a) for s, q, w, a in itertools.product(SCORES, SIMILAR, WORDS,
+                                                                    ALONE)
             if not (q > 100 and w == "set")]
 
 
-def _strictness(bar: NewBar) -> tuple[float, float, int]:
-    return (bar.score, bar.similar, 0 if bar.words == "set" else 1)
+def _strictness(bar: NewBar) -> tuple[float, float, float, int]:
+    return (bar.score, bar.alone, bar.similar, 0 if bar.words == "set" else 1)
 
 
 def main() -> None:
@@ -102,7 +111,8 @@ def main() -> None:
         print("   the ten cheapest settings (cost = "
               f"{LOOKALIKE_COST:g} x look-alikes + reviews, per left row, summed over sets):")
         for cost, _, bar, counts in rows[:10]:
-            print(f"   score>={bar.score:<4g} similar>={bar.similar:<4g} words={bar.words:4} "
+            print(f"   score>={bar.score:<4g} alone>={bar.alone:<4g} similar>={bar.similar:<4g} "
+                  f"words={bar.words:4} "
                   f"cost {cost:7.3f}   " + "  ".join(f"{la}/{rv}" for la, rv in counts))
         pick = rows[0][2]
         now = CLEARLY_NEW[kind]

@@ -30,7 +30,7 @@ DEFAULT_THRESHOLD: float = 30.0
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "left_id", "right_id", "score", "method", "rank", "ambiguous", "evidence", "left_name",
-    "right_name", "proposed", "conflict",
+    "right_name", "proposed", "conflict", "alone",
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -156,9 +156,10 @@ def match_frames(
 
     Frames need ``id`` and ``name``; any of ``email, domain, website, phone, tax_number, city,
     country`` (customers) or ``code, sku, price, description`` (products) are used as evidence.
-    Returns one row per left row and candidate (up to ``top``, score >= ``threshold``, or any
-    score when the names are the same or a strong identifier agrees), sorted by left row then
-    rank,
+    Returns one row per left row and candidate (up to ``top``, and any more of the same name
+    or sharing an identifier; ``alone``, the score the pair
+    would have without a rival candidate, >= ``threshold``, or any score when the names are
+    the same or a strong identifier agrees), sorted by left row then rank,
     with :data:`OUTPUT_COLUMNS`. ``proposed`` marks the one-to-one pick (each right row
     proposed for at most one left row); ``ambiguous`` marks ties, near-ties and names that
     could go two ways. Left rows with no candidate are absent.
@@ -177,21 +178,29 @@ def match_frames(
     links = _link_pairs(lkey, rkey)
     f, details, lp, rp = pair_features(left, right, kind, per_row=max(per_row, top))
     f["score"] = np.round(score_from_features(f, kind), 1)
+    # The score as if the pair had no rival (``margin`` at its best): a look-alike with a
+    # near-twin scores low, yet is no less plausible; "clearly new" reads this one.
+    alone = f.copy()
+    alone["margin"] = np.minimum((f["sort"] + f["set"] + f["idf"]).to_numpy() / 3.0, 0.5)
+    f["alone"] = np.round(score_from_features(alone, kind), 1)
     strong = [r.name for r in _rules(kind) if r.strong]
     has_strong = (f[strong] >= 0.5).any(axis=1) if strong else pd.Series(False, index=f.index)
     # below the threshold, a pair stays when a strong identifier agrees or the names are
     # the same: a person must see it (and it keeps the row from being "clearly new")
     same = (f["exact"] == 1.0) | (f["normalised"] == 1.0)
-    f = f[((f["score"] >= float(threshold)) | has_strong | same)
+    f = f[((f["alone"] >= float(threshold)) | has_strong | same)
           & ~f["li"].isin(links["li"])]  # a linked row needs no name
     f = f.sort_values(["li", "score", "ri"], ascending=[True, False, True], kind="stable")
     f["rank"] = f.groupby("li").cumcount() + 1
-    f = f[f["rank"] <= top].copy()
+    # the same name or a shared identifier is never cut by ``top`` (an acronym's only tie
+    # may score low)
+    f = f[(f["rank"] <= top) | has_strong.reindex(f.index) | same.reindex(f.index)].copy()
     flag_ambiguous(f)
-    # a right row keyed to another record belongs to that one: shown, never proposed
+    # a right row keyed to another record, or linked to another left row, belongs to that
+    # one: shown, never proposed
     l_k = lkey.to_numpy(dtype=object)[f["li"].to_numpy()]
     r_k = rkey.to_numpy(dtype=object)[f["ri"].to_numpy()]
-    held = (r_k != "") & (l_k != "") & (r_k != l_k)
+    held = ((r_k != "") & (l_k != "") & (r_k != l_k)) | f["ri"].isin(links["ri"]).to_numpy()
     picked = np.zeros(len(f), dtype=bool)
     if (~held).any():
         picked[np.flatnonzero(~held)] = one_to_one(f[~held])
@@ -225,6 +234,7 @@ def match_frames(
         "right_name": names_r[ri],
         "proposed": f["proposed"].to_numpy(dtype=bool),
         "conflict": f["conflict"].to_numpy(dtype=bool),
+        "alone": f["alone"].to_numpy(),
     })
     if len(links):
         li, ri = links["li"].to_numpy(), links["ri"].to_numpy()
@@ -242,7 +252,7 @@ def match_frames(
                                                  if t else "")
                          for k, t in zip(lkey.to_numpy(dtype=object)[li], twice, strict=True)],
             "left_name": names_l[li], "right_name": names_r[ri],
-            "proposed": ~twice, "conflict": False,
+            "proposed": ~twice, "conflict": False, "alone": 100.0,
         })
         out = pd.concat([linked, out], ignore_index=True).sort_values(
             ["li", "rank"], kind="stable")

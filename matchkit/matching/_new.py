@@ -3,10 +3,11 @@
 A record written into a customer's books stays there, so a left row is created only when it
 is *clearly new*: no right row carries its link key, none has the same name, none shares an
 identifier with it (tax number, phone, domain; code or SKU), no candidate scores
-``NewBar.score`` or more, no right company name is its acronym or has it as acronym, and no
-right name at all is ``NewBar.similar`` percent alike (a second look over every right row, by
-characters with spaces removed and by words, so a typo that glued two words together or a
-word-order change is still caught). Everything between a
+``NewBar.score`` or more (or ``NewBar.alone`` as if it had no rival: two look-alikes must
+not hide each other by lowering each other's score), no right company name is its acronym
+or has it as acronym, and no right name at all is ``NewBar.similar`` percent alike (a second
+look over every right row, by characters with spaces removed and by words, so a typo that
+glued two words together or a word-order change is still caught). Everything between a
 safe match and clearly new is left for a person. The bars are calibrated on the labelled
 sets by ``bench/calibrate_new.py``; docs/matching.md gives the measurement.
 """
@@ -40,15 +41,16 @@ OUTPUT = ("left_id", "status", "right_id", "right_name", "score", "reason")
 class NewBar:
     """Where "clearly new" begins for one kind."""
 
-    score: float  # a candidate scoring this much (match_frames' score) is plausible
+    score: float  # a candidate scoring this much is plausible
     similar: float  # a right name this similar (0-100, see ``similar_names``) is plausible
     words: Literal["sort", "set"]  # the word-level scorer of ``similar_names``
+    alone: float = 101.0  # a candidate scoring this much without its rivals (``alone``)
 
 
 # Calibrated by bench/calibrate_new.py on the tune halves (docs/matching.md, "Clearly new").
 CLEARLY_NEW: dict[str, NewBar] = {
     "customers": NewBar(score=15.0, similar=90.0, words="sort"),
-    "products": NewBar(score=25.0, similar=60.0, words="set"),
+    "products": NewBar(score=25.0, similar=60.0, words="set", alone=90.0),
 }
 
 _CHUNK = 256  # left rows per cdist block: 256 x 100,000 bytes at most
@@ -179,7 +181,7 @@ def triage(matches: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame,
         put(safe, "safe", [f"safe suggestion {n!r} (score {s:.0f}: {e})" for n, s, e in
                            zip(safe["right_name"], safe["score"], safe["evidence"],
                                strict=True)])
-        plausible = m[(m["score"] >= bar.score)
+        plausible = m[(m["score"] >= bar.score) | (m["alone"] >= bar.alone)
                       | m["method"].isin(["normalised", "evidence", "link"])]
         plausible = plausible.drop_duplicates("left_id")
         put(plausible, "review", [f"looks like {n!r} (score {s:.0f}: {e})" for n, s, e in

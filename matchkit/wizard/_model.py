@@ -140,7 +140,7 @@ def _triage(ws: Workspace, kind: str, df: pd.DataFrame) -> dict[str, Verdict]:
     from ..matching import triage
 
     need = {"left_id", "right_id", "score", "ambiguous", "proposed", "method", "rank",
-            "evidence", "right_name", "conflict"}
+            "evidence", "right_name", "conflict", "alone"}
     df = df.copy() if need <= set(df.columns) else suggest(ws, kind)
     df.attrs["kind"] = kind
     return verdicts_from(triage(df, atera_frame(ws, kind), xero_frame(ws, kind), kind))
