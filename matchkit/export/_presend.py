@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._presend import contact_problems, lock_problem
-from .._xero_sync import unique_contact_name
+from .._xero_sync import xero_contact_name
 from ..xero import MAX_BODY_BYTES
 from ._mapping import invoice_day, map_invoice
 from ._validate import Problem, ValidationReport
@@ -42,7 +42,7 @@ def refuse_unsendable(report: ValidationReport, organisation: Mapping[str, Any],
     bad_customers: dict[str, str] = {}
     specs = report.contacts_to_create
     # The name as ensure_contacts sends it (tidied, at most 255 characters).
-    verdicts = contact_problems([s.payload(unique_contact_name(s.name)) for s in specs],
+    verdicts = contact_problems([s.payload(xero_contact_name(s.name)) for s in specs],
                                 account_numbers)
     for spec, why in zip(specs, verdicts, strict=True):
         if why:
