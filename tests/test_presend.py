@@ -132,15 +132,16 @@ def test_a_contact_xero_would_refuse_is_caught_before_sending(tmp_path: Path,
 def test_ensure_contacts_fails_each_refused_contact_with_its_reason(tmp_path: Path,
                                                                     seen: _Seen) -> None:
     with export_env(tmp_path, in_memory=True) as env:
-        specs = [ContactSpec("a1", "Good Mail Co", email="ap@good.example"),
-                 ContactSpec("a2", "Bad Mail Co", email="ap@@bad"),
-                 ContactSpec("a3", "L" * 300)]
+        # (Atera customer ids are whole numbers: the contact's link key is built from it)
+        specs = [ContactSpec("901", "Good Mail Co", email="ap@good.example"),
+                 ContactSpec("902", "Bad Mail Co", email="ap@@bad"),
+                 ContactSpec("903", "L" * 300)]
         with pytest.raises(XeroSyncError) as err:
             ensure_contacts(env.ws, env.xero, specs, run_id="presend")
         reasons = {f.atera_id: f.reason for f in err.value.failures}
-        assert set(reasons) == {"a2"}  # the long name is clipped to 255 by matchkit
-        assert "e-mail address 'ap@@bad'" in reasons["a2"]
-        assert set(err.value.done) == {"a1", "a3"}
+        assert set(reasons) == {"902"}  # the long name is clipped to 255 by matchkit
+        assert "e-mail address 'ap@@bad'" in reasons["902"]
+        assert set(err.value.done) == {"901", "903"}
         assert {c["Name"] for c in seen.bodies("Contacts")} == {"Good Mail Co", "L" * 255}
 
 
