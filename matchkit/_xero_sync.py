@@ -177,6 +177,7 @@ class SyncFailure:
     atera_id: str
     name: str
     reason: str
+    held: bool = False  # not refused by Xero: it looks like a record there, a person decides
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name!r} (Atera {self.atera_id}): {self.reason}"
@@ -368,9 +369,9 @@ class _Engine:
         self.done[job.atera_id] = xero_id
         self.how[job.atera_id] = how
 
-    def _fail(self, job: _Job, reason: str) -> None:
+    def _fail(self, job: _Job, reason: str, *, held: bool = False) -> None:
         self.rows.append(self._row(job, "failed", error=reason[:2000]))
-        self.failures.append(SyncFailure(self.kind, job.atera_id, job.name, reason))
+        self.failures.append(SyncFailure(self.kind, job.atera_id, job.name, reason, held))
 
 
 _METHOD = {"created": "created", "exact": "exact", "link": "link"}
@@ -469,13 +470,13 @@ def _twice(engine: _Engine, job: _Job, planned: dict[str, _Job]) -> bool:
         return False
     engine._fail(job, f"not created: Atera {first.atera_id} has the same name and is created "
                  "in this run; match this one to that record once it exists, or rename it in "
-                 "Atera")
+                 "Atera", held=True)
     return True
 
 
 def _held(engine: _Engine, job: _Job, verdict: Verdict, where: str) -> None:
     engine.failures.append(SyncFailure(engine.kind, job.atera_id, job.name,
-                                       "not created: " + verdict.why_not(where)))
+                                       "not created: " + verdict.why_not(where), held=True))
 
 
 def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec], run_id: str
@@ -527,7 +528,7 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
             if other is not None and other != spec.key:
                 engine._fail(job, f"not created: Xero contact {same['Name']!r} has this name "
                              f"and carries the link key of another Atera customer ({other}); "
-                             "match it by hand if it is the same company")
+                             "match it by hand if it is the same company", held=True)
             else:
                 engine._ok(job, str(same["ContactID"]), "exact")
             continue

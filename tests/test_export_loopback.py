@@ -72,9 +72,9 @@ def test_unmatched_customers_and_unknown_products_exported_in_full_after_fixing(
         # "Block of 10 Support Hours" is Xero's "10 Hour Support Block": never created again;
         # its invoices wait, and say which Xero item a person should look at
         held = {n for n in second.refused
-                if any(p.code == "create_failed" for p in second.report.refused[n])}
+                if any(p.code == "needs_review" for p in second.report.refused[n])}
         assert held and all("10 Hour Support Block" in p.message for n in held
-                            for p in second.report.refused[n] if p.code == "create_failed")
+                            for p in second.report.refused[n] if p.code == "needs_review")
         assert not [i for i in env.client().items() if "block of 10" in i["Name"].lower()]
         # a person matches it; the rest go
         env.ws.record_decisions([Decision("products", "match", "rate:9010",

@@ -15,7 +15,7 @@ from ..store import Workspace
 __all__ = ["COMMANDS"]
 
 # Refusals that only mean "a person has not decided this customer or product yet".
-_WAITS_FOR_REVIEW = ("customer_unmatched", "item_missing")
+_WAITS_FOR_REVIEW = ("needs_review", "customer_unmatched", "item_missing")
 
 
 def _step(title: str) -> float:
@@ -82,8 +82,7 @@ def demo_cmd(workspace_path: str) -> None:
         exported = export_batch(ws, xero, batch, options, who="demo")
         click.echo("   " + exported.summary().replace("\n", "\n   "))
         waiting = {p.invoice for p in exported.report.problems if p.severity == "error"
-                   and (p.code in _WAITS_FOR_REVIEW
-                        or (p.code == "create_failed" and "a person decides" in p.message))}
+                   and p.code in _WAITS_FOR_REVIEW}
         if waiting:
             click.echo(f"   {len(waiting)} of the refused invoices wait for those rows: their "
                        "customer or a product is not decided yet (nothing of them was sent; "

@@ -127,7 +127,7 @@ def plan_from_report(report: ValidationReport, contacts: SyncPreview, items: Syn
         gone = [items.held[a] for a in p.item_needs.values() if a in items.held]
         if why or gone:
             report.problems.append(Problem(
-                p.number, None, "create_held",
+                p.number, None, "needs_review",
                 f"customer {p.company!r}: {why}" if why else "; ".join(gone)))
     built = build_payloads(report, contact_ids, item_codes)
     invoices = [(n, b) for n, (p, b) in built.items() if not p.credit]

@@ -480,6 +480,7 @@ def _create_missing(ws: Workspace, xero: Any, report: ValidationReport, run_id: 
     item_codes: dict[str, str] = {}
     failed_contacts: dict[str, str] = {}
     failed_items: dict[str, str] = {}
+    held: set[str] = set()  # look-alikes of a Xero record: they wait for a person
     if report.contacts_to_create:
         try:
             contact_ids = ensure_contacts(ws, xero, report.contacts_to_create, run_id=run_id,
@@ -487,27 +488,34 @@ def _create_missing(ws: Workspace, xero: Any, report: ValidationReport, run_id: 
         except XeroSyncError as exc:
             contact_ids = exc.done
             failed_contacts = {f.atera_id: f.reason for f in exc.failures}
+            held |= {f.atera_id for f in exc.failures if f.held}
     if report.items_to_create:
         try:
             item_ids = ensure_items(ws, xero, report.items_to_create, run_id=run_id, who=who)
         except XeroSyncError as exc:
             item_ids = exc.done
             failed_items = {f.atera_id: f.reason for f in exc.failures}
+            held |= {f.atera_id for f in exc.failures if f.held}
         by_id = {str(i["ItemID"]): str(i["Code"]) for i in xero.items() if i.get("Code")}
         item_codes = {a: by_id[i] for a, i in item_ids.items() if i in by_id}
     rows = []
     for p in report.ready:
         why = None
+        waits = False
         if p.contact_id is None and p.customer_id not in contact_ids:
             why = ("the customer could not be created in Xero: "
                    + failed_contacts.get(str(p.customer_id), "not created"))
+            waits = str(p.customer_id) in held
         else:
             gone = [a for a in p.item_needs.values() if a not in item_codes]
             if gone:
                 why = "items could not be created in Xero: " + "; ".join(
                     f"{a}: {failed_items.get(a, 'not created')}" for a in gone)
+                waits = all(a in held for a in gone)
         if why:
-            report.problems.append(Problem(p.number, None, "create_failed", why))
+            # needs_review: nothing is wrong, a look-alike waits for a person's decision
+            report.problems.append(Problem(p.number, None,
+                                           "needs_review" if waits else "create_failed", why))
             result.outcomes[p.number] = InvoiceOutcome(p.number, "refused", error=why)
             rows.append({"batch_id": report.batch.batch_id, "tenant_id": xero.tenant_id,
                          "atera_invoice": p.number, "status": "refused", "error": why})
