@@ -65,6 +65,13 @@ def test_the_same_name_is_kept_below_the_threshold_and_never_clearly_new() -> No
     assert "ambiguous" in t["reason"].iloc[0]
 
 
+def test_what_matching_keeps_is_what_the_bar_reads() -> None:
+    from matchkit.matching._match import KEEP_ALONE
+
+    # a candidate below the threshold that the bar would still call plausible is kept
+    assert all(b.alone >= KEEP_ALONE for b in CLEARLY_NEW.values())
+
+
 def test_alone_is_the_score_without_rivals() -> None:
     left = _frame([{"id": "1", "name": "Capital Hair Studio Partners"}])
     twins = _frame([{"id": "a", "name": "Capital Hair Studio Company"},

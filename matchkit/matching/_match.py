@@ -27,6 +27,9 @@ KINDS: tuple[str, ...] = ("customers", "products")
 AUTO_ACCEPT: float = 95.0
 # Below this a candidate is not worth showing.
 DEFAULT_THRESHOLD: float = 30.0
+# ... unless it would score this much without its rival candidates (``alone``): two
+# look-alikes lower each other's score, yet each is plausible (see _new.CLEARLY_NEW).
+KEEP_ALONE: float = 90.0
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "left_id", "right_id", "score", "method", "rank", "ambiguous", "evidence", "left_name",
@@ -157,8 +160,8 @@ def match_frames(
     Frames need ``id`` and ``name``; any of ``email, domain, website, phone, tax_number, city,
     country`` (customers) or ``code, sku, price, description`` (products) are used as evidence.
     Returns one row per left row and candidate (up to ``top``, and any more of the same name
-    or sharing an identifier; ``alone``, the score the pair
-    would have without a rival candidate, >= ``threshold``, or any score when the names are
+    or sharing an identifier; score >= ``threshold``, or ``alone``, the score the pair would
+    have without a rival candidate, >= :data:`KEEP_ALONE`, or any score when the names are
     the same or a strong identifier agrees), sorted by left row then rank,
     with :data:`OUTPUT_COLUMNS`. ``proposed`` marks the one-to-one pick (each right row
     proposed for at most one left row); ``ambiguous`` marks ties, near-ties and names that
@@ -188,7 +191,7 @@ def match_frames(
     # below the threshold, a pair stays when a strong identifier agrees or the names are
     # the same: a person must see it (and it keeps the row from being "clearly new")
     same = (f["exact"] == 1.0) | (f["normalised"] == 1.0)
-    f = f[((f["alone"] >= float(threshold)) | has_strong | same)
+    f = f[((f["score"] >= float(threshold)) | (f["alone"] >= KEEP_ALONE) | has_strong | same)
           & ~f["li"].isin(links["li"])]  # a linked row needs no name
     f = f.sort_values(["li", "score", "ri"], ascending=[True, False, True], kind="stable")
     f["rank"] = f.groupby("li").cumcount() + 1

@@ -32,6 +32,8 @@ Xero applies its own.</li>
 created in Xero with the Atera price. Unmatched Atera products are no longer offered.</li>
 <li><b>Customers</b>: Atera customers are matched to Xero contacts or created there; Xero
 customers missing from Atera can be imported.</li>
+<li>Nothing that <b>looks like</b> a record the other side has is created unless you choose
+it for that row: such rows say "needs review".</li>
 </ul>
 <p>Nothing is saved until you click Done.</p>
 """
@@ -163,11 +165,33 @@ def summary_html(plan: Plan, button: str = "Done") -> str:
             f"Add {plural(len(plan.atera_products), 'Xero item')} to Atera's product list: "
             "no Atera product is matched to them.",
             (f"{p.code} — {p.name} ({price(p.price)})" for p in plan.atera_products)))
+    if plan.xero_keys:
+        lines.append(_sentence(
+            f"Put the link key (Contact Code) on {plural(len(plan.xero_keys), 'matched Xero "
+            "contact')}, so that any workspace finds it again.",
+            (f"{k.name}: {k.key}" for k in plan.xero_keys)))
     if plan.decisions:
         lines.append(_sentence(
             f"Record {plural(len(plan.decisions), 'decision')} in the workspace: "
             f"{esc(_decisions_text(plan))}."))
     kept = []
+    review = plan.left_for_review()
+    if review:
+        kept.append(_sentence(
+            f"{plural(len(review), 'Atera row looks', 'Atera rows look')} like a Xero record "
+            "and wait for you: neither created nor archived (match each, or choose Create "
+            "for that row).", (f"{h.name}: {h.reason}" for h in review)))
+    others = [h for h in plan.review if h.kind in ("imports", "adds")]
+    if others:
+        kept.append(_sentence(
+            f"{plural(len(others), 'Xero record is', 'Xero records are')} not imported or "
+            "added to Atera: Atera has something like them.",
+            (f"{h.name}: {h.reason}" for h in others)))
+    if plan.keys_kept:
+        kept.append(_sentence(
+            f"{plural(len(plan.keys_kept), 'matched Xero contact keeps', 'matched Xero "
+            "contacts keep')} the Contact Code someone else gave it.",
+            (f"{k.name}: {k.current}" for k in plan.keys_kept)))
     if plan.rates_kept:
         kept.append(_sentence(
             f"{plural(len(plan.rates_kept), 'labour rate')} without a match stay as they are "
@@ -219,10 +243,19 @@ def done_lines(result: ApplyResult | None, plan: Plan | None) -> list[str]:
             (len(result.atera_customers_skipped),
              f"Did not import {plural(len(result.atera_customers_skipped), 'Xero customer')}: "
              "a matched Atera customer has the name"),
+            (len(result.held),
+             f"Did not create {plural(len(result.held), 'record')} in Atera: each looks like "
+             "one there, a person decides"),
+            (len(result.keys_set),
+             f"Put the link key on {plural(len(result.keys_set), 'Xero contact')}"),
+            (len(result.keys_kept),
+             f"Left the Contact Code of {plural(len(result.keys_kept), 'Xero contact')} as "
+             "someone else set it"),
         ):
             if n:
                 said.append(f"{text}.")
-    if not any(s.startswith(("Created", "Found", "Archived", "Added", "Did not"))
+        said += result.notes
+    if not any(s.startswith(("Created", "Found", "Archived", "Added", "Did not", "Put"))
                for s in said):
         said.append("Nothing needed changing in Xero or Atera.")
     return said

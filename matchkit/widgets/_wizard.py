@@ -15,7 +15,7 @@ import ipywidgets as w
 from ..wizard import Plan, Step, Wizard
 from ._common import ErrorArea, ProgressBar, css, esc, guard
 from ._dom import ScrollTo
-from ._texts import done_html, summary_html, taxes_html, welcome_html
+from ._texts import done_html, plural, summary_html, taxes_html, welcome_html
 from ._wizard_tables import ChoiceTable, ImportTable
 
 __all__ = ["WizardView"]
@@ -144,9 +144,13 @@ class WizardView:
         elif step == Step.SUMMARY:
             self.body.children = (css(w.HTML(summary_html(wiz.summary(), "Done")), "summary"),)
         else:
+            waiting = len(self.plan.left_for_review()) if self.plan is not None else 0
+            head = ("Done: Atera and Xero are in step." if not waiting else
+                    f"Done. {plural(waiting, 'row looks', 'rows look')} like a Xero record and "
+                    "wait for a person: nothing was created for them.")
             self.body.children = (css(w.HTML(
-                "<p>Done: Atera and Xero are in step. Manage the integration any time on the "
-                "manage page (notebook 02).</p>" + done_html(wiz.result, self.plan)),
+                f"<p>{esc(head)} Manage the integration any time on the manage page "
+                "(notebook 02).</p>" + done_html(wiz.result, self.plan)),
                 "result"),)
 
     def _org_rows(self) -> tuple[w.Widget, ...]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from .._gate import Verdict
 from ..wizard import Row, SharedRecordError, Wizard, held_back, looks_like
 from ._common import ErrorArea, css, esc, guard, html_list, slug
 
@@ -29,6 +30,17 @@ FILTERS = {"all rows": "all", "undecided": "undecided", "needs review": "review"
 
 def _encode(action: str, xero_id: str | None) -> str:
     return f"match:{xero_id}" if action == "match" else action
+
+
+def _review_note(v: Verdict) -> str:
+    """One short line under an undecided row that Xero holds something like (the whole
+    reason, with its evidence, on hover)."""
+    score = f" (score {v.score:.0f})" if v.score is not None else ""
+    other = repr(v.other_name) if v.other_name else "a Xero record"
+    text = (f"safe suggestion: {other}{score}" if v.status == "safe"
+            else f"needs review: looks like {other}{score}")
+    return (f"<br><small class='mk-needs-review' title='{esc(v.reason)}'>{esc(text)}"
+            "</small>")
 
 
 class _Pager:
@@ -174,9 +186,7 @@ class ChoiceTable:
                 detail = f" · {row.detail}" if row.detail else ""
                 c = self.wizard.choice(self.kind, row.atera_id)
                 v = self.wizard.verdict(self.kind, row.atera_id)
-                review = ("" if c.decided or v.status == "new" else
-                          f"<br><small class='mk-needs-review'>needs review: "
-                          f"{esc(v.reason)}</small>")
+                review = "" if c.decided or v.status == "new" else _review_note(v)
                 self.names[i].value = (f"<b>{esc(row.name)}</b><br><small>{esc(row.source)}"
                                        f"{esc(price)}{esc(detail)}</small>{review}")
                 with dd.hold_sync():

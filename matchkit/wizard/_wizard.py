@@ -120,6 +120,7 @@ class Wizard:
         self._recorded = False
         self._closed = False
         self.result: ApplyResult | None = None
+        self.plan: Plan | None = None  # the Summary the last Done carried out
         self.listeners: list[Callable[[Wizard], None]] = []
         self._orgs = OrganisationChoice(ws)
 
@@ -685,6 +686,7 @@ class Wizard:
         if self._step != Step.SUMMARY and not self.manage:
             raise WizardError("Done is on the Summary step")
         plan = self.summary()
+        self.plan = plan
         if not self._recorded:
             with self.ws.transaction():
                 self._record_connection()
