@@ -167,8 +167,9 @@ def summary_html(plan: Plan, button: str = "Done") -> str:
             (f"{p.code} — {p.name} ({price(p.price)})" for p in plan.atera_products)))
     if plan.xero_keys:
         lines.append(_sentence(
-            f"Put the link key (Contact Code) on {plural(len(plan.xero_keys), 'matched Xero "
-            "contact')}, so that any workspace finds it again.",
+            "Put the link key (Contact Code) on "
+            f"{plural(len(plan.xero_keys), 'matched Xero contact')}, so that any workspace "
+            "finds it again.",
             (f"{k.name}: {k.key}" for k in plan.xero_keys)))
     if plan.decisions:
         lines.append(_sentence(
@@ -189,8 +190,8 @@ def summary_html(plan: Plan, button: str = "Done") -> str:
             (f"{h.name}: {h.reason}" for h in others)))
     if plan.keys_kept:
         kept.append(_sentence(
-            f"{plural(len(plan.keys_kept), 'matched Xero contact keeps', 'matched Xero "
-            "contacts keep')} the Contact Code someone else gave it.",
+            plural(len(plan.keys_kept), "matched Xero contact keeps",
+                   "matched Xero contacts keep") + " the Contact Code someone else gave it.",
             (f"{k.name}: {k.current}" for k in plan.keys_kept)))
     if plan.rates_kept:
         kept.append(_sentence(
