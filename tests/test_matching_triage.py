@@ -50,6 +50,7 @@ def test_a_shared_identifier_makes_a_candidate_whatever_the_names() -> None:
     m = match_frames(left, right, "customers")
     assert m[["right_id", "method"]].values.tolist() == [["x", "evidence"]]
     assert m["score"].iloc[0] < 30  # kept below the threshold: a person must see it
+    assert not m["proposed"].iloc[0]  # ... but not picked for them
     assert triage(m, left, right)["status"].tolist() == ["review"]
 
 
@@ -120,3 +121,16 @@ def test_a_stricter_bar_leaves_more_for_a_person() -> None:
     m = match_frames(left, right, "customers", threshold=0)
     assert triage(m, left, right, bar=NewBar(101, 101, "sort"))["status"].tolist() == ["new"]
     assert triage(m, left, right, bar=NewBar(0, 101, "sort"))["status"].tolist() == ["review"]
+
+
+def test_a_pair_kept_below_the_threshold_for_a_person_is_not_proposed() -> None:
+    left = _frame([{"id": "1", "name": "Capital Hair Studio Partners"}])
+    twins = _frame([{"id": "a", "name": "Capital Hair Studio Company"},
+                    {"id": "b", "name": "Capital Hair Studio Group"}])
+    m = match_frames(left, twins, "customers", threshold=95)
+    # kept because each would score high without its twin; neither reaches the threshold
+    assert len(m) and (m["score"] < 95).all() and (m["alone"] >= 90).all()
+    assert not m["proposed"].any()
+    assert triage(m, left, twins)["status"].tolist() == ["review"]
+    # at a threshold it reaches, the best of them is the pick
+    assert match_frames(left, twins, "customers", threshold=0)["proposed"].sum() == 1

@@ -204,9 +204,14 @@ def match_frames(
     l_k = lkey.to_numpy(dtype=object)[f["li"].to_numpy()]
     r_k = rkey.to_numpy(dtype=object)[f["ri"].to_numpy()]
     held = ((r_k != "") & (l_k != "") & (r_k != l_k)) | f["ri"].isin(links["ri"]).to_numpy()
+    # a pair kept below the threshold only for a person to see (an identifier, ``alone``,
+    # a name equal but for its legal form) is not proposed: such picks are mostly wrong
+    # (generated 2,000 x 20,000 customers: precision of the proposed pairs 0.947 -> 0.850
+    # when they were). The very name stays eligible: Xero holds no second one.
+    eligible = ~held & ((f["score"] >= float(threshold)) | (f["exact"] == 1.0)).to_numpy()
     picked = np.zeros(len(f), dtype=bool)
-    if (~held).any():
-        picked[np.flatnonzero(~held)] = one_to_one(f[~held])
+    if eligible.any():
+        picked[np.flatnonzero(eligible)] = one_to_one(f[eligible])
     f["proposed"] = picked
     f["method"] = np.select(
         [f["exact"] == 1.0, f["normalised"] == 1.0, has_strong.reindex(f.index)],
