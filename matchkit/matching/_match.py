@@ -164,7 +164,8 @@ def match_frames(
     have without a rival candidate, >= :data:`KEEP_ALONE`, or any score when the names are
     the same or a strong identifier agrees), sorted by left row then rank,
     with :data:`OUTPUT_COLUMNS`. ``proposed`` marks the one-to-one pick (each right row
-    proposed for at most one left row); ``ambiguous`` marks ties, near-ties and names that
+    proposed for at most one left row; a pair under ``threshold`` only with the very same
+    name); ``ambiguous`` marks ties, near-ties and names that
     could go two ways. Left rows with no candidate are absent.
 
     Link keys come first: when both frames have a ``key`` column (see ``matchkit._keys``),
