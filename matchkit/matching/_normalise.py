@@ -194,14 +194,20 @@ def normalise_product(values: pd.Series | list[str]) -> pd.Series:
     s = _product_base(_s(values))
     for pattern, canon in _PERIODS:
         s = s.str.replace(pattern, canon, regex=True)
-    s = s.str.replace(_SPACES, " ", regex=True).str.strip()
+    s = _join_units(s.str.replace(_SPACES, " ", regex=True).str.strip())
+    dropped = s.str.replace(_PRODUCT_STOP, " ", regex=True)
+    # a dropped word can bring a number next to its unit ("0 & V" -> "0 v"): join again,
+    # or a second pass would (the result must be idempotent)
+    dropped = _join_units(dropped.str.replace(_SPACES, " ", regex=True).str.strip())
+    return dropped.where(dropped.str.len() > 0, s)
+
+
+def _join_units(s: pd.Series) -> pd.Series:
+    """``10 GB`` -> ``10gb``, ``version 2`` -> ``v2`` (on normalised, spaced text)."""
     s = s.str.replace(
         _UNIT_JOIN, lambda m: m.group(1) + _UNIT_CANON.get(m.group(2), m.group(2)), regex=True
     )
-    s = s.str.replace(_VERSION, lambda m: "v" + m.group(1), regex=True)
-    dropped = s.str.replace(_PRODUCT_STOP, " ", regex=True)
-    dropped = dropped.str.replace(_SPACES, " ", regex=True).str.strip()
-    return dropped.where(dropped.str.len() > 0, s)
+    return s.str.replace(_VERSION, lambda m: "v" + m.group(1), regex=True)
 
 
 def product_codes(values: pd.Series | list[str]) -> pd.Series:
