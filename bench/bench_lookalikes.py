@@ -225,6 +225,9 @@ def main() -> None:
                  **{f"expense:{p['RateID']}": p["Description"] for p in o.atera["expenses"]}}
         xnames = {**{c["ContactID"]: c["Name"] for c in o.xero["Contacts"]},
                   **{i["ItemID"]: i["Name"] for i in o.xero["Items"]}}
+        if again:  # named, so that a person can see why the second run found them new
+            print("second analyst created: " + "; ".join(
+                repr(names.get(k, xnames.get(k, k))) for k in again))
         print(f"auto (Done): look-alikes created: {len(alikes)}")
         for k in alikes:
             other = judge.truth.get(k) or judge.by_xero.get(k)
