@@ -125,10 +125,12 @@ def test_notebook_03_run_per_organisation_by_papermill(sb: Sandbox, tmp_path: Pa
     x = login(sb)
     before_b = _books(x, b["tenant_id"])
     workspace = tmp_path / "coral.duckdb"
+    # from the 1st: the two invoices of 22-23 August are for look-alikes, which wait for a
+    # person, and the notebook's reconciliation needs something exported
     papermill.execute_notebook(
         str(ROOT / "notebooks" / "03_export_invoices.ipynb"), str(tmp_path / "out.ipynb"),
         parameters={"workspace": str(workspace), "tenant": a["name"],
-                    "date_from": "2026-08-22", "date_to": "2026-08-23"},
+                    "date_from": "2026-08-01", "date_to": "2026-08-23"},
         cwd=str(ROOT / "notebooks"), progress_bar=False, log_output=False,
         kernel_name="python3")
     ws = Workspace.open(workspace)
