@@ -65,6 +65,7 @@ def test_unmatched_customers_and_unknown_products_exported_in_full_after_fixing(
         # Fix: match the two by hand, create the rest in Xero.
         env.ws.record_decisions([Decision("customers", "match", a, truth[a], "manual")
                                  for a in ("101", "102")])
+        plan = plan_export(env.ws, env.xero, batch, ExportOptions(create_missing_customers=True))
         second = export_batch(env.ws, env.xero, batch,
                               ExportOptions(create_missing_customers=True))
         assert second.ok
@@ -76,6 +77,13 @@ def test_unmatched_customers_and_unknown_products_exported_in_full_after_fixing(
         assert held and all("10 Hour Support Block" in p.message for n in held
                             for p in second.report.refused[n] if p.code == "needs_review")
         assert not [i for i in env.client().items() if "block of 10" in i["Name"].lower()]
+        # The dry run said as much: what is sent, what waits, nothing counted twice.
+        waiting = {p.invoice for p in plan.report.problems if p.code == "needs_review"}
+        assert waiting == held and set(plan.payloads) == set(second.exported)
+        assert plan.text().splitlines()[0].startswith(
+            f"{len(batch.numbers)} invoice(s): {len(second.exported)} to send, {len(held)} "
+            f"waiting for a person, {len(second.refused) - len(held)} refused, "
+            f"{len(second.already)} already exported;")
         # a person matches it; the rest go
         env.ws.record_decisions([Decision("products", "match", "rate:9010",
                                           _truth_products()["rate:9010"], "manual")])

@@ -38,9 +38,32 @@ class ExportPlan:
     report: ValidationReport
     calls: list[PlannedCall]
     payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # Atera number -> body
+    # what exists in Xero, would be created and is held for a person (None: not previewed)
+    contacts: SyncPreview | None = None
+    items: SyncPreview | None = None
+
+    def summary(self) -> str:
+        """The plan in one line: what would be sent and created, not what validation wished.
+
+        An invoice waiting for a person (its customer or an item looks like a Xero record)
+        is counted as waiting, not as ready and refused both; contacts and items count what
+        the preview would create, not the look-alikes it holds back.
+        """
+        r = self.report
+        if self.contacts is None or self.items is None:
+            return r.summary()
+        waiting = {p.invoice for p in r.problems if p.code == "needs_review"}
+        refused = set(r.refused) - waiting
+        held = len(self.contacts.held) + len(self.items.held)
+        fixes = sum(1 for p in r.problems if p.severity == "fix")
+        return (f"{len(r.batch)} invoice(s): {len(self.payloads)} to send, {len(waiting)} "
+                f"waiting for a person, {len(refused)} refused, {len(r.already)} already "
+                f"exported; {len(self.contacts.to_create)} contact(s) and "
+                f"{len(self.items.to_create)} item(s) to create in Xero, {held} look-alike(s) "
+                f"left for a person; {fixes} fixable problem(s)")
 
     def text(self, *, with_payloads: bool = False) -> str:
-        out = [self.report.summary(), ""]
+        out = [self.summary(), ""]
         out += [f"{i:>3}. {c}" for i, c in enumerate(self.calls, start=1)]
         if with_payloads:
             for number, body in self.payloads.items():
@@ -140,4 +163,4 @@ def plan_from_report(report: ValidationReport, contacts: SyncPreview, items: Syn
                 "PUT", f"{path}?summarizeErrors=false",
                 f"create {what} {part[0][0]}..{part[-1][0]} (Idempotency-Key)", len(part),
                 [b for _, b in part]))
-    return ExportPlan(report, calls, {n: b for n, (_, b) in built.items()})
+    return ExportPlan(report, calls, {n: b for n, (_, b) in built.items()}, contacts, items)
