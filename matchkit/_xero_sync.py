@@ -19,7 +19,6 @@ up first; nothing is ever created twice.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,11 +27,12 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from ._exceptions import ApiError, AuthError, ExportError, RateLimitError, ValidationError
+from ._exceptions import ApiError, ExportError
 from ._gate import Verdict, judge
 from ._keys import CODE_MAX, contact_key, contact_key_of, item_code, item_key, item_key_of
 from ._presend import account_numbers_of, contact_problems
 from ._sources import atera_frame, contacts_frame, items_frame, typed
+from .outbox import Outbox, Sent
 from .store import Decision, Workspace
 
 __all__ = [
@@ -54,16 +54,8 @@ __all__ = [
 ]
 
 CHUNK = 50  # Xero's advice: at most 50 elements per request
-MAX_ROUNDS = 4  # send, then re-query and resend what is missing, at most this often
 ITEM_NAME_MAX = 50
 CONTACT_NAME_MAX = 255
-
-
-class _Result(Protocol):
-    index: int
-    ok: bool
-    record: dict[str, Any]
-    errors: list[str]
 
 
 class XeroWriter(Protocol):
@@ -80,13 +72,13 @@ class XeroWriter(Protocol):
     def accounts(self) -> list[dict[str, Any]]: ...
 
     def create_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
-                        ) -> Sequence[_Result]: ...
+                        ) -> Sequence[Sent]: ...
 
     def update_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
-                        ) -> Sequence[_Result]: ...
+                        ) -> Sequence[Sent]: ...
 
     def create_items(self, records: list[dict[str, Any]], *, idempotency_key: str
-                     ) -> Sequence[_Result]: ...
+                     ) -> Sequence[Sent]: ...
 
 
 @dataclass(frozen=True)
@@ -236,14 +228,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _key(tenant: str, run_id: str, kind: str, round_no: int, payloads: list[dict[str, Any]]
-         ) -> str:
-    """A deterministic Idempotency-Key (<= 128 chars): same request, same key."""
-    digest = hashlib.sha256(repr((tenant, kind, payloads)).encode()).hexdigest()[:40]
-    safe_run = re.sub(r"[^A-Za-z0-9-]", "", run_id)[:60]
-    return f"mk-{kind}-{safe_run}-r{round_no}-{digest}"
-
-
 def _log(ws: Workspace, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -263,11 +247,6 @@ def _intents(ws: Workspace, tenant: str, kind: str) -> dict[str, dict[str, Any]]
             for r in df.to_dict("records")}
 
 
-def _chunks(seq: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(seq), size):
-        yield seq[i:i + size]
-
-
 @dataclass
 class _Job:
     atera_id: str
@@ -279,85 +258,76 @@ class _Job:
 
 @dataclass
 class _Engine:
+    """The outbox channel of contacts, items and link keys (``matchkit.outbox``), and what
+    one run found, created and could not."""
+
     ws: Workspace
-    kind: str  # 'contact' | 'item'
+    kind: str  # 'contact' | 'item' | 'contact_key'
     tenant: str
     run_id: str
     lookup: Callable[[], dict[str, str]]  # folded label -> Xero id (what exists now)
-    create: Callable[[list[dict[str, Any]], str], Sequence[_Result]]
+    create: Callable[[list[dict[str, Any]], str], Sequence[Sent]]
     id_field: str
-    done: dict[str, str] = field(default_factory=dict)
+    done_ids: dict[str, str] = field(default_factory=dict)
     how: dict[str, str] = field(default_factory=dict)  # atera_id -> 'created' | 'exact'
     failures: list[SyncFailure] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)  # log rows not yet written
+
+    def run(self, jobs: list[_Job]) -> None:
+        try:
+            Outbox(self, self.tenant, self.run_id).run(jobs)
+        finally:
+            self.flush()
+
+    # --- the outbox's channel
+    def group(self, job: _Job) -> int:
+        return 0
+
+    def chunk_size(self, group: int) -> int:
+        return CHUNK
+
+    def payload(self, job: _Job) -> dict[str, Any]:
+        return job.payload
+
+    def record_id(self, record: dict[str, Any]) -> str | None:
+        return str(record[self.id_field]) if record.get(self.id_field) else None
+
+    def send(self, group: int, payloads: list[dict[str, Any]], key: str) -> Sequence[Sent]:
+        return self.create(payloads, key)
+
+    def intent(self, jobs: list[_Job], key: str) -> None:
+        self.rows.extend(self._row(j, "sending", idempotency_key=key) for j in jobs)
+        self.flush()
+
+    def done(self, job: _Job, record: dict[str, Any]) -> None:
+        self._ok(job, str(record[self.id_field]), "created")
+
+    def refused(self, job: _Job, why: str) -> None:
+        self._fail(job, why)
+
+    def unsure(self, jobs: list[_Job], why: str) -> None:
+        pass  # the 'sending' intent stays: the next round, or run, looks these up
+
+    def gave_up(self, jobs: list[_Job], rounds: int) -> None:
+        for job in jobs:
+            self._fail(job, f"no answer from Xero after {rounds} attempts; run again")
+
+    def settle(self, jobs: list[_Job]) -> list[_Job]:
+        existing = self.lookup()
+        missing = []
+        for job in jobs:
+            xid = existing.get(fold_name(job.label))
+            if xid:
+                self._ok(job, xid, "created")
+            else:
+                missing.append(job)
+        return missing
 
     def flush(self) -> None:
         _log(self.ws, self.rows)
         self.rows.clear()
 
-    def run(self, jobs: list[_Job]) -> None:
-        pending = jobs
-        for round_no in range(1, MAX_ROUNDS + 1):
-            if not pending:
-                return
-            uncertain: list[_Job] = []
-            for chunk in _chunks(pending):
-                uncertain.extend(self._send(chunk, round_no))
-                self.flush()
-            if not uncertain:
-                return
-            # The answer was lost: whatever reached Xero is there now; resend only the rest.
-            existing = self.lookup()
-            pending = []
-            for job in uncertain:
-                xid = existing.get(fold_name(job.label))
-                if xid:
-                    self._ok(job, xid, "created")
-                else:
-                    pending.append(job)
-        for job in pending:
-            self._fail(job, f"no answer from Xero after {MAX_ROUNDS} attempts; run again")
-        self.flush()
-
-    def _send(self, chunk: list[_Job], round_no: int) -> list[_Job]:
-        payloads = [j.payload for j in chunk]
-        key = _key(self.tenant, self.run_id, self.kind, round_no, payloads)
-        self.rows.extend(self._row(j, "sending", idempotency_key=key) for j in chunk)
-        self.flush()  # the intent is on disk before the request leaves
-        try:
-            results = self.create(payloads, key)
-        except AuthError:
-            raise  # the connection is gone: stop and let the caller ask to reconnect
-        except ValidationError as exc:
-            # A whole-request 400 despite summarizeErrors=false: nothing was created.
-            for job in chunk:
-                self._fail(job, "; ".join(exc.errors) or str(exc))
-            return []
-        except RateLimitError as exc:
-            if exc.problem == "day":
-                raise  # hours away: a clean stop (the intents are looked up next run)
-            return chunk
-        except ApiError:
-            return chunk
-        by_index = {r.index: r for r in results}
-        uncertain = []
-        for i, job in enumerate(chunk):
-            res = by_index.get(i)
-            if res is None:
-                uncertain.append(job)
-            elif res.ok and res.record.get(self.id_field):
-                self._ok(job, str(res.record[self.id_field]), "created")
-            elif self._is_clash(res.errors):
-                uncertain.append(job)  # it exists already (an earlier lost answer): look it up
-            else:
-                self._fail(job, "; ".join(res.errors) or "refused by Xero without a message")
-        return uncertain
-
-    @staticmethod
-    def _is_clash(errors: list[str]) -> bool:
-        text = " ".join(errors).lower()
-        return "already assigned to another contact" in text or "already exists" in text
-
+    # --- outcomes
     def _row(self, job: _Job, status: str, **extra: Any) -> dict[str, Any]:
         return {"tenant_id": self.tenant, "kind": self.kind, "atera_id": job.atera_id,
                 "name": job.name, "code": job.code, "status": status, "run_id": self.run_id,
@@ -366,7 +336,7 @@ class _Engine:
     def _ok(self, job: _Job, xero_id: str, how: str) -> None:
         self.rows.append(self._row(job, "created" if how == "created" else "found",
                                    xero_id=xero_id))
-        self.done[job.atera_id] = xero_id
+        self.done_ids[job.atera_id] = xero_id
         self.how[job.atera_id] = how
 
     def _fail(self, job: _Job, reason: str, *, held: bool = False) -> None:
@@ -379,18 +349,35 @@ _NOTE = {"exact": "found in Xero by name before creating",
          "link": "found in Xero by its link key before creating"}
 
 
-def _finish(ws: Workspace, engine: _Engine, entity: str, who: str | None) -> dict[str, str]:
+def _run(ws: Workspace, engine: _Engine, jobs: list[_Job], entity: str, who: str | None
+         ) -> dict[str, str]:
+    """Send ``jobs``, then record every Xero id as a decision. When the run must stop (the
+    connection refused, Xero's daily limit) what was done is recorded before the error
+    goes on: the next run takes it from the log and looks the unsure ones up."""
+    try:
+        engine.run(jobs)
+    except ApiError:
+        _decide(ws, engine, entity, who)
+        raise
+    return _finish(ws, engine, entity, who)
+
+
+def _decide(ws: Workspace, engine: _Engine, entity: str, who: str | None) -> None:
     engine.flush()
     decisions = [
         Decision(entity=entity, action="match", atera_id=aid, xero_id=xid,
                  method=_METHOD[engine.how[aid]], score=100.0, who=who, run_id=engine.run_id,
                  note=_NOTE.get(engine.how[aid]))
-        for aid, xid in engine.done.items()
+        for aid, xid in engine.done_ids.items()
     ]
     ws.record_decisions(decisions)
+
+
+def _finish(ws: Workspace, engine: _Engine, entity: str, who: str | None) -> dict[str, str]:
+    _decide(ws, engine, entity, who)
     if engine.failures:
-        raise XeroSyncError(engine.failures, engine.done)
-    return dict(engine.done)
+        raise XeroSyncError(engine.failures, engine.done_ids)
+    return dict(engine.done_ids)
 
 
 def _check_unique(specs: Sequence[ContactSpec] | Sequence[ItemSpec]) -> None:
@@ -433,8 +420,8 @@ def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec
     for job, why in zip(jobs, verdicts, strict=True):
         if why:
             engine._fail(job, why)
-    engine.run([j for j, why in zip(jobs, verdicts, strict=True) if not why])
-    return _finish(ws, engine, "customers", who)
+    return _run(ws, engine, [j for j, why in zip(jobs, verdicts, strict=True) if not why],
+                "customers", who)
 
 
 def preview_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec]
@@ -444,7 +431,7 @@ def preview_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpe
     if not specs:
         return SyncPreview({}, [])
     engine, jobs = _contact_jobs(ws, xero, specs, "preview")
-    return SyncPreview(dict(engine.done), [j.payload for j in jobs],
+    return SyncPreview(dict(engine.done_ids), [j.payload for j in jobs],
                        {f.atera_id: f.reason for f in engine.failures},
                        [j.atera_id for j in jobs])
 
@@ -568,8 +555,7 @@ def ensure_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], *,
     if not specs:
         return {}
     engine, jobs = _item_jobs(ws, xero, specs, run_id)
-    engine.run(jobs)
-    return _finish(ws, engine, "products", who)
+    return _run(ws, engine, jobs, "products", who)
 
 
 def preview_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec]) -> SyncPreview:
@@ -578,7 +564,7 @@ def preview_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec]) ->
     if not specs:
         return SyncPreview({}, [])
     engine, jobs = _item_jobs(ws, xero, specs, "preview")
-    return SyncPreview(dict(engine.done), [j.payload for j in jobs],
+    return SyncPreview(dict(engine.done_ids), [j.payload for j in jobs],
                        {f.atera_id: f.reason for f in engine.failures},
                        [j.atera_id for j in jobs])
 
@@ -587,7 +573,7 @@ def _finished_before(engine: _Engine, atera_id: str, prior: Mapping[str, Any] | 
     """An earlier run already created or found this record: take its id, send nothing."""
     if prior is None or prior["status"] not in ("created", "found") or not prior["xero_id"]:
         return False
-    engine.done[atera_id] = str(prior["xero_id"])
+    engine.done_ids[atera_id] = str(prior["xero_id"])
     engine.how[atera_id] = "created" if prior["status"] == "created" else "exact"
     return True
 
@@ -738,10 +724,9 @@ def ensure_contact_keys(ws: Workspace, xero: XeroWriter, pairs: Mapping[str, str
     """
     engine, jobs, result = _key_jobs(ws, xero, pairs, run_id)
     engine.run(jobs)
-    engine.flush()
-    result.set.update({a: x for a, x in engine.done.items()})
+    result.set.update({a: x for a, x in engine.done_ids.items()})
     if engine.failures:
-        raise XeroSyncError(engine.failures, engine.done)
+        raise XeroSyncError(engine.failures, engine.done_ids)
     return result
 
 

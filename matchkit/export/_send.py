@@ -11,7 +11,6 @@ again; so nothing is ever created twice and nothing is silently dropped.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -20,7 +19,6 @@ from typing import Any
 
 import pandas as pd
 
-from .._exceptions import ApiError, AuthError, RateLimitError, ValidationError
 from .._presend import account_numbers_of
 from .._xero_sync import (
     SyncPreview,
@@ -31,6 +29,7 @@ from .._xero_sync import (
     preview_items,
 )
 from ..accounts import check_line_accounts
+from ..outbox import Outbox
 from ..store import Workspace
 from ._batch import Batch
 from ._lock import STALE_AFTER, export_lock
@@ -165,8 +164,14 @@ def _money(v: Any) -> float | None:
 # --- the sender -------------------------------------------------------------------------
 
 
+_Todo = tuple[Prepared, dict[str, Any], dict[str, Any]]  # invoice, payload, log row
+
+
 @dataclass
 class _Sender:
+    """The outbox channel of invoices and credit notes (``matchkit.outbox``): each outcome
+    is an export-log row, written with the lock's heartbeat."""
+
     ws: Workspace
     xero: Any
     tenant: str
@@ -178,13 +183,60 @@ class _Sender:
     heartbeat: Callable[[], None]
     progress: Progress | None = None
     total: int = 0
-    done: int = 0
-    def flush(self, rows: Sequence[dict[str, Any]] = ()) -> None:
-        """Write ``rows`` and beat the lock's heart, in one transaction."""
-        with self.ws.transaction():
-            log_events(self.ws, rows)
-            self.heartbeat()
+    ticked: int = 0
+    since: dt.datetime | None = None  # sent no earlier than this: the look-ups' bound
+    kind: str = "inv"
+    rows: list[dict[str, Any]] = field(default_factory=list)  # log rows not yet written
 
+    def flush(self) -> None:
+        """Write the rows recorded so far and beat the lock's heart, in one transaction."""
+        with self.ws.transaction():
+            log_events(self.ws, self.rows)
+            self.heartbeat()
+        self.rows.clear()
+
+    # --- the outbox's channel
+    def group(self, job: _Todo) -> int:
+        return int(job[0].credit)  # invoices, then credit notes: one endpoint a request
+
+    def chunk_size(self, group: int) -> int:
+        return self.result.report.options.per_request
+
+    def payload(self, job: _Todo) -> dict[str, Any]:
+        return job[1]
+
+    def record_id(self, record: dict[str, Any]) -> str | None:
+        return record_id(record)
+
+    def send(self, group: int, payloads: list[dict[str, Any]], key: str) -> Sequence[Any]:
+        create = self.xero.create_credit_notes if group else self.xero.create_invoices
+        return create(payloads, idempotency_key=key)  # type: ignore[no-any-return]
+
+    def intent(self, jobs: list[_Todo], key: str) -> None:
+        for _p, _body, base in jobs:
+            base["attempts"] = int(base.get("attempts") or 0) + 1
+            base["idempotency_key"] = key
+            self.rows.append({**base, "status": "sending"})
+        self.flush()
+
+    def done(self, job: _Todo, record: dict[str, Any]) -> None:
+        self.rows.append(self.exported_row(job[0].number, record, job[0].credit, job[2]))
+
+    def refused(self, job: _Todo, why: str) -> None:
+        self.rows.append(self.failed_row(job[0].number, job[2], why))
+
+    def unsure(self, jobs: list[_Todo], why: str) -> None:
+        self.rows.extend({**b, "status": "unknown", "error": why} for _, _, b in jobs)
+
+    def gave_up(self, jobs: list[_Todo], rounds: int) -> None:
+        self.rows.extend(self.failed_row(
+            p.number, b, f"no answer from Xero after {rounds} attempts; run the export again "
+            "(it looks these up first)", status="unknown") for p, _, b in jobs)
+
+    def settle(self, jobs: list[_Todo]) -> list[_Todo]:
+        return self.resolve(jobs, self.since)
+
+    # --- outcomes
     def link(self, rec: dict[str, Any], credit: bool) -> str | None:
         rid = record_id(rec)
         if not rid or not self.short_code:
@@ -209,9 +261,9 @@ class _Sender:
                 "amount_paid": _money(rec.get("AmountPaid"))}
 
     def _tick(self) -> None:
-        self.done += 1
+        self.ticked += 1
         if self.progress is not None:
-            self.progress(self.done, self.total)
+            self.progress(self.ticked, self.total)
 
     def failed_row(self, number: str, base: dict[str, Any], error: str,
                    status: str = "failed") -> dict[str, Any]:
@@ -220,72 +272,9 @@ class _Sender:
             self._tick()
         return {**base, "status": status, "error": error[:2000]}
 
-    def key(self, round_no: int, payloads: list[dict[str, Any]]) -> str:
-        digest = hashlib.sha256(json.dumps([self.tenant, payloads], sort_keys=True,
-                                           default=str).encode()).hexdigest()[:48]
-        return f"mk-inv-{self.run_id[-24:]}-r{round_no}-{digest}"[:128]
-
-    # One round: send each chunk; return the invoices whose fate is unknown.
-    def send_round(self, todo: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
-                   round_no: int) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
-        unsure: list[tuple[Prepared, dict[str, Any], dict[str, Any]]] = []
-        for credit in (False, True):
-            rows = [t for t in todo if t[0].credit is credit]
-            size = self.result.report.options.per_request
-            for i in range(0, len(rows), size):
-                unsure.extend(self._send_chunk(rows[i:i + size], round_no, credit))
-        return unsure
-
-    def _send_chunk(self, chunk: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
-                    round_no: int, credit: bool
-                    ) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
-        payloads = [body for _, body, _ in chunk]
-        key = self.key(round_no, payloads)
-        sending = []
-        for _p, _body, base in chunk:
-            base["attempts"] = int(base.get("attempts") or 0) + 1
-            base["idempotency_key"] = key
-            sending.append({**base, "status": "sending"})
-        self.flush(sending)  # the intent is on disk before the request leaves
-        self.result.requests += 1
-        create = self.xero.create_credit_notes if credit else self.xero.create_invoices
-        try:
-            results = create(payloads, idempotency_key=key)
-        except AuthError:
-            log_events(self.ws, [{**b, "status": "unknown", "error": "stopped: Xero refused "
-                                  "the connection; reconnect and run again"}
-                                 for _, _, b in chunk])
-            raise
-        except ValidationError as exc:
-            msg = "; ".join(exc.errors) or str(exc)
-            log_events(self.ws, [self.failed_row(p.number, b, msg) for p, _, b in chunk])
-            return []
-        except ApiError as exc:
-            log_events(self.ws, [{**b, "status": "unknown", "error": f"no answer: {exc}"[:500]}
-                                 for _, _, b in chunk])
-            if _out_of_calls(exc):
-                raise
-            return chunk
-        rows: list[dict[str, Any]] = []
-        unsure = []
-        for i, (p, _body, base) in enumerate(chunk):
-            res = results[i] if i < len(results) else None
-            if res is None:
-                unsure.append(chunk[i])
-            elif res.ok and record_id(res.record):
-                rows.append(self.exported_row(p.number, res.record, credit, base))
-            elif any("must be unique" in e.lower() for e in res.errors):
-                unsure.append(chunk[i])  # an earlier attempt's invoice may be there: look
-            else:
-                rows.append(self.failed_row(p.number, base, "; ".join(res.errors)
-                                            or "refused by Xero without a message"))
-        self.flush(rows)  # each outcome on disk as soon as Xero's answer is in
-        return unsure
-
     # Look up invoices whose fate is unknown; log the found ones; return the missing ones.
-    def resolve(self, items: list[tuple[Prepared, dict[str, Any], dict[str, Any]]],
-                since: dt.datetime | None
-                ) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
+    def resolve(self, items: list[_Todo], since: dt.datetime | None) -> list[_Todo]:
+        """Look up invoices whose fate is unknown; record the found ones; the missing ones."""
         if not items:
             return []
         numbers = [str(b["InvoiceNumber"]) for p, b, _ in items
@@ -296,7 +285,6 @@ class _Sender:
                 if not p.credit and not b.get("InvoiceNumber")]
         crefs = [str(b["Reference"]) for p, b, _ in items
                  if p.credit and not b.get("CreditNoteNumber")]
-        self.result.requests += 1
         by_number, by_ref = find_existing(self.xero, numbers=numbers, credit_numbers=cnumbers,
                                           references=refs, credit_references=crefs,
                                           since=since)
@@ -312,7 +300,7 @@ class _Sender:
                     f"(Reference {rec.get('Reference')!r}); choose another numbering"))
             else:
                 rows.append(self.exported_row(p.number, rec, p.credit, base))
-        self.flush(rows)
+        self.rows.extend(rows)
         return missing
 
 
@@ -389,12 +377,15 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
         result = ExportResult(batch.batch_id, run_id, tenant, placeholder)
         sender = _Sender(ws, xero, tenant, batch.batch_id, run_id, web, short_code, result,
                          lock.heartbeat, None)
+        outbox = Outbox(sender, tenant, run_id, max_rounds=MAX_ROUNDS)
         earlier = _in_flight_items(state, batch, tenant)
         if earlier:
             since = ws.sql("SELECT min(logged_at) AS t FROM export_log WHERE tenant_id = ? AND "
                            "atera_invoice IN (SELECT unnest(?::VARCHAR[]))",
                            [tenant, [p.number for p, _, _ in earlier]])["t"].iloc[0]
-            sender.resolve(earlier, _since(since))
+            sender.since = _since(since)
+            outbox.settle(earlier)
+            sender.flush()
             result.outcomes.clear()
         options, _catalogue, report = _context(ws, xero, batch, options)
         result.report = report
@@ -428,41 +419,14 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
             todo.append((p, body, base))
         sender.total = len(todo)
         sender.progress = progress
-        since = _now() - dt.timedelta(minutes=5)
-        unsure: list[tuple[Prepared, dict[str, Any], dict[str, Any]]] = []
-        for round_no in range(1, MAX_ROUNDS + 1):
-            if todo:
-                unsure += sender.send_round(todo, round_no)
-            todo = []
-            if not unsure:
-                break
-            try:
-                todo = sender.resolve(unsure, since)
-            except AuthError:
-                raise
-            except ApiError as exc:
-                if _out_of_calls(exc):
-                    raise
-                # Xero cannot say what it holds right now: never resend blind; ask again.
-                time.sleep(min(0.5 * round_no, 5.0))
-                continue
-            unsure = []
-            if round_no < MAX_ROUNDS:
-                result.resends += len(todo)
-        left = todo + unsure
-        if left:
-            log_events(ws, [sender.failed_row(p.number, b, "no answer from Xero after "
-                                              f"{MAX_ROUNDS} attempts; run the export again "
-                                              "(it looks these up first)", status="unknown")
-                            for p, _, b in left])
+        sender.since = _now() - dt.timedelta(minutes=5)
+        try:
+            outbox.run(todo)
+        finally:
+            result.requests, result.resends = outbox.requests, outbox.resends
     result.http_calls = int(getattr(xero, "calls", 0)) - calls0
     result.seconds = time.monotonic() - started
     return result
-
-
-def _out_of_calls(exc: ApiError) -> bool:
-    # Xero's daily limit resets hours later: retrying now only hides why nothing moves.
-    return isinstance(exc, RateLimitError) and exc.problem == "day"
 
 
 def _since(value: Any) -> dt.datetime | None:
