@@ -33,7 +33,7 @@ from ._keys import CODE_MAX, contact_key, contact_key_of, item_code, item_key, i
 from ._presend import account_numbers_of, contact_problems
 from ._sources import atera_frame, contacts_frame, items_frame, typed
 from .outbox import Outbox, Sent
-from .store import Decision, Workspace
+from .store import Decision, Workspace, log_sync, sync_intents
 
 __all__ = [
     "ContactSpec",
@@ -228,25 +228,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _log(ws: Workspace, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    now = _now()
-    with ws.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO xero_sync_log VALUES (nextval('sync_intent_seq'), ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?)",
-            [[r["tenant_id"], r["kind"], r["atera_id"], r["name"], r.get("code"),
-              r.get("idempotency_key"), r["status"], r.get("xero_id"), r.get("error"),
-              r.get("run_id"), now] for r in rows])
-
-
-def _intents(ws: Workspace, tenant: str, kind: str) -> dict[str, dict[str, Any]]:
-    df = ws.sql("SELECT * FROM xero_sync_state WHERE tenant_id = ? AND kind = ?", [tenant, kind])
-    return {str(r["atera_id"]): {str(k): v for k, v in r.items()}
-            for r in df.to_dict("records")}
-
-
 @dataclass
 class _Job:
     atera_id: str
@@ -324,7 +305,7 @@ class _Engine:
         return missing
 
     def flush(self) -> None:
-        _log(self.ws, self.rows)
+        log_sync(self.ws, self.rows)
         self.rows.clear()
 
     # --- outcomes
@@ -482,7 +463,7 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
     by_key = {str(contact_key_of(c.get("ContactNumber"))): c for c in live
               if contact_key_of(c.get("ContactNumber"))}
     by_name = {fold_name(c["Name"]): c for c in live}
-    earlier = _intents(ws, tenant, "contact")
+    earlier = sync_intents(ws, tenant, "contact")
     engine = _Engine(ws, "contact", tenant, run_id, lookup,
                      lambda p, k: xero.create_contacts(p, idempotency_key=k), "ContactID")
     fresh: list[tuple[ContactSpec, _Job]] = []
@@ -611,7 +592,7 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
     by_key = {str(item_key_of(i.get("Code"))): str(i["ItemID"]) for i in live
               if item_key_of(i.get("Code"))}
     by_name = {fold_name(str(i["Name"])): str(i["ItemID"]) for i in live if i.get("Name")}
-    earlier = _intents(ws, tenant, "item")
+    earlier = sync_intents(ws, tenant, "item")
     engine = _Engine(ws, "item", tenant, run_id, lookup,
                      lambda p, k: xero.create_items(p, idempotency_key=k), "ItemID")
     fresh: list[tuple[ItemSpec, _Job]] = []

@@ -19,7 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .._exceptions import ExportBusyError
-from ..store import Workspace
+from ..store import (
+    LockRow,
+    Workspace,
+    beat_export_lock,
+    claim_export_lock,
+    release_export_lock,
+)
 
 __all__ = ["ExportLock", "export_lock"]
 
@@ -47,39 +53,38 @@ class ExportLock:
     run_id: str
 
     def heartbeat(self) -> None:
-        self.ws.execute("UPDATE export_locks SET heartbeat_at = ? WHERE tenant_id = ? AND "
-                        "run_id = ?", [_now(), self.tenant_id, self.run_id])
+        beat_export_lock(self.ws, self.tenant_id, self.run_id)
 
     def release(self) -> None:
-        self.ws.execute("DELETE FROM export_locks WHERE tenant_id = ? AND run_id = ?",
-                        [self.tenant_id, self.run_id])
+        release_export_lock(self.ws, self.tenant_id, self.run_id)
 
 
 def acquire(ws: Workspace, tenant_id: str, run_id: str, *, stale_after: float = STALE_AFTER
             ) -> ExportLock:
     host = socket.gethostname()
     now = _now()
-    with ws.transaction() as conn:
-        rows = conn.execute(
-            "SELECT run_id, owner_pid, owner_host, owner_cmd, acquired_at, heartbeat_at "
-            "FROM export_locks WHERE tenant_id = ?", [tenant_id]).fetchall()
-        for run, pid, owner_host, cmd, acquired, beat in rows:
-            age = (now - beat).total_seconds()
-            # Here the pid tells; from another machine only the heartbeat can.
-            gone = not _alive(int(pid)) if owner_host == host else age >= stale_after
-            if not gone:
-                raise ExportBusyError(
-                    f"an export to this Xero organisation is already running: process {pid} "
-                    f"on {owner_host} ({cmd or 'unknown command'}), run {run}, started "
-                    f"{acquired:%Y-%m-%d %H:%M:%S %Z}, last heartbeat {age:.0f} s ago. Wait for "
-                    "it to finish (or stop that process) and run again; a run that died is "
-                    "taken over at once on this machine, or after "
-                    f"{stale_after:.0f} s without a heartbeat from another machine.")
-        conn.execute("DELETE FROM export_locks WHERE tenant_id = ?", [tenant_id])
-        cmd = " ".join(os.path.basename(a) if i == 0 else a
-                       for i, a in enumerate(sys.argv[:4]))[:200]
-        conn.execute("INSERT INTO export_locks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [tenant_id, run_id, os.getpid(), host, cmd, now, now])
+
+    def gone(row: LockRow) -> bool:
+        # Here the pid tells; from another machine only the heartbeat can.
+        _run, pid, owner_host, _cmd, _acquired, beat = row
+        if owner_host == host:
+            return not _alive(pid)
+        return (now - beat).total_seconds() >= stale_after
+
+    cmd = " ".join(os.path.basename(a) if i == 0 else a
+                   for i, a in enumerate(sys.argv[:4]))[:200]
+    held = claim_export_lock(ws, tenant_id, run_id, pid=os.getpid(), host=host, cmd=cmd,
+                             holder_gone=gone)
+    if held is not None:
+        run, pid, owner_host, owner_cmd, acquired, beat = held
+        age = (now - beat).total_seconds()
+        raise ExportBusyError(
+            f"an export to this Xero organisation is already running: process {pid} "
+            f"on {owner_host} ({owner_cmd or 'unknown command'}), run {run}, started "
+            f"{acquired:%Y-%m-%d %H:%M:%S %Z}, last heartbeat {age:.0f} s ago. Wait for "
+            "it to finish (or stop that process) and run again; a run that died is "
+            "taken over at once on this machine, or after "
+            f"{stale_after:.0f} s without a heartbeat from another machine.")
     return ExportLock(ws, tenant_id, run_id)
 
 

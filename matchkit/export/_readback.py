@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..store import Workspace
+from ..store import EXPORT_COLUMNS, Workspace, log_export
 from ._lookup import record_id
-from ._send import _COLS, _money, log_events
+from ._send import _money
 
 __all__ = ["exported_invoices", "payment_state", "refresh_invoices"]
 
@@ -105,7 +105,7 @@ def refresh_invoices(ws: Workspace, xero: Any) -> pd.DataFrame:
     events = []
     for rid, row in rows.items():
         rec = found.get(rid)
-        base = {c: (None if _na(row.get(c)) else row.get(c)) for c in _COLS}
+        base = {c: (None if _na(row.get(c)) else row.get(c)) for c in EXPORT_COLUMNS}
         payload = base.get("payload")
         if isinstance(payload, str):
             base["payload"] = json.loads(payload)
@@ -120,7 +120,7 @@ def refresh_invoices(ws: Workspace, xero: Any) -> pd.DataFrame:
                        "xero_total": _money(rec.get("Total")),
                        "amount_due": _money(rec.get("AmountDue")),
                        "amount_paid": _money(rec.get("AmountPaid"))})
-    log_events(ws, events)
+    log_export(ws, events)
     return exported_invoices(ws, tenant)
 
 

@@ -30,7 +30,14 @@ from .._xero_sync import (
 )
 from ..accounts import check_line_accounts
 from ..outbox import Outbox
-from ..store import Workspace
+from ..store import (
+    EXPORT_COLUMNS,
+    Workspace,
+    export_rows,
+    first_logged,
+    log_export,
+    record_batch,
+)
 from ._batch import Batch
 from ._lock import STALE_AFTER, export_lock
 from ._lookup import credit_note_link, find_existing, record_id, record_number
@@ -108,52 +115,6 @@ class ExportResult:
                                      "error"])
 
 
-# --- the export log ---------------------------------------------------------------------
-
-_COLS = ("batch_id", "tenant_id", "atera_invoice", "xero_number", "xero_invoice_id",
-         "xero_type", "idempotency_key", "status", "error", "attempts", "link", "sent_total",
-         "atera_tax", "xero_subtotal", "xero_tax", "xero_total", "xero_status", "amount_due",
-         "amount_paid", "payload")
-
-
-def log_events(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
-    """Append export-log events in one transaction, in the order given (later wins)."""
-    if not rows:
-        return
-    frame = pd.DataFrame([{c: r.get(c) for c in _COLS} for r in rows], columns=list(_COLS))
-    frame["attempts"] = frame["attempts"].fillna(0).astype(int)
-    frame["payload"] = [json.dumps(p) if p is not None else None for p in frame["payload"]]
-    frame["logged_at"] = _now()
-    cols = ", ".join(_COLS)
-    with ws.transaction() as conn:
-        # Ids taken first and given in row order: export_state keeps the highest per invoice.
-        ids = conn.execute("SELECT nextval('export_event_seq') AS i FROM range(?) ORDER BY i",
-                           [len(frame)]).fetchall()
-        frame.insert(0, "event_id", [int(r[0]) for r in ids])
-        conn.register("_mk_events", frame)
-        try:
-            conn.execute(f"INSERT INTO export_log (event_id, {cols}, logged_at) SELECT "
-                         f"event_id, {cols}, logged_at FROM _mk_events")
-        finally:
-            conn.unregister("_mk_events")
-
-
-def _state(ws: Workspace, tenant: str, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
-    if not numbers:
-        return {}
-    df = ws.sql("SELECT * FROM export_state WHERE tenant_id = ? AND atera_invoice IN "
-                "(SELECT unnest(?::VARCHAR[]))", [tenant, list(numbers)])
-    return {str(r["atera_invoice"]): {str(k): (None if _isna(v) else v) for k, v in r.items()}
-            for r in df.to_dict("records")}
-
-
-def _isna(v: Any) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def _money(v: Any) -> float | None:
     try:
         return None if v is None else round(float(v), 2)
@@ -191,7 +152,7 @@ class _Sender:
     def flush(self) -> None:
         """Write the rows recorded so far and beat the lock's heart, in one transaction."""
         with self.ws.transaction():
-            log_events(self.ws, self.rows)
+            log_export(self.ws, self.rows)
             self.heartbeat()
         self.rows.clear()
 
@@ -316,7 +277,7 @@ def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tena
         credit = row.get("xero_type") == "ACCRECCREDIT"
         p = Prepared(invoice={}, number=number, company="", customer_id=None, contact_id=None,
                      credit=credit, subtotal=float(row.get("sent_total") or 0), atera_tax=None)
-        base = {k: row.get(k) for k in _COLS}
+        base = {k: row.get(k) for k in EXPORT_COLUMNS}
         base["tenant_id"] = report_tenant
         base["payload"] = body  # stored as JSON text; logged again as the object it is
         out.append((p, body, base))
@@ -342,7 +303,7 @@ def plan_export(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions |
                 ) -> ExportPlan:
     """The dry run: validation and every call and payload the export would send; only reads."""
     _, catalogue, report = _context(ws, xero, batch, options)
-    state = _state(ws, xero.tenant_id, batch.numbers)
+    state = export_rows(ws, xero.tenant_id, batch.numbers)
     in_flight = sum(1 for r in state.values() if r["status"] in IN_FLIGHT)
     contacts = preview_contacts(ws, xero, report.contacts_to_create)
     items = (preview_items(ws, xero, report.items_to_create) if report.items_to_create
@@ -372,7 +333,7 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
         web = web_url or getattr(settings, "xero_web_url", None) or "https://go.xero.com"
         short_code = xero.organisation().get("ShortCode")
         # First what an earlier run left unsure: it may already be in Xero.
-        state = _state(ws, tenant, batch.numbers)
+        state = export_rows(ws, tenant, batch.numbers)
         placeholder = ValidationReport(batch, options or ExportOptions(), [], [], {}, [], [])
         result = ExportResult(batch.batch_id, run_id, tenant, placeholder)
         sender = _Sender(ws, xero, tenant, batch.batch_id, run_id, web, short_code, result,
@@ -380,26 +341,22 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
         outbox = Outbox(sender, tenant, run_id, max_rounds=MAX_ROUNDS)
         earlier = _in_flight_items(state, batch, tenant)
         if earlier:
-            since = ws.sql("SELECT min(logged_at) AS t FROM export_log WHERE tenant_id = ? AND "
-                           "atera_invoice IN (SELECT unnest(?::VARCHAR[]))",
-                           [tenant, [p.number for p, _, _ in earlier]])["t"].iloc[0]
-            sender.since = _since(since)
+            sender.since = _since(first_logged(ws, tenant, [p.number for p, _, _ in earlier]))
             outbox.settle(earlier)
             sender.flush()
             result.outcomes.clear()
         options, _catalogue, report = _context(ws, xero, batch, options)
         result.report = report
-        ws.execute("INSERT INTO export_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [batch.batch_id, tenant, batch.source, len(batch),
-                    json.dumps(options.__dict__), json.dumps(batch.invoices, default=str),
-                    run_id, _now()])
+        record_batch(ws, batch_id=batch.batch_id, tenant=tenant, source=batch.source,
+                     size=len(batch), options=options.__dict__, invoices=batch.invoices,
+                     run_id=run_id)
         for number, row in report.already.items():
             result.outcomes[number] = InvoiceOutcome(
                 number, "already", row.get("xero_number"), row.get("xero_invoice_id"),
                 row.get("link"))
         ready = {p.number for p in report.ready}
         refused = {n: probs for n, probs in report.refused.items() if n not in ready}
-        log_events(ws, [{"batch_id": batch.batch_id, "tenant_id": tenant, "atera_invoice": n,
+        log_export(ws, [{"batch_id": batch.batch_id, "tenant_id": tenant, "atera_invoice": n,
                          "status": "refused", "error": "; ".join(p.message for p in probs)[:2000]}
                         for n, probs in refused.items()])
         for n, probs in refused.items():
@@ -407,7 +364,7 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
                                                 error="; ".join(p.message for p in probs))
         contact_ids, item_codes = _create_missing(ws, xero, report, run_id, who, result)
         built = build_payloads(report, contact_ids, item_codes)
-        state = _state(ws, tenant, list(built))
+        state = export_rows(ws, tenant, list(built))
         todo = []
         for number, (p, body) in built.items():
             prior = state.get(number) or {}
@@ -429,11 +386,8 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
     return result
 
 
-def _since(value: Any) -> dt.datetime | None:
-    if value is None or _isna(value):
-        return None
-    ts = pd.Timestamp(value).to_pydatetime()
-    return ts - dt.timedelta(minutes=5)
+def _since(first: dt.datetime | None) -> dt.datetime | None:
+    return None if first is None else first - dt.timedelta(minutes=5)
 
 
 def _create_missing(ws: Workspace, xero: Any, report: ValidationReport, run_id: str,
@@ -483,6 +437,6 @@ def _create_missing(ws: Workspace, xero: Any, report: ValidationReport, run_id: 
             result.outcomes[p.number] = InvoiceOutcome(p.number, "refused", error=why)
             rows.append({"batch_id": report.batch.batch_id, "tenant_id": xero.tenant_id,
                          "atera_invoice": p.number, "status": "refused", "error": why})
-    log_events(ws, rows)
+    log_export(ws, rows)
     return contact_ids, item_codes
 

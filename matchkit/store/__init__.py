@@ -3,16 +3,40 @@
 from ._entities import ENTITIES, Column, Entity, entity, typed_rows
 from ._load import load_file, read_records
 from ._workspace import Decision, SnapshotInfo, Workspace
+from ._writes import (
+    EXPORT_COLUMNS,
+    LockRow,
+    beat_export_lock,
+    claim_export_lock,
+    export_rows,
+    first_logged,
+    log_export,
+    log_sync,
+    record_batch,
+    release_export_lock,
+    sync_intents,
+)
 
 __all__ = [
     "ENTITIES",
+    "EXPORT_COLUMNS",
     "Column",
     "Decision",
     "Entity",
+    "LockRow",
     "SnapshotInfo",
     "Workspace",
+    "beat_export_lock",
+    "claim_export_lock",
     "entity",
+    "export_rows",
+    "first_logged",
     "load_file",
+    "log_export",
+    "log_sync",
     "read_records",
+    "record_batch",
+    "release_export_lock",
+    "sync_intents",
     "typed_rows",
 ]
