@@ -125,9 +125,10 @@ def fake_suggest(ws: Workspace, kind: str, top: int) -> pd.DataFrame:
             method = "exact" if rname == lname else "fuzzy"
             rows.append({"left_id": lid, "right_id": ids[idx], "score": float(score),
                          "method": method, "rank": rank, "ambiguous": False,
-                         "left_name": lname, "right_name": rname})
+                         "left_name": lname, "right_name": rname,
+                         "evidence": f"name {score:.0f}% similar (token set)"})
     cols = ["left_id", "right_id", "score", "method", "rank", "ambiguous", "left_name",
-            "right_name"]
+            "right_name", "evidence"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import ipywidgets as w
@@ -65,9 +66,15 @@ def test_click_through_to_done_with_names_escaped_everywhere() -> None:
     assert table.pager.page == 0
     table.picks[i].click()
     assert "&lt;b&gt;Pro&lt;/b&gt;" in table.search_for.value
+    assert table.slot in table.rows_box.children  # the search opens under its row
+    assert list(table.rows_box.children).index(table.slot) == i + 1
+    assert table.hits.options == () and table.hits.value is None and table.use.disabled
     table.search_box.value = "consult"
-    assert table.hits.value == "i-extra"
+    assert table.hits.value is None and table.use.disabled  # found, not chosen
+    assert table.hits.options[0][1] == "i-extra"
+    table.hits.value = "i-extra"
     table.use.click()
+    assert table.slot not in table.rows_box.children  # used: the panel closes
     assert wiz.choice("products", "product:12").xero_id == "i-extra"
     _assert_safe(view.widget)
     view.next_button.click()  # two rows undecided: asks first
@@ -112,7 +119,7 @@ def test_errors_are_shown_not_swallowed() -> None:
     view.connect_button.click()
     view.next_button.click()
     table = view.tables["products"]
-    table.use.click()  # no row picked
+    table.use.click()  # no row picked (the button is off; a call from code says why)
     assert "pick a row first" in view.errors.widget.value
     assert "mk-error" in view.errors.widget._dom_classes
     table.choices[0].value = "create"  # "Managed Firewall" is in Xero: refused, said why
@@ -317,17 +324,63 @@ def test_one_xero_record_for_two_rows_needs_a_confirmation() -> None:
     view.connect_button.click()
     view.next_button.click()
     table = view.tables["products"]
-    table.picks[table.row_index("product:11")].click()
+    i = table.row_index("product:11")
+    table.picks[i].click()
     table.search_box.value = "Managed Firewall"
-    assert table.hits.value == "i-fw"
+    table.hits.value = "i-fw"
     table.use.click()  # held by "Managed Firewall" (product:10)
     assert not wiz.choice("products", "product:11").decided
     assert table.shared_box.layout.display is None
+    assert list(table.rows_box.children).index(table.slot) == i + 1  # under the row
     assert "Managed Firewall" in table.shared_note.value and "product:10" in \
         table.shared_note.value
+    table.shared_no.click()  # cancelled: nothing changed, the warning gone
+    assert not wiz.choice("products", "product:11").decided
+    assert table.slot not in table.rows_box.children
+    table.picks[i].click()
+    table.search_box.value = "Managed Firewall"
+    table.hits.value = "i-fw"
+    table.use.click()
     table.shared_yes.click()
     assert wiz.choice("products", "product:11").xero_id == "i-fw"
     assert table.shared_box.layout.display == "none"
+
+
+def test_search_finds_nothing_for_nonsense_and_customers_before_suppliers() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    view.next(confirm=True)
+    table = view.tables["customers"]
+    table.picks[0].click()
+    assert table.hits.value is None and "nothing is chosen" in table.panel.message.value
+    table.search_box.value = "zzzzqqq"
+    assert table.hits.options == () and "no match for “zzzzqqq”" in table.panel.message.value
+    table.search_box.value = "<b>p</b>"  # the query is escaped where it is echoed
+    assert "<b>p</b>" not in table.panel.message.value
+    table.search_box.value = "pa"  # the supplier fits better (90 to 60), yet comes last
+    ids = [v for _label, v in table.hits.options]
+    assert ids.index("c-acme") < ids.index("c-sup")  # the customer first, the supplier last
+    assert any(label.endswith("· supplier") for label, _v in table.hits.options)
+
+
+def test_the_rule_evidence_and_histogram_are_on_the_page() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    table = view.tables["products"]
+    assert "Chosen for you: only the Xero item that carries" in table.rule.value
+    assert "chosen for you: “Managed Firewall” has its very name" in table.names[0].value
+    # the rows' best scores, in bands: 5 products and rates, each counted once
+    counts = [int(n) for n in re.findall(r"<small>(\d+)</small><div class='mk-bar",
+                                         table.histogram.value)]
+    assert sum(counts) == len(wiz.rows("products")) and counts[-1] >= 1  # 'none' last
+    i = table.row_index("product:11")
+    assert "Backup" in table.evidence[i].value and "% similar (token set)" in \
+        table.evidence[i].value  # matching's words beside the suggestion
+    table.choices[i].value = "match:i-bk"
+    assert "chosen for you" not in table.names[i].value  # a person chose it
+    assert "✓" in table.evidence[i].value
 
 
 def test_review_filter_and_clearly_new_button() -> None:

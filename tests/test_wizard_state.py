@@ -62,6 +62,11 @@ def test_exact_matches_are_proposed_and_choices_validated() -> None:
     assert w.accept_exact("products") == 1
     assert next(o.xero_id for o in w.options("products", "product:11")) == "i-bk"
     assert w.search("products", "consult")[0].xero_id == "i-extra"
+    # nothing for nothing typed, nothing for a query that fits no record
+    assert w.search("products", "  ") == [] and w.search("customers", "zzzzqqq") == []
+    hits = w.search("customers", "pa")  # 'Paper Supplier' 90, 'Acme Pty Ltd' 60
+    assert [h.xero_id for h in hits][-1] == "c-sup" and hits[-1].role == "supplier"
+    assert hits[0].role is None and hits[0].score is not None and hits[0].score >= 60
     w.next()
     with pytest.raises(WizardError, match="not an active Xero item"):
         w.choose("products", "product:11", "no-such-item")

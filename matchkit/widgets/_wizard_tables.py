@@ -2,8 +2,9 @@
 
 Thousands of rows and options would freeze the browser as one Dropdown per row with every
 option (see jupyter-testing.md): a page shows ``page_size`` rows, each with a Dropdown of
-its top suggestions only, and one search panel searches every Xero record for the row that
-was picked. Row widgets are reused across pages, so a page flip only changes values.
+its top suggestions only (and their evidence beside it), and one search panel, opened under
+the row that was picked, searches every Xero record for it. Row widgets are reused across
+pages, so a page flip only changes values.
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ from typing import Any
 
 import ipywidgets as w
 
-from .._gate import Verdict
-from ..wizard import Row, SharedRecordError, Wizard, held_back, looks_like
+from ..wizard import (
+    Row,
+    SharedRecordError,
+    Wizard,
+    held_back,
+    looks_like,
+    preselected,
+    preselection_rule,
+    score_histogram,
+)
 from ._common import ErrorArea, css, esc, guard, html_list, slug
+from ._picker import SearchPanel, evidence_html, histogram_html, row_note
 
 __all__ = ["ChoiceTable", "ImportTable"]
 
@@ -30,17 +40,6 @@ FILTERS = {"all rows": "all", "undecided": "undecided", "needs review": "review"
 
 def _encode(action: str, xero_id: str | None) -> str:
     return f"match:{xero_id}" if action == "match" else action
-
-
-def _review_note(v: Verdict) -> str:
-    """One short line under an undecided row that Xero holds something like (the whole
-    reason, with its evidence, on hover)."""
-    score = f" (score {v.score:.0f})" if v.score is not None else ""
-    other = repr(v.other_name) if v.other_name else "a Xero record"
-    text = (f"safe suggestion: {other}{score}" if v.status == "safe"
-            else f"needs review: looks like {other}{score}")
-    return (f"<br><small class='mk-needs-review' title='{esc(v.reason)}'>{esc(text)}"
-            "</small>")
 
 
 class _Pager:
@@ -64,81 +63,119 @@ class _Pager:
 
 
 class ChoiceTable:
-    """Atera rows of one kind with a choice each: a Xero record, create, or unmatched."""
+    """Atera rows of one kind with a choice each: a Xero record, create, or unmatched.
+
+    Above the rows: the one rule that chooses for a person and the step's score histogram.
+    Each row: its name, a dropdown of its suggestions (empty unless the rule or a person
+    chose), "Search…" (a search panel opens under the row) and the suggestions' evidence.
+    """
 
     def __init__(self, wizard: Wizard, kind: str, errors: ErrorArea, page_size: int = 15
                  ) -> None:
         self.wizard, self.kind, self.errors, self.page_size = wizard, kind, errors, page_size
         self._updating = False
         self._visible: list[Row] = []
-        self.selected: str | None = None  # the row the search panel works for
+        g = guard(errors)
         self.filter = css(w.Dropdown(options=list(FILTERS.items()), value="all",
                                      description="Show", layout=w.Layout(width="220px")),
                           "filter")
-        self.filter.observe(guard(errors)(lambda _c: self.show_page(0)), names="value")
+        self.filter.observe(g(lambda _c: self.show_page(0)), names="value")
         self.pager = _Pager(self.show_page, errors)
         self.names: list[w.HTML] = []
         self.choices: list[w.Dropdown] = []
         self.picks: list[w.Button] = []
+        self.evidence: list[w.HTML] = []
         self.lines: list[w.HBox] = []
         for i in range(page_size):
-            name = css(w.HTML(layout=w.Layout(width="340px")), "row-name", f"row-name-{i}")
-            dd = css(w.Dropdown(options=[("", UNDECIDED)], layout=w.Layout(width="360px")),
-                     "choice", f"row-{i}")
-            dd.observe(guard(errors)(lambda c, i=i: self._on_choice(i, c["new"])),
-                       names="value")
-            pick = css(w.Button(description="Search…", layout=w.Layout(width="90px")),
-                       "pick", f"pick-{i}")
-            pick.on_click(guard(errors)(lambda _b, i=i: self.pick(i)))
-            self.names.append(name)
-            self.choices.append(dd)
-            self.picks.append(pick)
-            self.lines.append(css(w.HBox([name, dd, pick]), "row"))
-        # the search panel: all Xero records, for the picked row
-        self.search_for = css(w.HTML(value="Pick a row's “Search…” to search every Xero "
-                                           "record for it."), "search-for")
-        self.search_box = css(w.Text(placeholder="type part of a name or code",
-                                     continuous_update=True), "search")
-        self.search_box.observe(guard(errors)(lambda _c: self._search()), names="value")
-        self.hits = css(w.Dropdown(options=[], layout=w.Layout(width="360px")), "search-hits")
-        self.use = css(w.Button(description="Use for the row", button_style="primary"),
-                       "search-use")
-        self.use.on_click(guard(errors)(lambda _b: self.use_hit()))
+            self._add_line(i, g)
+        self.panel = SearchPanel(wizard, kind, errors, self._use)
+        # the panel's parts, as tests and notebooks know them
+        self.search_for, self.search_box = self.panel.title, self.panel.box
+        self.hits, self.use = self.panel.hits, self.panel.use
+        self._bulk_buttons(kind, g)
+        self.counts = css(w.HTML(), "counts")
+        self.rule = css(w.HTML(f"<p>{esc(preselection_rule(kind))}</p>",
+                               layout=w.Layout(width="560px")), "rule")
+        self.histogram = css(w.HTML(histogram_html(*score_histogram(wizard, kind), kind)),
+                             "score-histogram")
+        # one Xero record for two Atera rows: said under the row, done only when confirmed
+        self.shared_note = css(w.HTML(), "shared-note")
+        self.shared_yes = css(w.Button(description="Match anyway (the same record)",
+                                       button_style="warning", layout=w.Layout(width="auto")),
+                              "shared-confirm")
+        self.shared_yes.on_click(g(lambda _b: self.confirm_shared()))
+        self.shared_no = css(w.Button(description="Cancel"), "shared-cancel")
+        self.shared_no.on_click(g(lambda _b: self._hide_shared()))
+        self.shared_box = css(w.VBox([self.shared_note, w.HBox([self.shared_yes,
+                                                                self.shared_no])]), "shared")
+        self.shared_box.layout.display = "none"
+        self._shared: tuple[str, str] | None = None
+        # the slot under one row: the warning and the search for that row
+        self.slot = css(w.VBox([self.shared_box, self.panel.widget]), "row-panel")
+        self.rows_box = css(w.VBox(list(self.lines)), "rows")
+        self.widget = css(w.VBox([
+            w.HBox([self.rule, self.histogram]),
+            w.HBox([self.filter, self.accept_safe, self.create_rest, self.unmatch_rest]),
+            self.rows_box, self.pager.widget, self.counts,
+        ]), "choice-table", f"table-{kind}")
+        self.show_page(0)
+
+    def _add_line(self, i: int, g: Callable[[Any], Any]) -> None:
+        name = css(w.HTML(layout=w.Layout(width="300px")), "row-name", f"row-name-{i}")
+        dd = css(w.Dropdown(options=[("", UNDECIDED)], layout=w.Layout(width="330px")),
+                 "choice", f"row-{i}")
+        dd.observe(g(lambda c, i=i: self._on_choice(i, c["new"])), names="value")
+        pick = css(w.Button(description="Search…", layout=w.Layout(width="90px")),
+                   "pick", f"pick-{i}")
+        pick.on_click(g(lambda _b, i=i: self.pick(i)))
+        why = css(w.HTML(layout=w.Layout(width="420px")), "evidence", f"evidence-{i}")
+        self.names.append(name)
+        self.choices.append(dd)
+        self.picks.append(pick)
+        self.evidence.append(why)
+        self.lines.append(css(w.HBox([name, dd, pick, why]), "row"))
+
+    def _bulk_buttons(self, kind: str, g: Callable[[Any], Any]) -> None:
         self.accept_safe = css(w.Button(
             description="Accept safe suggestions", layout=w.Layout(width="auto"),
             tooltip="Match each undecided row to its suggestion when it needs no person: "
                     "score >= 95, no near-tie, one Xero record per row"
                     + (", no evidence against" if kind == "products" else "")),
             "accept-safe")
-        self.accept_safe.on_click(guard(errors)(lambda _b: self.accept_suggestions()))
+        self.accept_safe.on_click(g(lambda _b: self.accept_suggestions()))
         self.create_rest = css(w.Button(
             description="Create the clearly new in Xero", layout=w.Layout(width="auto"),
             tooltip="Every undecided row with nothing like it in Xero is created there; rows "
                     "that look like a Xero record stay undecided (filter: needs review)"),
             "create-rest")
-        self.create_rest.on_click(guard(errors)(lambda _b: self.bulk(CREATE)))
+        self.create_rest.on_click(g(lambda _b: self.bulk(CREATE)))
         self.unmatch_rest = css(w.Button(description="Leave the rest unmatched",
-                                           layout=w.Layout(width="auto")),
-                                "unmatch-rest")
-        self.unmatch_rest.on_click(guard(errors)(lambda _b: self.bulk(UNMATCH)))
-        self.counts = css(w.HTML(), "counts")
-        # one Xero record for two Atera rows: said, and done only when confirmed
-        self.shared_note = css(w.HTML(), "shared-note")
-        self.shared_yes = css(w.Button(description="Match anyway (the same record)",
-                                       button_style="warning", layout=w.Layout(width="auto")),
-                              "shared-confirm")
-        self.shared_yes.on_click(guard(errors)(lambda _b: self.confirm_shared()))
-        self.shared_box = css(w.HBox([self.shared_note, self.shared_yes]), "shared")
+                                         layout=w.Layout(width="auto")), "unmatch-rest")
+        self.unmatch_rest.on_click(g(lambda _b: self.bulk(UNMATCH)))
+
+    @property
+    def selected(self) -> str | None:
+        """The row the search panel works for."""
+        return self.panel.atera_id
+
+    def _place(self) -> None:
+        """The slot under the row it is for (when that row is on this page), else nowhere."""
+        aid = self._shared[0] if self._shared is not None else self.panel.atera_id
+        at = next((i for i, r in enumerate(self._visible) if r.atera_id == aid), None)
+        lines: list[w.Widget] = list(self.lines)
+        if at is None:
+            self.panel.close()
+            self._hide_shared(place=False)
+        else:
+            lines.insert(at + 1, self.slot)
+        if list(self.rows_box.children) != lines:
+            self.rows_box.children = lines
+
+    def _hide_shared(self, place: bool = True) -> None:
+        self._shared = None
         self.shared_box.layout.display = "none"
-        self._shared: tuple[str, str] | None = None
-        self.widget = css(w.VBox([
-            w.HBox([self.filter, self.accept_safe, self.create_rest, self.unmatch_rest]),
-            self.shared_box, css(w.VBox(self.lines), "rows"), self.pager.widget,
-            self.counts,
-            css(w.VBox([self.search_for, w.HBox([self.search_box, self.hits, self.use])]),
-                "search-panel"),
-        ]), "choice-table", f"table-{kind}")
-        self.show_page(0)
+        if place:
+            self._place()
 
     # --- rows -----------------------------------------------------------------------
 
@@ -180,23 +217,31 @@ class ChoiceTable:
                 if i >= len(self._visible):
                     line.layout.display = "none"
                     continue
-                row = self._visible[i]
                 line.layout.display = None
-                price = f" · {row.price:.2f}" if row.price is not None else ""
-                detail = f" · {row.detail}" if row.detail else ""
-                c = self.wizard.choice(self.kind, row.atera_id)
-                v = self.wizard.verdict(self.kind, row.atera_id)
-                review = "" if c.decided or v.status == "new" else _review_note(v)
-                self.names[i].value = (f"<b>{esc(row.name)}</b><br><small>{esc(row.source)}"
-                                       f"{esc(price)}{esc(detail)}</small>{review}")
-                with dd.hold_sync():
-                    dd.options = self._options(row)
-                    dd.value = _encode(c.action, c.xero_id)
-                dd.add_class(f"mk-choice-{slug(row.atera_id)}")
+                self._show_row(i, self._visible[i])
         finally:
             self._updating = False
         self.pager.update(page, pages, len(rows))
+        self._place()
         self._count()
+
+    def _show_row(self, i: int, row: Row) -> None:
+        price = f" · {row.price:.2f}" if row.price is not None else ""
+        detail = f" · {row.detail}" if row.detail else ""
+        c = self.wizard.choice(self.kind, row.atera_id)
+        v = self.wizard.verdict(self.kind, row.atera_id)
+        ruled = preselected(self.wizard, self.kind, row.atera_id)
+        note = (row_note(v, True) if ruled is not None else
+                "" if c.decided or v.status == "new" else row_note(v, False))
+        self.names[i].value = (f"<b>{esc(row.name)}</b><br><small>{esc(row.source)}"
+                               f"{esc(price)}{esc(detail)}</small>{note}")
+        self.evidence[i].value = evidence_html(self.wizard.options(self.kind, row.atera_id),
+                                               c.xero_id if c.action == "match" else None)
+        dd = self.choices[i]
+        with dd.hold_sync():
+            dd.options = self._options(row)
+            dd.value = _encode(c.action, c.xero_id)
+        dd.add_class(f"mk-choice-{slug(row.atera_id)}")
 
     def _count(self) -> None:
         tally: dict[str, int] = {}
@@ -235,17 +280,15 @@ class ChoiceTable:
 
     def set_choice(self, atera_id: str, value: str) -> None:
         """``value``: ``match:<xero id>``, ``create``, ``unmatch`` or ``undecided``.
-        A Xero record another row holds asks for a confirmation (:meth:`confirm_shared`)."""
-        self.shared_box.layout.display = "none"
+        A Xero record another row holds is not taken: a warning under the row names that
+        row and asks for a second, explicit confirm (:meth:`confirm_shared`)."""
+        self._hide_shared(place=False)
         if value.startswith("match:"):
             xero_id = value.split(":", 1)[1]
             try:
                 self.wizard.choose(self.kind, atera_id, xero_id)
-            except SharedRecordError as exc:
-                self._shared = (atera_id, xero_id)
-                self.shared_note.value = esc(str(exc))
-                self.shared_box.layout.display = None
-                self.show_page(self.pager.page)  # the row shows its choice as it was
+            except SharedRecordError:
+                self._warn_shared(atera_id, xero_id)
                 return
         elif value == CREATE:
             self.wizard.create(self.kind, atera_id)
@@ -253,39 +296,60 @@ class ChoiceTable:
             self.wizard.unmatch(self.kind, atera_id)
         else:
             self.wizard.undecide(self.kind, atera_id)
+        self._refresh(atera_id)
+        self._place()
         self._count()
 
+    def _refresh(self, atera_id: str) -> None:
+        """Redraw one row (its note and evidence follow its choice)."""
+        at = next((i for i, r in enumerate(self._visible) if r.atera_id == atera_id), None)
+        if at is None:
+            return
+        self._updating = True
+        try:
+            self._show_row(at, self._visible[at])
+        finally:
+            self._updating = False
+
+    def _warn_shared(self, atera_id: str, xero_id: str) -> None:
+        what = "item" if self.kind == "products" else "contact"
+        held = self.wizard.holders(self.kind, xero_id, but=atera_id)
+        others = ", ".join(f"“{r.name}” ({r.atera_id})" for r in held[:3])
+        row = self.wizard.row(self.kind, atera_id)
+        self._shared = (atera_id, xero_id)
+        self.shared_note.value = (
+            f"<span class='mk-warning'>⚠ Xero {what} “{esc(self.wizard.label(self.kind, xero_id))}”"
+            f" is already matched to Atera row {esc(others)}. Match “{esc(row.name)}” to it "
+            "too only if both rows are the same record.</span>")
+        self.shared_box.layout.display = None
+        self.panel.close()
+        self.show_page(self.pager.page)  # the row shows its choice as it was
+
     def confirm_shared(self) -> None:
-        """Match the row to the Xero record another row holds, as asked."""
+        """Match the row to the Xero record another row holds, as asked (the second,
+        explicit confirm)."""
         if self._shared is None:
             raise ValueError("nothing to confirm")
         atera_id, xero_id = self._shared
         self.wizard.choose(self.kind, atera_id, xero_id, allow_shared=True)
-        self._shared = None
-        self.shared_box.layout.display = "none"
+        self._hide_shared(place=False)
         self.show_page(self.pager.page)
 
     def pick(self, i: int) -> None:
+        """Open the (empty) search panel under row ``i``."""
         if i >= len(self._visible):
             return
-        row = self._visible[i]
-        self.selected = row.atera_id
-        self.search_for.value = f"Search every Xero record for <b>{esc(row.name)}</b>:"
-        self._search()
+        self._hide_shared(place=False)
+        self.panel.open(self._visible[i])
+        self._place()
 
-    def _search(self) -> None:
-        hits = self.wizard.search(self.kind, self.search_box.value or "", limit=20)
-        with self.hits.hold_sync():
-            self.hits.options = [(h.label, h.xero_id) for h in hits]
-            self.hits.value = hits[0].xero_id if hits else None
+    def _use(self, atera_id: str, xero_id: str) -> None:
+        self.panel.close()
+        self.set_choice(atera_id, f"match:{xero_id}")
+        self.show_page(self.pager.page)
 
     def use_hit(self) -> None:
-        if self.selected is None:
-            raise ValueError("pick a row first (its “Search…” button)")
-        if not self.hits.value:
-            raise ValueError("no Xero record selected in the search results")
-        self.set_choice(self.selected, f"match:{self.hits.value}")
-        self.show_page(self.pager.page)
+        self.panel.use_hit()
 
     def accept_suggestions(self) -> int:
         """Every undecided row with a safe suggestion is matched to it (see

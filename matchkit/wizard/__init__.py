@@ -5,10 +5,11 @@ from ._imports import PLAUSIBLE, LooksLike, held_back, looks_like
 from ._manage import TAX_NOTE, disconnect, export_status
 from ._model import Choice, ImportRow, Option, Row, TaxInfo
 from ._orgs import Organisation
+from ._picker import Bin, preselected, preselection_rule, score_histogram
 from ._plan import Plan
 from ._wizard import Confirmation, SharedRecordError, Step, Wizard
 
-__all__ = ["PLAUSIBLE", "TAX_NOTE", "ApplyResult", "Choice", "Confirmation", "ImportRow",
+__all__ = ["PLAUSIBLE", "TAX_NOTE", "ApplyResult", "Bin", "Choice", "Confirmation", "ImportRow",
            "LooksLike", "Option", "Organisation", "Plan", "Row", "SharedRecordError", "Step",
            "TaxInfo", "Wizard", "apply_pending", "disconnect", "export_status", "held_back",
-           "looks_like", "pending_run"]
+           "looks_like", "pending_run", "preselected", "preselection_rule", "score_histogram"]

@@ -20,10 +20,14 @@ from .._gate import Verdict, judge, verdicts_from
 from .._sources import atera_frame, xero_frame
 from ..store import Workspace
 
-__all__ = ["Catalogue", "Choice", "ImportRow", "Option", "Row", "SuggestFn", "TaxInfo"]
+__all__ = ["SEARCH_CUTOFF", "Catalogue", "Choice", "ImportRow", "Option", "Row", "SuggestFn",
+           "TaxInfo"]
 
 Kind = Literal["products", "customers"]
 SuggestFn = Callable[[Workspace, str, int], pd.DataFrame]
+# A search hit scoring under this (rapidfuzz WRatio, 0-100) is not shown: "zzzzqqq" fits no
+# name, so it finds nothing rather than the 20 least unlike records.
+SEARCH_CUTOFF = 60.0
 
 
 def _text(value: Any) -> str | None:
@@ -78,6 +82,8 @@ class Option:
     score: float | None = None
     method: str | None = None
     ambiguous: bool = False  # matching saw near-equal candidates: a person should pick
+    evidence: str | None = None  # matching's words for the pair, as the review grid shows
+    role: str | None = None  # for a search hit: "supplier" / "not sold" (last in the list)
 
 
 @dataclass(frozen=True)
@@ -199,7 +205,7 @@ class Catalogue:
                         continue
                     suggestions[kind].setdefault(str(r["left_id"]), []).append(
                         Option(rid, labels[rid], _num(r.get("score")), _text(r.get("method")),
-                               _flag(r.get("ambiguous"))))
+                               _flag(r.get("ambiguous")), _text(r.get("evidence"))))
                 verdicts[kind] = _triage(ws, kind, df)
                 frames[kind] = df
         matched_contacts = {str(d["xero_id"]) for d in current["customers"].values()
@@ -228,17 +234,28 @@ class Catalogue:
         return self._pools[kind]
 
     def search(self, kind: str, text: str, limit: int = 20) -> list[Option]:
-        """Xero records whose label best fits ``text`` (all of them are searched)."""
-        pool = self.options_pool(kind)
+        """Xero records whose label fits ``text`` (every record is searched): none for an
+        empty query, none scoring under :data:`SEARCH_CUTOFF` (a query that fits nothing
+        finds nothing). Customers come before suppliers, sold items before unsold ones;
+        within each, the best fit first."""
         text = text.strip()
         if not text:
-            return [Option(k, v) for k, v in sorted(pool.items(), key=lambda kv: kv[1].lower()
-                                                    )[:limit]]
+            return []
+        pool = self.options_pool(kind)
         ids = list(pool)
         hits = process.extract(text, [pool[i] for i in ids], scorer=fuzz.WRatio,
-                               processor=str.lower, limit=limit)
-        return [Option(ids[idx], label, round(float(score), 1), "search")
-                for label, score, idx in hits]
+                               processor=str.lower, limit=None, score_cutoff=SEARCH_CUTOFF)
+        roles = self._roles(kind)
+        ranked = sorted(hits, key=lambda h: (ids[h[2]] in roles, -h[1], h[0].lower()))
+        return [Option(ids[idx], label, round(float(score), 1), "search",
+                       role=roles.get(ids[idx])) for label, score, idx in ranked[:limit]]
+
+    def _roles(self, kind: str) -> dict[str, str]:
+        """Records that go last in a search, with the word that says why."""
+        if kind == "products":
+            return {k: "not sold" for k, v in self.items.items() if not _sold(v.get("IsSold"))}
+        return {k: "supplier" for k, v in self.contacts.items()
+                if _flag(v.get("IsSupplier")) and not _flag(v.get("IsCustomer"))}
 
     def current_choice(self, kind: str, atera_id: str) -> Choice | None:
         d = self.current[kind].get(atera_id)

@@ -313,6 +313,10 @@ class Wizard:
                           else 100.0)
         return UNDECIDED
 
+    def chosen_here(self, kind: str, atera_id: str) -> bool:
+        """A person chose for the row in this wizard (not the log, not the rule)."""
+        return atera_id in self._choices[_kind(kind)]
+
     def verdict(self, kind: str, atera_id: str) -> Verdict:
         """What Xero holds for the row: ``link``, ``exact``, ``safe`` (a safe suggestion),
         ``review`` (something plausible: a person decides) or ``new`` (nothing like it: it
