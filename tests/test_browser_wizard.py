@@ -47,6 +47,66 @@ _ROWS_JS = """() => [...document.querySelectorAll('.mk-choice')].map(div => {
     "div_visible(r.cls)", "document.querySelector('.' + r.cls).offsetParent !== null")
 
 
+# Each visible row of the Match step: its index, what its dropdown shows, whether the rule
+# chose it (the "chosen for you" line), and the Xero record's name it shows.
+_LINES_JS = """() => [...document.querySelectorAll('.mk-row')].filter(l => l.offsetParent !== null)
+  .map(l => {
+    const sel = l.querySelector('select');
+    const i = [...sel.closest('.mk-choice').classList].find(c => /^mk-row-\\d+$/.test(c));
+    const text = (sel.selectedOptions[0] ? sel.selectedOptions[0].text : '')
+      .replace(/\u00a0/g, ' ');
+    return {i: i.slice(7), value: text,
+            ruled: l.querySelector('.mk-chosen-for-you') !== null,
+            name: l.querySelector('.mk-row-name b').innerText}; })"""
+
+
+def _check_picker(page: Any, expect: Any, snap: Callable[[str], None]) -> None:
+    """Issue 18 on the Match products step: nothing chosen that neither the person nor the
+    stated rule chose; the search opens empty under its row and finds nothing for nonsense;
+    a Xero record another row holds is not taken without a warning naming that row; the
+    evidence beside the suggestions and the score histogram are drawn."""
+    lines = page.evaluate(_LINES_JS)
+    assert lines, "no rows on the Match products step"
+    chosen = [x for x in lines if x["value"] != "— choose —"]
+    assert all(x["ruled"] for x in chosen), chosen  # only the rule chose, and says so
+    expect(page.locator(".mk-rule").first).to_contain_text("Chosen for you: only the Xero "
+                                                           "item")
+    bars = page.locator(".mk-score-histogram .mk-bar")
+    assert bars.count() == 10
+    heights = [b.bounding_box()["height"] for b in bars.all()]
+    assert max(heights) > 10, heights  # drawn, not empty boxes
+    evidence = page.locator(".mk-evidence-why").all_inner_texts()
+    assert any("similar" in e or "same name" in e for e in evidence), evidence
+    free = next(x for x in lines if x["value"] == "— choose —")
+    page.click(f"button.mk-pick-{free['i']}")
+    panel = page.locator(".mk-search-panel")
+    expect(panel).to_contain_text(f"for {free['name']}")
+    assert page.locator(".mk-search-hits").is_hidden()  # no hit before anything is typed
+    assert page.locator("button.mk-search-use").is_disabled()
+    page.fill(".mk-search input", "zzzzqqq")
+    expect(page.locator(".mk-no-match")).to_have_text("no match for “zzzzqqq”")
+    snap("2a-no-match.png")
+    assert page.locator(".mk-search-hits").is_hidden()
+    held = next((x for x in chosen if x["i"] != free["i"]), None)
+    if held is not None:  # the record another row holds: warned, with that row named
+        shown = held["value"].removeprefix("✓ ").rsplit(" (", 1)[0]  # "CODE — Name"
+        item = shown.split(" — ", 1)[-1]
+        page.fill(".mk-search input", item)
+        hits = page.locator(".mk-search-hits select option")
+        expect(hits.first).to_be_visible()
+        assert page.locator("button.mk-search-use").is_disabled()  # found, not chosen
+        snap("2b-hits.png")
+        label = next(t for t in hits.all_inner_texts() if shown in t.replace("\u00a0", " "))
+        page.select_option(".mk-search-hits select", label=label)
+        page.click("button.mk-search-use")
+        expect(page.locator(".mk-shared-note")).to_contain_text(held["name"])
+        snap("2c-shared-warning.png")
+        page.click("button.mk-shared-cancel")
+        expect(page.locator(".mk-shared-note")).to_be_hidden()
+    rows = page.evaluate(_LINES_JS)
+    assert next(x for x in rows if x["i"] == free["i"])["value"] == "— choose —"
+
+
 def _promised(summary: str) -> dict[str, int]:
     """The counts the Summary's sentences promise (a sentence left out: none)."""
     def n(pattern: str) -> int:
@@ -132,6 +192,7 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 page.click("button.mk-next")
                 expect(page.locator(".mk-title")).to_contain_text("Match products")
                 expect(page.locator(".mk-row-0 select")).to_be_visible()
+                _check_picker(page, expect, snap)
                 rows = page.evaluate(_ROWS_JS)
                 undecided = [r for r in rows if r["value"] == "— choose —"]
                 pick = next(r for r in undecided if any(

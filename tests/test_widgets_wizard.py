@@ -347,7 +347,7 @@ def test_one_xero_record_for_two_rows_needs_a_confirmation() -> None:
 
 
 def test_search_finds_nothing_for_nonsense_and_customers_before_suppliers() -> None:
-    view, wiz, _x, _a = _setup()
+    view, _wiz, _x, _a = _setup()
     view.connect_button.click()
     view.next_button.click()
     view.next(confirm=True)

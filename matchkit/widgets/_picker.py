@@ -75,7 +75,8 @@ class SearchPanel:
             self.message.value = (f"<span class='mk-no-match'>no match for “{esc(text)}”"
                                   "</span>")
         else:
-            tail = (" (customers first, then suppliers)" if self.kind == "customers"
+            tail = ("" if not any(h.role for h in hits) else
+                    " (customers first, then suppliers)" if self.kind == "customers"
                     else " (sold items first)")
             self.message.value = f"<small>{len(hits)} found{tail}; pick one:</small>"
         self._enable()
@@ -96,8 +97,10 @@ def _hit_label(o: Option) -> str:
     return f"{o.label}{score}" + (f" · {o.role}" if o.role else "")
 
 
-def evidence_html(options: Sequence[Option], chosen: str | None, limit: int = 2) -> str:
-    """The row's best suggestions with matching's words for each (the chosen one marked)."""
+def evidence_html(options: Sequence[Option], chosen: str | None, verdict: Verdict | None = None,
+                  limit: int = 2) -> str:
+    """The row's best suggestions with matching's words for each (the chosen one marked);
+    without a suggestion, what the verdict saw (a look-alike found by name or identifier)."""
     lines = []
     for o in options[:limit]:
         mark = "✓ " if o.xero_id == chosen else ""
@@ -107,7 +110,9 @@ def evidence_html(options: Sequence[Option], chosen: str | None, limit: int = 2)
         lines.append(f"<div class='mk-evidence-line'><b>{mark}{score}</b> {esc(o.label)}"
                      f"<span class='mk-evidence-why'>{why}{near}</span></div>")
     if not lines:
-        return "<small class='mk-evidence-none'>no suggestion</small>"
+        seen = (f": {esc(verdict.reason)}" if verdict is not None and verdict.reason
+                and verdict.status != "new" else "")
+        return f"<small class='mk-evidence-none'>no suggestion{seen}</small>"
     return "<small>" + "".join(lines) + "</small>"
 
 
@@ -138,7 +143,8 @@ def histogram_html(bins: Sequence[Bin], none: int, kind: str) -> str:
             f"height:{h}px;background:{'#4c78a8' if cls == 'bar' else '#bbb'}'></div>"
             f"<small>{label}</small></div>")
     rows = "customers" if kind == "customers" else "products and rates"
-    return ("<div class='mk-histogram'><small>Best suggestion score of the "
-            f"{rows} (bands of 10; “none”: no suggestion)</small>"
+    return (f"<div class='mk-histogram' title='The best suggestion score of each of the "
+            f"{rows}, in bands of 10; none: no suggestion'><small>{rows.capitalize()} by best "
+            "suggestion score</small>"
             "<div style='display:flex;align-items:flex-end;gap:2px;height:"
             f"{_BAR_PX + 36}px'>{''.join(cols)}</div></div>")

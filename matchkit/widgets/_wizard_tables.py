@@ -95,7 +95,7 @@ class ChoiceTable:
         self._bulk_buttons(kind, g)
         self.counts = css(w.HTML(), "counts")
         self.rule = css(w.HTML(f"<p>{esc(preselection_rule(kind))}</p>",
-                               layout=w.Layout(width="560px")), "rule")
+                               layout=w.Layout(width="480px")), "rule")
         self.histogram = css(w.HTML(histogram_html(*score_histogram(wizard, kind), kind)),
                              "score-histogram")
         # one Xero record for two Atera rows: said under the row, done only when confirmed
@@ -121,19 +121,20 @@ class ChoiceTable:
         self.show_page(0)
 
     def _add_line(self, i: int, g: Callable[[Any], Any]) -> None:
-        name = css(w.HTML(layout=w.Layout(width="300px")), "row-name", f"row-name-{i}")
-        dd = css(w.Dropdown(options=[("", UNDECIDED)], layout=w.Layout(width="330px")),
+        # name | the choice and Search…, with the suggestions' evidence under them
+        name = css(w.HTML(layout=w.Layout(width="270px")), "row-name", f"row-name-{i}")
+        dd = css(w.Dropdown(options=[("", UNDECIDED)], layout=w.Layout(width="380px")),
                  "choice", f"row-{i}")
         dd.observe(g(lambda c, i=i: self._on_choice(i, c["new"])), names="value")
-        pick = css(w.Button(description="Search…", layout=w.Layout(width="90px")),
+        pick = css(w.Button(description="Search…", layout=w.Layout(width="100px")),
                    "pick", f"pick-{i}")
         pick.on_click(g(lambda _b, i=i: self.pick(i)))
-        why = css(w.HTML(layout=w.Layout(width="420px")), "evidence", f"evidence-{i}")
+        why = css(w.HTML(layout=w.Layout(width="490px")), "evidence", f"evidence-{i}")
         self.names.append(name)
         self.choices.append(dd)
         self.picks.append(pick)
         self.evidence.append(why)
-        self.lines.append(css(w.HBox([name, dd, pick, why]), "row"))
+        self.lines.append(css(w.HBox([name, w.VBox([w.HBox([dd, pick]), why])]), "row"))
 
     def _bulk_buttons(self, kind: str, g: Callable[[Any], Any]) -> None:
         self.accept_safe = css(w.Button(
@@ -236,7 +237,7 @@ class ChoiceTable:
         self.names[i].value = (f"<b>{esc(row.name)}</b><br><small>{esc(row.source)}"
                                f"{esc(price)}{esc(detail)}</small>{note}")
         self.evidence[i].value = evidence_html(self.wizard.options(self.kind, row.atera_id),
-                                               c.xero_id if c.action == "match" else None)
+                                               c.xero_id if c.action == "match" else None, v)
         dd = self.choices[i]
         with dd.hold_sync():
             dd.options = self._options(row)
