@@ -60,7 +60,7 @@ _LINES_JS = """() => [...document.querySelectorAll('.mk-row')].filter(l => l.off
             name: l.querySelector('.mk-row-name b').innerText}; })"""
 
 
-def _check_picker(page: Any, expect: Any, snap: Callable[[str], None]) -> None:
+def _check_picker(page: Any, expect: Any, snap: Callable[[str], None], shots: Path) -> None:
     """Issue 18 on the Match products step: nothing chosen that neither the person nor the
     stated rule chose; the search opens empty under its row and finds nothing for nonsense;
     a Xero record another row holds is not taken without a warning naming that row; the
@@ -96,6 +96,9 @@ def _check_picker(page: Any, expect: Any, snap: Callable[[str], None]) -> None:
         expect(hits.first).to_be_visible()
         assert page.locator("button.mk-search-use").is_disabled()  # found, not chosen
         snap("2b-hits.png")
+        box = page.locator(".mk-wizard").first.bounding_box()  # its top: the README picture
+        page.screenshot(path=str(shots / "match.png"), clip={
+            "x": box["x"], "y": max(box["y"], 0), "width": box["width"], "height": 1000})
         label = next(t for t in hits.all_inner_texts() if shown in t.replace("\u00a0", " "))
         page.select_option(".mk-search-hits select", label=label)
         page.click("button.mk-search-use")
@@ -192,7 +195,7 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 page.click("button.mk-next")
                 expect(page.locator(".mk-title")).to_contain_text("Match products")
                 expect(page.locator(".mk-row-0 select")).to_be_visible()
-                _check_picker(page, expect, snap)
+                _check_picker(page, expect, snap, shots)
                 rows = page.evaluate(_ROWS_JS)
                 undecided = [r for r in rows if r["value"] == "— choose —"]
                 pick = next(r for r in undecided if any(
@@ -268,6 +271,9 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
     if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1" or not readme_png.exists():
         readme_png.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(shots / "5-summary.png", readme_png)
+    match_png = REPO / "docs" / "img" / "wizard-match.png"
+    if os.environ.get("MATCHKIT_UPDATE_SCREENSHOTS") == "1" or not match_png.exists():
+        shutil.copy(shots / "match.png", match_png)
 
 
 def test_manage_page_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -> None:
