@@ -228,6 +228,8 @@ class Catalogue:
                        for k in ("products", "customers")}
         self._import_rows: list[ImportRow] | None = None
         self._item_verdicts: dict[str, Verdict] | None = None
+        self._pool_lists: dict[str, list[tuple[list[str], list[str]]]] = {}
+        self._role_words: dict[str, dict[str, str]] = {}
 
     def options_pool(self, kind: str) -> dict[str, str]:
         """Every choosable Xero record for ``kind``: id -> label."""
@@ -241,21 +243,34 @@ class Catalogue:
         text = text.strip()
         if not text:
             return []
-        pool = self.options_pool(kind)
-        ids = list(pool)
-        hits = process.extract(text, [pool[i] for i in ids], scorer=fuzz.WRatio,
-                               processor=str.lower, limit=None, score_cutoff=SEARCH_CUTOFF)
         roles = self._roles(kind)
-        ranked = sorted(hits, key=lambda h: (ids[h[2]] in roles, -h[1], h[0].lower()))
-        return [Option(ids[idx], label, round(float(score), 1), "search",
-                       role=roles.get(ids[idx])) for label, score, idx in ranked[:limit]]
+        out: list[Option] = []
+        for ids, labels in self._search_pools(kind):  # customers (sold items), then the rest
+            hits = process.extract(text, labels, scorer=fuzz.WRatio, processor=str.lower,
+                                   limit=limit - len(out), score_cutoff=SEARCH_CUTOFF)
+            out += [Option(ids[idx], label, round(float(score), 1), "search",
+                           role=roles.get(ids[idx])) for label, score, idx in hits]
+            if len(out) >= limit:
+                break
+        return out
+
+    def _search_pools(self, kind: str) -> list[tuple[list[str], list[str]]]:
+        if kind not in self._pool_lists:
+            pool, roles = self.options_pool(kind), self._roles(kind)
+            first = [i for i in pool if i not in roles]
+            last = [i for i in pool if i in roles]
+            self._pool_lists[kind] = [(ids, [pool[i] for i in ids]) for ids in (first, last)]
+        return self._pool_lists[kind]
 
     def _roles(self, kind: str) -> dict[str, str]:
         """Records that go last in a search, with the word that says why."""
-        if kind == "products":
-            return {k: "not sold" for k, v in self.items.items() if not _sold(v.get("IsSold"))}
-        return {k: "supplier" for k, v in self.contacts.items()
-                if _flag(v.get("IsSupplier")) and not _flag(v.get("IsCustomer"))}
+        if kind not in self._role_words:
+            self._role_words[kind] = (
+                {k: "not sold" for k, v in self.items.items() if not _sold(v.get("IsSold"))}
+                if kind == "products" else
+                {k: "supplier" for k, v in self.contacts.items()
+                 if _flag(v.get("IsSupplier")) and not _flag(v.get("IsCustomer"))})
+        return self._role_words[kind]
 
     def current_choice(self, kind: str, atera_id: str) -> Choice | None:
         d = self.current[kind].get(atera_id)
