@@ -229,7 +229,7 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 snap("3-customers.png")
                 page.click("button.mk-next")
                 page.click("button.mk-confirm")
-                expect(page.locator(".mk-title")).to_contain_text("Import customers")
+                expect(page.locator(".mk-title")).to_contain_text("Import into Atera")
                 snap("4-imports.png")
                 page.click("button.mk-next")
                 expect(page.locator(".mk-title")).to_contain_text("Summary")

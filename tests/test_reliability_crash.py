@@ -138,12 +138,12 @@ def _wizard_crash_run(tmp_path: Path, kills: int, seed: int) -> dict[str, Any]:
         done, tries = 0, 0
         while done < kills and tries < kills * 3:
             tries += 1
-            proc = r.cli("wizard", "--auto", "--import-all")
+            proc = r.cli("wizard", "--auto", "--import-all", "--add-items")
             done += _kill_at_random(r, proc, rng, lambda: _wizard_writes(r))
         assert done == kills, f"only {done} of {kills} runs were still running when killed"
         r.sb.set_faults("xero", None)
         r.sb.set_faults("atera", None)
-        code, _out, err = r.run_cli("wizard", "--auto", "--import-all")
+        code, _out, err = r.run_cli("wizard", "--auto", "--import-all", "--add-items")
         assert code == 0, err[-3000:]
         contacts, items, atera = r.xero_contact_names(), r.xero_item_codes(), _atera_names(r)
         assert all(v == 1 for v in contacts.values()), contacts.most_common(3)
@@ -155,7 +155,7 @@ def _wizard_crash_run(tmp_path: Path, kills: int, seed: int) -> dict[str, Any]:
         assert sum(atera.values()) > sum(atera_before.values())
         # A further run finds nothing left to do: no new write reaches either system.
         writes = _wizard_writes(r)
-        code, _out, err = r.run_cli("wizard", "--auto", "--import-all")
+        code, _out, err = r.run_cli("wizard", "--auto", "--import-all", "--add-items")
         assert code == 0, err[-3000:]
         assert _wizard_writes(r) == writes
         return {"kills": done, "tries": tries}

@@ -180,11 +180,10 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     mv.apply_button.click()
     assert mv.errors.last is None, mv.errors.widget.value
     # a rematch changes nothing in Xero or Atera, and the page says what it did
-    # the contact matched now gets its link key; a Xero item that looks like an Atera
-    # product (Backup 100GB, undecided) is not added to Atera's list
+    # the contact matched now gets its link key; no Xero item is added to Atera's list
+    # (none was ticked)
     assert mv.message == ("Applied. Recorded 1 decision: 1 customer matched to a Xero "
-                          "contact. Did not create 1 record in Atera: each looks like one "
-                          "there, a person decides. Put the link key on 1 Xero contact.")
+                          "contact. Put the link key on 1 Xero contact.")
     assert m.ws.current_decisions("customers").set_index("atera_id").loc["2", "xero_id"] \
         == "c-blue"
     mv.show("Accounts")  # the mapping, shown from the workspace (its own tests: mapping)
@@ -381,6 +380,29 @@ def test_the_rule_evidence_and_histogram_are_on_the_page() -> None:
     table.choices[i].value = "match:i-bk"
     assert "chosen for you" not in table.names[i].value  # a person chose it
     assert "✓" in table.evidence[i].value
+
+
+def test_xero_items_are_added_to_atera_only_when_ticked() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    view.next(confirm=True)
+    view.next(confirm=True)
+    adds = view.adds
+    assert adds is not None and wiz.step == Step.IMPORTS
+    assert "None is added unless you tick it" in adds.intro.value
+    shown = [b for b, line in zip(adds.boxes, adds.lines, strict=True)
+             if line.layout.display is None]
+    assert shown and not any(b.value for b in shown)  # nothing ticked for the person
+    assert "0 of" in adds.counts.value
+    view.next_button.click()
+    assert "to Atera's product list" not in view.body.children[0].value  # none offered
+    view.back()
+    adds.all.click()  # the clearly new only
+    assert {r.status for r in wiz.selected_adds()} == {"new"}
+    n = len(wiz.selected_adds())
+    view.next_button.click()
+    assert f"Add {n} Xero item" in view.body.children[0].value
 
 
 def test_review_filter_and_clearly_new_button() -> None:

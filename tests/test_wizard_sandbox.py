@@ -112,7 +112,7 @@ def test_close_changes_nothing_then_auto_end_to_end(sandbox: Sandbox, tmp_path: 
 
     w = Wizard(ws, xero=xero, atera=atera, suggest=SUGGEST)
     w.use_workspace()
-    plan = w.auto(import_all=True)
+    plan = w.auto(import_all=True, add_items=True)
     w.done()
     _assert_created_as_planned(before, _world(xero, atera), plan)
     assert w.step == Step.DONE and ws.connection("xero")["setup_done_at"] is not None
@@ -136,7 +136,7 @@ def test_crash_half_way_twice_then_done_again(sandbox: Sandbox, tmp_path: Path) 
     w = Wizard(ws, xero=CrashAfter(xero, ("create_contacts",), 0), atera=atera,
                suggest=SUGGEST)
     w.connect()
-    plan = w.auto(import_all=True)
+    plan = w.auto(import_all=True, add_items=True)
     assert plan.xero_contacts and plan.xero_items
     assert len(plan.atera_customers) + len(plan.atera_products) > 3
     with pytest.raises(Crash):

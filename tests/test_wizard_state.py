@@ -160,7 +160,7 @@ def test_taxes_listed() -> None:
     assert len(t.taxed_lines) == 1 and "without tax" in t.message
 
 
-def _auto(w: Wizard, *, imports: tuple[str, ...] = ()) -> None:
+def _auto(w: Wizard, *, imports: tuple[str, ...] = (), adds: bool = True) -> None:
     w.next()
     w.create_new("products")
     w.next(confirm=True)
@@ -168,7 +168,32 @@ def _auto(w: Wizard, *, imports: tuple[str, ...] = ()) -> None:
     w.next(confirm=True)
     for cid in imports:
         w.select_import(cid)
+    if adds:  # the clearly new sold Xero items, ticked in bulk
+        w.select_adds(r.xero_id for r in w.add_candidates())
     w.next()
+
+
+def test_xero_items_reach_atera_only_when_ticked() -> None:
+    w, _x, a = _wizard()
+    w.use_workspace()
+    _auto(w, adds=False)
+    plan = w.summary()
+    offered = w.add_candidates()
+    assert offered and not plan.atera_products  # offered, none ticked: none added
+    assert "atera products to add" not in {k for k, v in plan.counts().items() if v}
+    assert not [d for d in plan.decisions if d.entity == "adds"]
+    w.back()
+    one = next(r for r in offered if r.status == "new")
+    w.select_add(one.xero_id)
+    w.next()
+    plan = w.summary()
+    assert [p.xero_id for p in plan.atera_products] == [one.xero_id]
+    assert [(d.action, d.method) for d in plan.decisions if d.entity == "adds"] == [
+        ("import", "manual")]
+    n = len(a.product_list)
+    w.done()
+    assert [p["Description"] for p in a.product_list[n:]] == [one.name]
+    assert w.ws.current_decisions("products").query("xero_id == @one.xero_id").shape[0] == 1
 
 
 def test_done_applies_everything_once() -> None:
@@ -297,8 +322,11 @@ def test_manage_page_rematches_and_unmatches() -> None:
     plan = m.summary()
     assert [d.action for d in plan.decisions] == ["unmatch", "match"]
     assert [n.key for n in plan.atera_archive] == ["product:10"]
-    # its Xero item is not added back to Atera while "Managed Firewall" is still there
-    assert "i-fw" in {p.key for p in plan.adds_skipped}
+    # its Xero item is not added back to Atera while "Managed Firewall" is still there:
+    # not unless ticked, and it cannot be ticked
+    assert "i-fw" not in {p.xero_id for p in plan.atera_products}
+    with pytest.raises(WizardError, match="in Atera already"):
+        m.select_add("i-fw")
     m.done()
     assert ("product", 10) in [(k, i) for k, i, _ in a.updates]
     assert m.step == Step.CUSTOMERS  # the manage page stays open
@@ -410,7 +438,7 @@ def test_done_keeps_the_suggestions_and_puts_link_keys_on_matched_contacts() -> 
     w, _, _ = _wizard(fill(Workspace.open(), xero=x, atera=a))
     w.xero, w.atera = x, a
     w.use_workspace()
-    plan = w.auto()
+    plan = w.auto(add_items=True)
     assert [(k.contact_id, k.key) for k in plan.xero_keys] == [("c-acme", "ATERA-1")]
     assert [(k.contact_id, k.current) for k in plan.keys_kept] == [("c-blue", "CUST-0002")]
     assert "Contact Code left as it is" in plan.text()

@@ -33,6 +33,9 @@ def _clients(settings: Settings, ws: Workspace) -> tuple[Any, Any]:
                    "create only the clearly new rows, leave look-alikes undecided, Done.")
 @click.option("--import-all", is_flag=True,
               help="With --auto: also import every clearly new Xero customer into Atera.")
+@click.option("--add-items", is_flag=True,
+              help="With --auto: also add every clearly new sold Xero item to Atera's "
+                   "product list (without it, none is added).")
 @click.option("--exact-only", is_flag=True,
               help="With --auto: do not accept safe suggestions (score >= 95, unambiguous, "
                    "one-to-one; products undisputed): leave them for a person too.")
@@ -44,7 +47,8 @@ def _clients(settings: Settings, ws: Workspace) -> tuple[Any, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the Summary and result as JSON.")
 @workspace_option
 @tenant_option
-def wizard_cmd(auto: bool, import_all: bool, exact_only: bool, create: tuple[str, ...],
+def wizard_cmd(auto: bool, import_all: bool, add_items: bool, exact_only: bool,
+               create: tuple[str, ...],
                dry_run: bool, as_json: bool, settings: Settings, ws: Workspace) -> None:
     """Run the sync wizard headless (the interactive one is notebook 01: `matchkit lab`)."""
     if not auto:
@@ -58,7 +62,8 @@ def wizard_cmd(auto: bool, import_all: bool, exact_only: bool, create: tuple[str
     xero, atera = _clients(settings, ws)
     wiz = Wizard(ws, xero=xero, atera=atera, who=f"cli:{getpass.getuser()}")
     wiz.connect(progress=lambda line: click.echo(f"snapshot {line}", err=True))
-    plan = wiz.auto(import_all=import_all, accept_suggestions=not exact_only, create=named)
+    plan = wiz.auto(import_all=import_all, accept_suggestions=not exact_only, create=named,
+                    add_items=add_items)
     if not as_json:
         click.echo(plan.text())
     review = plan.left_for_review()

@@ -53,7 +53,7 @@ class SnapshotInfo:
 class Decision:
     """One judgment about one Atera record (or, for imports, one Xero contact)."""
 
-    entity: str  # 'customers' | 'products' | 'imports'
+    entity: str  # 'customers' | 'products' | 'imports' | 'adds'
     action: str  # 'match' | 'create' | 'unmatch' | 'import' | 'clear'
     atera_id: str | None = None
     xero_id: str | None = None
@@ -66,7 +66,9 @@ class Decision:
 
 
 _DECISION_FIELDS = [f.name for f in fields(Decision)]
-DECISION_ENTITIES = ("customers", "products", "imports")
+# imports: Xero contacts to create as Atera customers; adds: Xero items to add to Atera's
+# product list (both keyed by xero_id, action import or clear: only what a person ticked)
+DECISION_ENTITIES = ("customers", "products", "imports", "adds")
 DECISION_ACTIONS = ("match", "create", "unmatch", "import", "clear")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..wizard import Plan, Step, Wizard
+from ._adds import AddTable
 from ._common import ErrorArea, ProgressBar, css, esc, guard
 from ._dom import ScrollTo
 from ._texts import done_html, plural, summary_html, taxes_html, welcome_html
@@ -75,6 +76,7 @@ class WizardView:
                                self.close_button]), "nav")
         self.tables: dict[str, ChoiceTable] = {}
         self.imports: ImportTable | None = None
+        self.adds: AddTable | None = None
         self.plan: Plan | None = None  # the Summary Done carried out (for the Done page)
         # each new step is shown from its title, not from where the last one was scrolled
         self.scroller = ScrollTo("mk-wizard", "mk-title")
@@ -137,10 +139,14 @@ class WizardView:
         elif step == Step.IMPORTS:
             if self.imports is None:
                 self.imports = ImportTable(wiz, self.errors)
+                self.adds = AddTable(wiz, self.errors)
+            assert self.adds is not None
             self.imports.show_page(0)
+            self.adds.show_page(0)
             self.body.children = (css(w.HTML(
-                "<p>Xero customers that match no Atera customer. Tick the ones to create "
-                "in Atera.</p>"), "imports-text"), self.imports.widget)
+                "<p>Nothing goes from Xero into Atera unless you tick it.</p><p><b>Xero "
+                "customers to create in Atera.</b> Xero customers that match no Atera "
+                "customer.</p>"), "imports-text"), self.imports.widget, self.adds.widget)
         elif step == Step.SUMMARY:
             self.body.children = (css(w.HTML(summary_html(wiz.summary(), "Done")), "summary"),)
         else:

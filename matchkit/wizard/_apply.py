@@ -230,8 +230,12 @@ def _atera_work(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
                and str(d["atera_id"]) not in archived_now]
     matched_items = {str(d["xero_id"]) for d in products
                      if d["action"] == "match" and d.get("xero_id")}
-    add = [r for r in _records(ws.rows("xero", "items"))
-           if str(r["ItemID"]) not in matched_items and _sold(r.get("IsSold"))]
+    # only the items a person ticked (wizard: Import into Atera), not every unmatched one
+    ticked = {str(d["xero_id"]): _text(d.get("method")) in NAMED_METHODS
+              for d in _records(ws.current_decisions("adds")) if d["action"] == "import"}
+    add = [{**r, "_named": ticked[str(r["ItemID"])]} for r in _records(ws.rows("xero", "items"))
+           if str(r["ItemID"]) in ticked and str(r["ItemID"]) not in matched_items
+           and _sold(r.get("IsSold"))]
     return {"imports": imports, "archive": archive, "add": add}
 
 
@@ -335,7 +339,7 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
     # An Atera product already matched to another item keeps its name to itself: a second
     # product of the same name would only confuse people picking products in Atera.
     _find_or_create(
-        ws, [{**i, "_named": False} for i in todo], verdicts=verdicts,
+        ws, todo, verdicts=verdicts,
         id_of=lambda i: str(i["ItemID"]), atera_id_of=lambda rid: f"product:{rid}",
         matched=matched, name_of=lambda i: _text(i.get("Name")) or str(i["Code"]),
         create=create,

@@ -20,8 +20,8 @@ from .._gate import Verdict, judge, verdicts_from
 from .._sources import atera_frame, xero_frame
 from ..store import Workspace
 
-__all__ = ["SEARCH_CUTOFF", "Catalogue", "Choice", "ImportRow", "Option", "Row", "SuggestFn",
-           "TaxInfo"]
+__all__ = ["SEARCH_CUTOFF", "AddRow", "Catalogue", "Choice", "ImportRow", "Option", "Row",
+           "SuggestFn", "TaxInfo"]
 
 Kind = Literal["products", "customers"]
 SuggestFn = Callable[[Workspace, str, int], pd.DataFrame]
@@ -125,6 +125,20 @@ class ImportRow:
 
 
 @dataclass(frozen=True)
+class AddRow:
+    """A sold Xero item that no Atera product is matched to: it may be added to Atera's
+    product list, when a person ticks it. ``status``/``reason``: what Atera holds for it
+    (as for :class:`ImportRow`)."""
+
+    xero_id: str
+    code: str
+    name: str
+    price: float | None = None
+    status: str = "new"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class TaxInfo:
     """Taxes: only Xero's count from now on; what in Atera still carries tax."""
 
@@ -162,6 +176,7 @@ class Catalogue:
     suggestions: dict[str, dict[str, list[Option]]]
     current: dict[str, dict[str, dict[str, Any]]]  # kind -> atera_id -> decision row
     pending_imports: list[str] = field(default_factory=list)
+    pending_adds: list[str] = field(default_factory=list)  # ItemIDs ticked by an earlier run
     archived_products: set[str] = field(default_factory=set)
     # kind -> atera_id -> what Xero holds for it (link, exact, safe, review, new)
     verdicts: dict[str, dict[str, Verdict]] = field(default_factory=dict)
@@ -184,10 +199,10 @@ class Catalogue:
             if (_text(r.get("ContactStatus")) or "ACTIVE") == "ACTIVE"
         }
         current: dict[str, dict[str, dict[str, Any]]] = {}
-        for kind in ("products", "customers", "imports"):
+        for kind in ("products", "customers", "imports", "adds"):
             df = ws.current_decisions(kind)
             current[kind] = {
-                str(r["atera_id"] if kind != "imports" else r["xero_id"]): r
+                str(r["atera_id"] if kind in ("products", "customers") else r["xero_id"]): r
                 for r in _records(df)
             }
         suggestions: dict[str, dict[str, list[Option]]] = {"products": {}, "customers": {}}
@@ -216,8 +231,12 @@ class Catalogue:
                     if _flag(r.get("Archived"))}
         archived |= {f"expense:{r['RateID']}" for r in _records(ws.rows("atera", "expenses"))
                      if _flag(r.get("Archived"))}
-        return cls(rows, items, contacts, suggestions, current, pending, archived, verdicts,
-                   frames, ws)
+        matched_items = {str(d["xero_id"]) for d in current["products"].values()
+                         if d["action"] == "match" and d.get("xero_id")}
+        adds = [iid for iid, d in current["adds"].items()
+                if d["action"] == "import" and iid not in matched_items]
+        return cls(rows, items, contacts, suggestions, current, pending, adds, archived,
+                   verdicts, frames, ws)
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -315,6 +334,20 @@ class Catalogue:
             sold = {iid for iid, i in self.items.items() if _sold(i.get("IsSold"))}
             self._item_verdicts = self._atera_verdicts("products", sold)
         return self._item_verdicts
+
+    def add_rows(self) -> list[AddRow]:
+        """Every sold Xero item with what Atera holds for it, by name."""
+        verdicts = self.item_verdicts()
+        out = []
+        for iid, i in self.items.items():
+            if not _sold(i.get("IsSold")):
+                continue
+            v = verdicts.get(iid)
+            out.append(AddRow(iid, str(i.get("Code") or ""),
+                              _text(i.get("Name")) or str(i.get("Code")),
+                              _num(i.get("UnitPrice")), v.status if v else "new",
+                              v.reason if v else ""))
+        return sorted(out, key=lambda r: r.name.lower())
 
     def _atera_verdicts(self, kind: str, xero_ids: set[str]) -> dict[str, Verdict]:
         """Xero records (``xero_ids``) judged against Atera's side: may they be created in

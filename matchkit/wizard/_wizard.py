@@ -1,6 +1,7 @@
 """The sync wizard as a plain state machine (no widgets): what a person clicks, code calls.
 
-Steps: Connect, Welcome, Match products, Match customers, Import customers, Summary, Done.
+Steps: Connect, Welcome, Match products, Match customers, Import into Atera (customers and
+items, each only when ticked), Summary, Done.
 Choices live in memory until :meth:`Wizard.done`; closing the wizard before that leaves the
 workspace's decisions and both systems as they were (Connect only reads, into snapshots).
 Done first writes every decision (the intent) in one transaction, then carries it out
@@ -14,7 +15,6 @@ import importlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 from .._exceptions import WizardError
@@ -23,6 +23,7 @@ from .._keys import contact_key, contact_key_of, item_code
 from .._xero_sync import fold_name, xero_contact_name
 from ..store import Decision, Workspace
 from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, apply_pending
+from ._atera_side import AteraSide
 from ._model import (
     UNDECIDED,
     Catalogue,
@@ -33,31 +34,16 @@ from ._model import (
     SuggestFn,
     TaxInfo,
     _num,
-    _sold,
     _text,
     tax_info,
 )
 from ._orgs import Organisation, OrganisationChoice
-from ._plan import AteraProductAdd, ContactCreate, ContactKey, Held, ItemCreate, Named, Plan
+from ._plan import ContactCreate, ContactKey, Held, ItemCreate, Named, Plan
+from ._steps import Step
 
 __all__ = ["KINDS", "SharedRecordError", "Step", "Wizard"]
 
 KINDS = ("products", "customers")
-
-
-class Step(IntEnum):
-    CONNECT = 0
-    WELCOME = 1
-    PRODUCTS = 2
-    CUSTOMERS = 3
-    IMPORTS = 4
-    SUMMARY = 5
-    DONE = 6
-
-    @property
-    def title(self) -> str:
-        return {0: "Connect", 1: "Welcome", 2: "Match products", 3: "Match customers",
-                4: "Import customers", 5: "Summary", 6: "Done"}[int(self)]
 
 
 _STEP_OF = {"products": Step.PRODUCTS, "customers": Step.CUSTOMERS}
@@ -94,7 +80,7 @@ class Confirmation:
     message: str
 
 
-class Wizard:
+class Wizard(AteraSide):
     """The sync wizard (``manage=True``: the manage-integration page, any step, any order).
 
     ``xero`` and ``atera`` are connected clients (``matchkit.xero.connect``,
@@ -117,6 +103,8 @@ class Wizard:
         self._choices: dict[str, dict[str, Choice]] = {k: {} for k in KINDS}
         self._imports: set[str] = set()
         self._imports_named: set[str] = set()  # ticked one by one: a person named them
+        self._adds: set[str] = set()  # Xero items to add to Atera's products (ticked)
+        self._adds_named: set[str] = set()
         self._recorded = False
         self._closed = False
         self.result: ApplyResult | None = None
@@ -228,6 +216,9 @@ class Wizard:
         self._imports |= set(cat.pending_imports)
         self._imports_named |= {c for c in cat.pending_imports
                                 if cat.current["imports"][c].get("method") in NAMED_METHODS}
+        self._adds |= set(cat.pending_adds)
+        self._adds_named |= {i for i in cat.pending_adds
+                             if cat.current["adds"][i].get("method") in NAMED_METHODS}
 
     # --- moving -----------------------------------------------------------------------
 
@@ -438,13 +429,14 @@ class Wizard:
         return len(todo)
 
     def auto(self, *, import_all: bool = False, accept_suggestions: bool = True,
-             create: Iterable[tuple[str, str]] = ()) -> Plan:
+             create: Iterable[tuple[str, str]] = (), add_items: bool = False) -> Plan:
         """Auto mode, from wherever the wizard is to the Summary: keep what Xero holds
         (link keys, the same names), take the safe suggestions (unless
         ``accept_suggestions=False``), create the clearly new rows in Xero, leave the rest
         undecided for a person (the Summary lists them); import nothing (or every clearly
-        new Xero customer). ``create``: (kind, atera_id) rows a person names for creation
-        although Xero holds a look-alike. Return the Summary; Done is a separate call."""
+        new Xero customer), add no Xero item to Atera (or, ``add_items``, every clearly new
+        sold one). ``create``: (kind, atera_id) rows a person names for creation although
+        Xero holds a look-alike. Return the Summary; Done is a separate call."""
         self._require(Step.WELCOME, Step.PRODUCTS, Step.CUSTOMERS, Step.IMPORTS, Step.SUMMARY)
         named: dict[str, list[str]] = {k: [] for k in KINDS}
         for kind, aid in create:
@@ -460,6 +452,8 @@ class Wizard:
                 self.create_new(kind)
             if self._step == Step.IMPORTS and import_all:
                 self.select_imports(r.xero_id for r in self.import_candidates())
+            if self._step == Step.IMPORTS and add_items:
+                self.select_adds(r.xero_id for r in self.add_candidates())
             self.next(confirm=True)
         return self.summary()
 
@@ -467,65 +461,6 @@ class Wizard:
         """Rows that Done would leave without a Xero record."""
         return [r for r in self.rows(kind)
                 if self.choice(kind, r.atera_id).action in ("unmatch", "undecided")]
-
-    # --- imports ----------------------------------------------------------------------
-
-    def _matched_contacts(self) -> set[str]:
-        cat = self.catalogue
-        ids = {str(d["xero_id"]) for d in cat.current["customers"].values()
-               if d["action"] == "match" and d.get("xero_id")}
-        for r in cat.rows["customers"]:
-            c = self.choice("customers", r.atera_id)
-            if c.action == "match" and c.xero_id:
-                ids.add(c.xero_id)
-        return ids
-
-    def import_candidates(self) -> list[ImportRow]:
-        """Active Xero customers that match no Atera customer."""
-        matched = self._matched_contacts()
-        return [r for r in self.catalogue.import_rows() if r.xero_id not in matched]
-
-    def select_import(self, xero_id: str, selected: bool = True) -> None:
-        """Tick (or untick) one Xero contact for creation in Atera at Done. Ticking it by
-        itself names it: it is imported even if an Atera customer looks like it, never when
-        Atera has it already (its name or link key: match it instead)."""
-        self._require(Step.IMPORTS)
-        row = self._import_row(xero_id)
-        if selected and row.status in ("link", "exact", "safe"):
-            raise WizardError(f"Xero contact {row.name!r} is in Atera already ({row.reason}); "
-                              "match it in Match customers instead of importing it again")
-        if selected:
-            self._imports.add(xero_id)
-            self._imports_named.add(xero_id)
-        else:
-            self._imports.discard(xero_id)
-            self._imports_named.discard(xero_id)
-        self._changed()
-
-    def select_imports(self, xero_ids: Iterable[str], selected: bool = True) -> int:
-        """Tick (or untick) many Xero contacts at once; return how many are ticked now.
-        Ticking in bulk takes only the clearly new ones: a contact that Atera holds
-        something like stays unticked (tick it by itself: :meth:`select_import`)."""
-        self._require(Step.IMPORTS)
-        rows = [self._import_row(i) for i in list(xero_ids)]
-        if selected:
-            self._imports.update(r.xero_id for r in rows if r.status == "new")
-        else:
-            gone = {r.xero_id for r in rows}
-            self._imports -= gone
-            self._imports_named -= gone
-        self._changed()
-        return len(self._imports)
-
-    def _import_row(self, xero_id: str) -> ImportRow:
-        row = next((r for r in self.import_candidates() if r.xero_id == xero_id), None)
-        if row is None:
-            raise WizardError(f"Xero contact {xero_id!r} cannot be imported: not an active "
-                              "customer without a match")
-        return row
-
-    def selected_imports(self) -> list[ImportRow]:
-        return [r for r in self.import_candidates() if r.xero_id in self._imports]
 
     # --- taxes ------------------------------------------------------------------------
 
@@ -540,13 +475,39 @@ class Wizard:
         self._require()
         cat = self.catalogue
         decisions: list[Decision] = []
+        review: list[Held] = []
+        items, contacts = self._plan_rows(decisions, review)
+        keys, kept = self._contact_keys()
+        imports, imports_skipped = self._plan_imports(decisions, review)
+        archive: list[Named] = []
+        kept_rates: list[Named] = []
+        looked = {h.key for h in review if h.kind == "products"}
+        for r in cat.rows["products"]:
+            action = self.choice("products", r.atera_id).action
+            if action == "unmatch" or (action == "undecided" and not self.manage
+                                       and r.atera_id not in looked):
+                (kept_rates if r.source == "rate" else archive).append(Named(r.atera_id,
+                                                                             r.name))
+        # Names Atera products keep (matched, or created in Xero): not added a second time.
+        taken = {fold_name(r.name) for r in cat.rows["products"] if r.source == "product"
+                 and self.choice("products", r.atera_id).action in ("match", "create")}
+        adds, skipped = self._plan_adds(taken, decisions, review)
+        return Plan(self.run_id, tuple(decisions), tuple(items), tuple(contacts),
+                    tuple(Named(i.xero_id, i.name) for i in imports), tuple(archive),
+                    tuple(adds), tuple(kept_rates), tuple(skipped),
+                    tuple(Named(i.xero_id, i.name) for i in imports_skipped),
+                    tuple(review), tuple(keys), tuple(kept))
+
+    def _plan_rows(self, decisions: list[Decision], review: list[Held]
+                   ) -> tuple[list[ItemCreate], list[ContactCreate]]:
+        """The Match steps' rows: their decisions, what is created in Xero, the look-alikes
+        left for a person."""
+        cat = self.catalogue
         items: list[ItemCreate] = []
         contacts: list[ContactCreate] = []
-        review: list[Held] = []
         for kind in KINDS:
             for r in cat.rows[kind]:
                 choice = self.choice(kind, r.atera_id)
-                logged = cat.current_choice(kind, r.atera_id)
                 if choice.action == "create":
                     spec = dict(choice.spec or {})
                     if kind == "products":
@@ -566,19 +527,25 @@ class Wizard:
                         # a look-alike: no decision at all, it waits for a person
                         review.append(Held(kind, r.atera_id, r.name, v.reason))
                         continue
-                d = self._decision(kind, r.atera_id, choice, logged)
+                d = self._decision(kind, r.atera_id, choice, cat.current_choice(kind,
+                                                                                r.atera_id))
                 if d is not None:
                     decisions.append(d)
-        keys, kept = self._contact_keys()
+        return items, contacts
+
+    def _plan_imports(self, decisions: list[Decision], review: list[Held]
+                      ) -> tuple[list[ImportRow], list[ImportRow]]:
+        """The ticked Xero customers Done imports into Atera, and those it skips."""
+        cat = self.catalogue
         # A second Atera customer of the same name as a matched one would only confuse.
         customer_names = {fold_name(r.name) for r in cat.rows["customers"]
                           if self.choice("customers", r.atera_id).action in ("match", "create")}
         imports: list[ImportRow] = []
-        imports_skipped: list[ImportRow] = []
+        skipped: list[ImportRow] = []
         for imp in self.selected_imports():
             if fold_name(imp.name) in customer_names or imp.status in ("link", "exact",
                                                                        "safe"):
-                imports_skipped.append(imp)
+                skipped.append(imp)
             elif imp.status == "new" or imp.xero_id in self._imports_named:
                 imports.append(imp)
             else:
@@ -594,43 +561,7 @@ class Wizard:
             if cid not in chosen:
                 decisions.append(Decision("imports", "clear", xero_id=cid, who=self.who,
                                           run_id=self.run_id))
-        archive: list[Named] = []
-        kept_rates: list[Named] = []
-        looked = {h.key for h in review if h.kind == "products"}
-        for r in cat.rows["products"]:
-            action = self.choice("products", r.atera_id).action
-            if action == "unmatch" or (action == "undecided" and not self.manage
-                                       and r.atera_id not in looked):
-                (kept_rates if r.source == "rate" else archive).append(Named(r.atera_id,
-                                                                             r.name))
-        matched_items = {c.xero_id for r in cat.rows["products"]
-                         if (c := self.choice("products", r.atera_id)).action == "match"}
-        matched_items |= {str(d["xero_id"]) for aid, d in cat.current["products"].items()
-                          if d["action"] == "match" and d.get("xero_id")
-                          and aid not in {r.atera_id for r in cat.rows["products"]}}
-        # Names Atera products keep (matched, or created in Xero): not added a second time.
-        taken = {fold_name(r.name) for r in cat.rows["products"] if r.source == "product"
-                 and self.choice("products", r.atera_id).action in ("match", "create")}
-        item_verdicts = cat.item_verdicts()
-        adds: list[AteraProductAdd] = []
-        skipped: list[Named] = []
-        for iid, i in cat.items.items():
-            if iid in matched_items or not _sold(i.get("IsSold")):
-                continue
-            name = _text(i.get("Name")) or str(i.get("Code"))
-            iv = item_verdicts.get(iid)
-            if fold_name(name) in taken or (iv is not None and iv.exists):
-                skipped.append(Named(iid, name))
-            elif iv is not None and iv.status != "new":
-                review.append(Held("adds", iid, name, iv.reason))
-            else:
-                adds.append(AteraProductAdd(iid, str(i.get("Code")), name,
-                                            _num(i.get("UnitPrice"))))
-        return Plan(self.run_id, tuple(decisions), tuple(items), tuple(contacts),
-                    tuple(Named(i.xero_id, i.name) for i in imports), tuple(archive),
-                    tuple(adds), tuple(kept_rates), tuple(skipped),
-                    tuple(Named(i.xero_id, i.name) for i in imports_skipped),
-                    tuple(review), tuple(keys), tuple(kept))
+        return imports, skipped
 
     def _contact_keys(self) -> tuple[list[ContactKey], list[ContactKey]]:
         """Matched Xero contacts without their link key (Done sets it), and those with
@@ -721,6 +652,8 @@ class Wizard:
             self._choices = {k: {} for k in KINDS}
             self._imports = set()
             self._imports_named = set()
+            self._adds = set()
+            self._adds_named = set()
             self._recorded = False
             self.run_id = self.ws.new_run_id("manage")
             self.reload()
