@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["CODE_MAX", "contact_key", "contact_key_of", "item_code", "item_key", "item_key_of",
-           "key_of"]
+__all__ = ["CODE_MAX", "code_problem", "contact_key", "contact_key_of", "item_code", "item_key",
+           "item_key_of", "key_of"]
 
 PREFIX = "ATERA-"
 CODE_MAX = 30
@@ -74,6 +74,25 @@ def item_code(atera_id: str, name: str) -> str:
     if len(slug) > room and slug[room] != "-" and "-" in cut:  # end on a whole word
         cut = cut.rsplit("-", 1)[0]
     return f"{key}-{cut.strip('-')}" if cut.strip("-") else key
+
+
+def code_problem(atera_id: str, code: str) -> str | None:
+    """Why ``code`` cannot be the Code of the Xero item created for ``atera_id``, or
+    ``None``. Xero: a Code is required and at most 30 characters (the spec's Item.Code
+    ``maxLength: 30``; FACTS.md); no line breaks or control characters (they would not
+    survive an invoice line). Ours: it starts with the row's link key, so the next run, in
+    any workspace, finds the item by its key whatever else the Code says."""
+    key = item_key(atera_id)
+    if not code:
+        return "an item Code cannot be empty (Xero requires one)"
+    if len(code) > CODE_MAX:
+        return f"{len(code)} characters; Xero allows at most {CODE_MAX} in an item Code"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in code):
+        return "an item Code cannot hold line breaks or control characters"
+    if item_key_of(code) != key:
+        return (f"it must start with {key} (then '-' and anything): the link key by which "
+                "the next run finds this item")
+    return None
 
 
 def item_key_of(code: object) -> str | None:

@@ -405,6 +405,28 @@ def test_xero_items_are_added_to_atera_only_when_ticked() -> None:
     assert f"Add {n} Xero item" in view.body.children[0].value
 
 
+def test_item_code_shown_and_editable_for_a_row_to_create() -> None:
+    view, wiz, _x, _a = _setup()
+    view.connect_button.click()
+    view.next_button.click()
+    table = view.tables["products"]
+    i = table.row_index("product:12")
+    assert table.codes[i].layout.display == "none"  # not to be created: no Code
+    table.choices[i].value = "create"
+    assert table.codes[i].layout.display is None
+    assert table.codes[i].value == "ATERA-P12-OLD-ANTIVIRUS-B-PRO"
+    table.codes[i].value = "ATERA-P12-" + "A" * 25  # 35 characters
+    assert "Xero allows at most 30" in view.errors.widget.value
+    assert table.codes[i].value == "ATERA-P12-OLD-ANTIVIRUS-B-PRO"  # the one kept
+    table.codes[i].value = "ATERA-P12-AV-PRO"
+    assert view.errors.widget.value == ""
+    assert wiz.item_code_for("product:12") == "ATERA-P12-AV-PRO"
+    view.next(confirm=True)
+    view.next(confirm=True)
+    view.next_button.click()
+    assert "ATERA-P12-AV-PRO" in view.body.children[0].value  # the Summary lists it
+
+
 def test_review_filter_and_clearly_new_button() -> None:
     view, wiz, _x, _a = _setup()
     view.connect_button.click()

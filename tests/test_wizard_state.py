@@ -480,6 +480,36 @@ def test_a_fresh_workspace_recognises_by_link_keys_what_an_earlier_run_made() ->
     assert not [c for c in x.contact_list if c["Name"].endswith(")")]
 
 
+def test_an_edited_item_code_is_checked_then_found_by_its_link_key_next_time() -> None:
+    w, x, a = _wizard()
+    w.use_workspace()
+    w.next()
+    with pytest.raises(WizardError, match="only an item to be created"):
+        w.set_item_code("product:12", "ATERA-P12-AV")
+    w.create("products", "product:12")
+    assert w.item_code_for("product:12") == "ATERA-P12-OLD-ANTIVIRUS-B-PRO"
+    for bad, why in (("ATERA-P12-" + "X" * 21, "31 characters; Xero allows at most 30"),
+                     ("", "cannot be empty"), ("AV-PRO", "must start with ATERA-P12"),
+                     ("ATERA-P120", "must start with ATERA-P12"),
+                     ("ATERA-P12-A\nB", "line breaks"), ("ATERA-E20-AV", "ATERA-P12")):
+        with pytest.raises(WizardError, match=why):
+            w.set_item_code("product:12", bad)
+    assert w.item_code_for("product:12") == "ATERA-P12-OLD-ANTIVIRUS-B-PRO"  # unchanged
+    assert w.set_item_code("product:12", " ATERA-P12-AV-PRO ") == "ATERA-P12-AV-PRO"
+    w.next(confirm=True)
+    w.next(confirm=True)
+    w.next()
+    plan = w.summary()
+    assert "ATERA-P12-AV-PRO" in {i.code for i in plan.xero_items}
+    w.done()
+    assert "ATERA-P12-AV-PRO" in {i["Code"] for i in x.item_list}
+    # a second analyst, a new workspace: the item is found by the key its Code starts with
+    w2 = Wizard(fill(Workspace.open(), xero=x, atera=a), xero=x, atera=a,
+                suggest=fake_suggest)
+    w2.use_workspace()
+    assert w2.choice("products", "product:12").method == "link"
+
+
 def test_importing_in_bulk_takes_the_clearly_new_one_by_one_a_look_alike() -> None:
     w, _, a = _wizard()
     w.use_workspace()

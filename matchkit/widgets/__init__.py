@@ -2,10 +2,11 @@
 
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_list, html_table, slug
 from ._export import ExportView
+from ._imports_table import ImportTable
 from ._manage import ManageView
 from ._review import ReviewGrid
 from ._wizard import WizardView
-from ._wizard_tables import ChoiceTable, ImportTable
+from ._wizard_tables import ChoiceTable
 
 __all__ = ["ChoiceTable", "ErrorArea", "ExportView", "ImportTable", "ManageView", "ProgressBar",
            "ReviewGrid", "WizardView", "css", "esc", "guard", "html_list", "html_table", "slug"]

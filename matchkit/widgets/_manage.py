@@ -11,9 +11,10 @@ import ipywidgets as w
 from .._status import status
 from ..wizard import Step, Wizard, disconnect, export_status
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
+from ._imports_table import ImportTable
 from ._mapping import MappingTab
 from ._texts import done_lines, local_time, plural, summary_html, taxes_html
-from ._wizard_tables import ChoiceTable, ImportTable
+from ._wizard_tables import ChoiceTable
 
 __all__ = ["ManageView"]
 

@@ -16,8 +16,9 @@ from ..wizard import Plan, Step, Wizard
 from ._adds import AddTable
 from ._common import ErrorArea, ProgressBar, css, esc, guard
 from ._dom import ScrollTo
+from ._imports_table import ImportTable
 from ._texts import done_html, plural, summary_html, taxes_html, welcome_html
-from ._wizard_tables import ChoiceTable, ImportTable
+from ._wizard_tables import ChoiceTable
 
 __all__ = ["WizardView"]
 
