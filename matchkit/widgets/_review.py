@@ -21,73 +21,32 @@ from typing import Any, NoReturn
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-from ipydatagrid import StreamingDataGrid, TextRenderer, VegaExpr
+from ipydatagrid import StreamingDataGrid
 
 from .._exceptions import InputError
 from ..review import COLUMNS, BulkPreview, Review, ReviewFilter
 from ..store import Workspace
-from ._common import ErrorArea, css, esc, guard, html_table
+from ._common import ErrorArea, css, esc, guard
 from ._dom import GridEvents
+from ._review_actions import ReviewActions
+from ._review_layout import (
+    _ANY,
+    _CELL_UPDATE_LIMIT,
+    _FETCH_DELAY_MS,
+    _GRID_COLUMNS,
+    _GRID_HEADERS,
+    _HEADERS,
+    _KEYS_HELP,
+    _NO_NAN,
+    _ROW_PX,
+    KEYS,
+    _column_widths,
+    _json,
+)
 
 __all__ = ["KEYS", "ReviewGrid"]
 
-#: key pressed on the grid -> ReviewGrid method name
-KEYS: dict[str, str] = {
-    "j": "next", "n": "next", "ArrowDown": "next", "k": "previous", "p": "previous",
-    "ArrowUp": "previous", "a": "accept", "r": "reject", "c": "create", "x": "leave_unmatched",
-    "u": "undo",
-}
-_KEYS_HELP = ("<small>Keys, on the grid (click a row first): <b>j</b>/<b>↓</b> next, "
-              "<b>k</b>/<b>↑</b> previous, <b>a</b> accept, <b>r</b> reject, <b>c</b> create "
-              "in Xero, <b>x</b> leave unmatched, <b>u</b> undo.</small>")
-# What an analyst reads first comes first; the Xero id (36 characters) last.
-_GRID_COLUMNS = ["atera_name", "xero_name", "score", "method", "ambiguous", "evidence",
-                 "candidates", "decision", "decided_xero_name", "xero_id"]
-_HEADERS = {
-    "atera_name": "Atera", "xero_id": "suggested id", "xero_name": "suggested Xero",
-    "score": "score", "method": "method", "ambiguous": "ambiguous", "evidence": "evidence",
-    "candidates": "cands", "decision": "decision", "decided_xero_name": "decided Xero",
-}
-_ANY = "any"
-# Milliseconds the page waits after a change or a scroll before asking the kernel for the rows
-# it draws (ipydatagrid's default is 160, which every filter and accept would pay).
-_FETCH_DELAY_MS = 20
-# Up to this many rows changed: send their changed cells (the page sets them in the rows it
-# holds, no refetch round trip); more: the rows around what the page draws are pushed.
-_CELL_UPDATE_LIMIT = 5
-_ROW_PX = 22
-_GRID_HEADERS = [_HEADERS.get(c, c) for c in _GRID_COLUMNS]
-# Column widths from the longest text: ipydatagrid draws 12px sans-serif, where a digit is
-# 7.6 px wide; 7.5 px a character and room for the header's filter icon keep every id whole.
-# A row without a candidate has no score: drawn blank (ipydatagrid draws NaN in italics, and
-# an empty text falls back to that; a space does not).
-_NO_NAN = TextRenderer(text_value=VegaExpr("isValid(cell.value) ? cell.value : ' '"))
-_CHAR_PX = 7.5
-_PAD_PX = 24
-_CAP_PX = {"Atera": 260, "suggested Xero": 260, "decided Xero": 260, "evidence": 240}
-
-
-def _column_widths(table: pd.DataFrame) -> dict[str, int]:
-    """Each column as wide as its longest value (ids are never cut short; names and evidence
-    are capped, the side panel shows them whole)."""
-    columns = [("atera id", table.index.to_series()), *table[_GRID_HEADERS].items()]
-    widths = {}
-    for name, values in columns:
-        text = values.dropna().astype(str)
-        longest = max(len(str(name)), int(text.str.len().max()) if len(text) else 0)
-        px = int(longest * _CHAR_PX) + _PAD_PX
-        widths[str(name)] = min(px, _CAP_PX.get(str(name), px))
-    return widths
-
-
-def _json(value: Any) -> Any:
-    """A cell value as JSON (NaN as null)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    return None if isinstance(value, float) and value != value else value
-
-
-class ReviewGrid:
+class ReviewGrid(ReviewActions):
     """The review grid, its filters, the side panel, bulk actions, undo and keys."""
 
     def __init__(self, review: Review, *, height: str = "460px") -> None:
@@ -120,6 +79,42 @@ class ReviewGrid:
     # --- layout -----------------------------------------------------------------------
 
     def _build(self, height: str) -> None:
+        self._build_filters(height)
+        self._build_side()
+        self._build_bulk()
+        wrap = w.Layout(flex_flow="row wrap")  # narrow screens: wrap, never push the panel out
+        filters = w.VBox([w.HBox([self.score, self.ambiguous, self.state], layout=wrap),
+                          w.HBox([self.methods, w.VBox([self.text,
+                                                        w.HBox([self.sort_by,
+                                                                self.descending])])],
+                                 layout=wrap)])
+        two = {"grid_template_columns": "1fr 1fr", "grid_gap": "4px", "width": "100%"}
+        side = css(w.VBox([
+            self.detail,
+            w.HTML("<b>Candidates</b>, best first:"), self.candidates,
+            self.accept_candidate_btn,
+            w.GridBox([self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
+                       self.clear_btn, self.undo_btn, self.prev_btn, self.next_btn],
+                      layout=w.Layout(**two)),
+            w.HTML(_KEYS_HELP),
+            w.HTML("<b>Search</b> every Xero record:"), self.search, self.results,
+            self.match_result_btn, self.events,
+        ], layout=w.Layout(flex="0 0 392px", width="392px", margin="0 0 0 8px",
+                          padding="0 6px 0 0")),
+            "review-side")
+        bulk = css(w.VBox([
+            w.HBox([self.bulk_action, self.threshold, self.preview_btn], layout=wrap),
+            self.preview_box, w.HBox([self.confirm_btn, self.cancel_btn]),
+        ]), "review-bulk")
+        main = w.VBox([filters, self.grid, bulk], layout=w.Layout(flex="1 1 auto",
+                                                                   min_width="0"))
+        self.widget = css(w.VBox([
+            self.title, w.HBox([self.counts, self.refresh_btn]), self.status,
+            self.errors.widget, w.HBox([main, side]), self.histogram_box,
+        ]), "review")
+
+    def _build_filters(self, height: str) -> None:
+        """The filters, the sort and the grid."""
         r = self.review
         methods = sorted({m for m in r.rows()["method"] if m})
         self.title = css(w.HTML(f"<h3>Review {esc(r.kind)}</h3>"), "review-title")
@@ -151,6 +146,9 @@ class ReviewGrid:
                                           layout=w.Layout(height=height)), "review-grid")
         self.events = GridEvents(self.grid, keys=list(KEYS), scope_class="mk-review",
                                  grid_class="mk-review-grid")
+
+    def _build_side(self) -> None:
+        """The side panel's controls: the row, its candidates, the actions, the search."""
         # side panel: every control as wide as the panel, so no label or list is cut off
         full = {"layout": w.Layout(width="100%")}
         self.detail = css(w.HTML(layout=w.Layout(width="100%")), "review-detail")
@@ -177,7 +175,9 @@ class ReviewGrid:
         self.undo_btn = css(w.Button(description="Undo (u)", disabled=True, **full),
                             "review-undo")
         self.refresh_btn = css(w.Button(description="Reload decisions"), "review-refresh")
-        # bulk
+
+    def _build_bulk(self) -> None:
+        """Bulk actions and the score histogram."""
         self.threshold = css(w.FloatSlider(value=95.0, min=0.0, max=100.0, step=0.5,
                                            description="score ≥", continuous_update=False),
                              "review-threshold")
@@ -196,37 +196,6 @@ class ReviewGrid:
         self.histogram_box = css(w.Accordion(children=[self.histogram], selected_index=None),
                                  "review-histogram-box")
         self.histogram_box.set_title(0, "Score histogram by method (pick a threshold)")
-
-        wrap = w.Layout(flex_flow="row wrap")  # narrow screens: wrap, never push the panel out
-        filters = w.VBox([w.HBox([self.score, self.ambiguous, self.state], layout=wrap),
-                          w.HBox([self.methods, w.VBox([self.text,
-                                                        w.HBox([self.sort_by,
-                                                                self.descending])])],
-                                 layout=wrap)])
-        two = {"grid_template_columns": "1fr 1fr", "grid_gap": "4px", "width": "100%"}
-        side = css(w.VBox([
-            self.detail,
-            w.HTML("<b>Candidates</b>, best first:"), self.candidates,
-            self.accept_candidate_btn,
-            w.GridBox([self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
-                       self.clear_btn, self.undo_btn, self.prev_btn, self.next_btn],
-                      layout=w.Layout(**two)),
-            w.HTML(_KEYS_HELP),
-            w.HTML("<b>Search</b> every Xero record:"), self.search, self.results,
-            self.match_result_btn, self.events,
-        ], layout=w.Layout(flex="0 0 392px", width="392px", margin="0 0 0 8px",
-                          padding="0 6px 0 0")),
-            "review-side")
-        bulk = css(w.VBox([
-            w.HBox([self.bulk_action, self.threshold, self.preview_btn], layout=wrap),
-            self.preview_box, w.HBox([self.confirm_btn, self.cancel_btn]),
-        ]), "review-bulk")
-        main = w.VBox([filters, self.grid, bulk], layout=w.Layout(flex="1 1 auto",
-                                                                   min_width="0"))
-        self.widget = css(w.VBox([
-            self.title, w.HBox([self.counts, self.refresh_btn]), self.status,
-            self.errors.widget, w.HBox([main, side]), self.histogram_box,
-        ]), "review")
 
     def _wire(self) -> None:
         g = guard(self.errors)
@@ -511,112 +480,6 @@ class ReviewGrid:
             i = ids.index(aid)
             self.grid.select(i, 0, i, len(_GRID_COLUMNS) - 1, clear_mode="all")  # the highlight
         self._show_detail()
-
-    # --- actions (also what the buttons and keys call) ---------------------------------
-
-    def select(self, atera_id: str) -> None:
-        self.review.select(atera_id)
-        self._move_to(atera_id)
-
-    def next(self) -> str | None:
-        ids = self._visible_ids()
-        cur = self.review.selected
-        i = ids.index(cur) + 1 if cur in ids else 0
-        self._move_to(ids[min(i, len(ids) - 1)] if ids else None)
-        return self.review.selected
-
-    def previous(self) -> str | None:
-        ids = self._visible_ids()
-        cur = self.review.selected
-        i = ids.index(cur) - 1 if cur in ids else len(ids) - 1
-        self._move_to(ids[max(i, 0)] if ids else None)
-        return self.review.selected
-
-    def _act(self, fn: Callable[[], int], verb: str, advance: bool = False) -> None:
-        aid = self.review.selected
-        n = fn()
-        # Feedback first: the grid's cell messages make the front end redraw, which is slower.
-        self.status.value = f"{esc(verb)} Atera {esc(aid)}" if n else "no change"
-        self._update_rows([aid] if aid else [])
-        if advance:
-            self.next()
-
-    def accept(self) -> None:
-        self._act(self.review.accept, "accepted", advance=True)
-
-    def reject(self) -> None:
-        self._act(self.review.reject, "rejected the suggestion for")
-
-    def create(self) -> None:
-        self._act(self.review.create, "to create in Xero:", advance=True)
-
-    def leave_unmatched(self) -> None:
-        self._act(self.review.leave_unmatched, "left unmatched:", advance=True)
-
-    def clear(self) -> None:
-        self._act(self.review.clear, "cleared")
-
-    def accept_candidate(self) -> None:
-        xid = self.candidates.value
-        if not xid:
-            _fail("choose a candidate in the list first")
-        self._act(lambda: self.review.accept(xero_id=xid), "matched")
-
-    def match_result(self) -> None:
-        xid = self.results.value
-        if not xid:
-            _fail("search for a Xero record and choose it in the results first")
-        self._act(lambda: self.review.accept(xero_id=xid), "matched")
-
-    def undo(self) -> None:
-        label = self.review.undo_label
-        self.review.undo()
-        self.status.value = f"undone: {esc(label)} ({len(self.review.last_changed)} rows)"
-        self._update_rows(list(self.review.last_changed))
-
-    def reload(self) -> None:
-        self.review.refresh()
-        self._render()
-        self.status.value = "decisions reloaded from the workspace"
-
-    def preview(self) -> BulkPreview:
-        """Show what the chosen bulk action would change on the shown rows; write nothing."""
-        action = self.bulk_action.value
-        thr = float(self.threshold.value) if action in ("accept", "reject") else None
-        p = self.review.preview(action, score_min=thr, atera_ids=self._visible_ids())
-        self._pending = p
-        reasons: dict[str, int] = {}
-        for why in p.skipped.values():
-            reasons[why] = reasons.get(why, 0) + 1
-        skipped = "".join(f"<li>{n} skipped: {esc(why)}</li>" for why, n in reasons.items())
-        records = [{str(k): v for k, v in r.items()} for r in p.sample.to_dict("records")]
-        sample = html_table(records,
-                            ["atera_id", "atera_name", "xero_name", "score", "method",
-                             "decision"], ["Atera id", "Atera", "Xero", "score", "method",
-                                           "now"], css_class="mk-review-sample")
-        self.preview_box.value = (
-            f"<div><b>{esc(p)}</b>. Sample:</div>{sample}<ul>{skipped}</ul>"
-            + ("<div>Press Confirm to write these decisions (Undo takes them back).</div>"
-               if p.count else "<div>Nothing to do.</div>"))
-        self.confirm_btn.disabled = p.count == 0
-        self.cancel_btn.disabled = False
-        return p
-
-    def confirm(self) -> int:
-        if self._pending is None:
-            _fail("preview a bulk action first")
-        p, self._pending = self._pending, None
-        self.confirm_btn.disabled = self.cancel_btn.disabled = True
-        n = self.review.apply(p)
-        self.preview_box.value = ""
-        self._update_rows(list(self.review.last_changed))
-        self.status.value = f"{esc(p.description)}: done ({n} rows)"
-        return n
-
-    def cancel(self) -> None:
-        self._pending = None
-        self.preview_box.value = ""
-        self.confirm_btn.disabled = self.cancel_btn.disabled = True
 
 
 def _fail(message: str) -> NoReturn:
