@@ -230,6 +230,9 @@ def test_wizard_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., Lab]) -
                 page.click("button.mk-next")
                 page.click("button.mk-confirm")
                 expect(page.locator(".mk-title")).to_contain_text("Import into Atera")
+                # items reach Atera only when ticked: listed, none ticked
+                expect(page.locator(".mk-add-text")).to_contain_text("None is added unless")
+                assert page.locator(".mk-add-counts").inner_text().startswith("0 of ")
                 snap("4-imports.png")
                 page.click("button.mk-next")
                 expect(page.locator(".mk-title")).to_contain_text("Summary")
