@@ -21,8 +21,6 @@ EXEMPT = {"sandbox/_seed.py"}
 MODULES = {
     "_xero_sync.py": (719, 16),  # contacts/items channel and their plans: into outbox/
     "store/_workspace.py": (636, 16),  # snapshots, decisions, settings: one module each
-    "wizard/_wizard.py": (747, 16),  # steps, plan summary, Done
-    "widgets/_review.py": (623, 16),  # grid, filters, detail panel
     "sandbox/_atera.py": (632, 16),  # Atera sandbox: customers/contracts apart from tickets
     "sandbox/_xero_api.py": (634, 16),  # Xero sandbox: reads apart from writes
 }
@@ -32,8 +30,6 @@ FUNCTIONS = {
     "export/_validate.py:validate_batch": (190, 16),  # into typed invoice parse + checks
     "matching/_match.py:match_frames": (123, 16),
     "matching/_new.py:triage": (92, 16),
-    "widgets/_review.py:_build": (108, 16),
-    "wizard/_wizard.py:summary": (96, 16),
 }
 
 

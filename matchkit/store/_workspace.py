@@ -66,9 +66,7 @@ class Decision:
 
 
 _DECISION_FIELDS = [f.name for f in fields(Decision)]
-# imports: Xero contacts to create as Atera customers; adds: Xero items to add to Atera's
-# product list (both keyed by xero_id, action import or clear: only what a person ticked)
-DECISION_ENTITIES = ("customers", "products", "imports", "adds")
+DECISION_ENTITIES = ("customers", "products", "imports", "adds")  # adds: items into Atera
 DECISION_ACTIONS = ("match", "create", "unmatch", "import", "clear")
 
 
