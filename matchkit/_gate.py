@@ -18,14 +18,15 @@ page) and the export's "create missing customers/items".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from ._sources import suggest_threshold
 from .matching import match_frames, triage
 
-__all__ = ["NAMED_METHODS", "Verdict", "judge", "verdicts_from"]
+__all__ = ["NAMED_METHODS", "Verdict", "judge", "keep_held", "verdicts_from"]
 
 # Decision methods that name one record: a person chose it for this row.
 NAMED_METHODS = frozenset({"manual", "file"})
@@ -75,12 +76,29 @@ def verdicts_from(table: pd.DataFrame) -> dict[str, Verdict]:
 
 
 def judge(kind: str, todo: pd.DataFrame, existing: pd.DataFrame,
-          matches: pd.DataFrame | None = None) -> dict[str, Verdict]:
+          matches: pd.DataFrame | None = None, held: Mapping[str, str] | None = None
+          ) -> dict[str, Verdict]:
     """A :class:`Verdict` for every row of ``todo`` (matching frames: ``id``, ``name``,
     ``key`` and evidence, see ``matchkit._sources``) against the records of ``existing``.
-    ``matches`` is ``match_frames(todo, existing)`` when the caller has it already."""
+    ``matches`` is ``match_frames(todo, existing)`` when the caller has it already;
+    ``held``: the rows an earlier run left for a person (:func:`keep_held`)."""
     if todo.empty:
         return {}
     if matches is None:
         matches = match_frames(todo, existing, kind, threshold=suggest_threshold(kind))
-    return verdicts_from(triage(matches, todo, existing, kind))
+    return keep_held(verdicts_from(triage(matches, todo, existing, kind)), held or {})
+
+
+def keep_held(verdicts: dict[str, Verdict], held: Mapping[str, str]) -> dict[str, Verdict]:
+    """A row an earlier run left for a person (``held``: record id -> that run's reason)
+    stays with a person: "new" today becomes "review". A score depends on its rivals, so
+    records arriving on either side (say, what the last run imported) can lower a
+    look-alike's score under the "clearly new" bar; an unattended run must not then create
+    what a person was asked about. A person's choice (matching it, naming it for creation)
+    releases it; a record that exists (link key, same name) is matched as ever."""
+    if not held:
+        return verdicts
+    return {rid: (replace(v, status="review",
+                          reason=f"left for a person by an earlier run ({held[rid]})")
+                  if v.status == "new" and rid in held else v)
+            for rid, v in verdicts.items()}

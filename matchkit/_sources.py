@@ -24,7 +24,7 @@ from .matching import CLEARLY_NEW, DEFAULT_THRESHOLD, match_frames
 from .store import Workspace, entity, typed_rows
 
 __all__ = ["atera_frame", "contacts_frame", "customers_frame", "items_frame",
-           "products_frame", "suggest", "suggest_threshold", "typed", "xero_frame"]
+           "products_frame", "suggest", "suggest_threshold", "to_create", "typed", "xero_frame"]
 
 _KINDS = ("customers", "products")
 
@@ -177,3 +177,16 @@ def suggest(ws: Workspace, kind: str, top: int = 5,
     first. ``threshold`` defaults to :func:`suggest_threshold`."""
     return match_frames(atera_frame(ws, kind), xero_frame(ws, kind), kind, top=top,
                         threshold=suggest_threshold(kind) if threshold is None else threshold)
+
+
+def to_create(ws: Workspace, kind: str, specs: pd.DataFrame) -> pd.DataFrame:
+    """The records to create as a matching frame: the workspace's Atera rows of them when it
+    has them (every contact's e-mail and phone, the SKU: the very evidence the wizard's plan
+    judged them by, so Done and the plan agree), else what the specs carry."""
+    if ws.latest_snapshot("atera", kind) is None:
+        return specs
+    known = atera_frame(ws, kind)
+    known = known[known["id"].isin(set(specs["id"]))]
+    rest = specs[~specs["id"].isin(set(known["id"]))]
+    return pd.concat([known, rest], ignore_index=True) if len(rest) else known.reset_index(
+        drop=True)

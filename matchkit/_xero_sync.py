@@ -31,9 +31,9 @@ from ._exceptions import ApiError, ExportError
 from ._gate import Verdict, judge
 from ._keys import CODE_MAX, contact_key, contact_key_of, item_code, item_key, item_key_of
 from ._presend import account_numbers_of, contact_problems
-from ._sources import atera_frame, contacts_frame, items_frame, typed
+from ._sources import contacts_frame, items_frame, to_create, typed
 from .outbox import Outbox, Sent
-from .store import Decision, Workspace, log_sync, sync_intents
+from .store import Decision, Workspace, held_rows, log_sync, sync_intents
 
 __all__ = [
     "ContactSpec",
@@ -417,19 +417,6 @@ def preview_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpe
                        [j.atera_id for j in jobs])
 
 
-def _todo(ws: Workspace, kind: str, specs: pd.DataFrame) -> pd.DataFrame:
-    """The records to create as a matching frame: the workspace's Atera rows of them when it
-    has them (every contact's e-mail and phone, the SKU: the very evidence the wizard's plan
-    judged them by, so Done and the plan agree), else what the specs carry."""
-    if ws.latest_snapshot("atera", kind) is None:
-        return specs
-    known = atera_frame(ws, kind)
-    known = known[known["id"].isin(set(specs["id"]))]
-    rest = specs[~specs["id"].isin(set(known["id"]))]
-    return pd.concat([known, rest], ignore_index=True) if len(rest) else known.reset_index(
-        drop=True)
-
-
 def _twice(engine: _Engine, job: _Job, planned: dict[str, _Job]) -> bool:
     """A second record of one name in the same run: only the first is created (two of one
     name would be the very look-alikes this module exists to prevent)."""
@@ -504,7 +491,7 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
             continue
         fresh.append((spec, job))
     if fresh:
-        todo = _todo(ws, "customers", pd.DataFrame({
+        todo = to_create(ws, "customers", pd.DataFrame({
             "id": [s.atera_id for s, _ in fresh], "name": [j.name for _, j in fresh],
             "key": [s.key for s, _ in fresh],
             "email": [s.email or "" for s, _ in fresh],
@@ -513,7 +500,8 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
             "tax_number": [s.tax_number or "" for s, _ in fresh],
             "city": [s.city or "" for s, _ in fresh],
             "country": [s.country or "" for s, _ in fresh]}))
-        verdicts = judge("customers", todo, contacts_frame(typed("xero", "contacts", live)))
+        verdicts = judge("customers", todo, contacts_frame(typed("xero", "contacts", live)),
+                         held=held_rows(ws, "customers"))
         for spec, job in fresh:
             v = verdicts[spec.atera_id]
             if v.allows(spec.confirmed):
@@ -629,12 +617,13 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
             elif not _twice(engine, job, planned):
                 fresh.append((spec, job))
     if fresh:
-        todo = _todo(ws, "products", pd.DataFrame({
+        todo = to_create(ws, "products", pd.DataFrame({
             "id": [s.atera_id for s, _ in fresh], "name": [j.name for _, j in fresh],
             "key": [s.key for s, _ in fresh],
             "price": [s.price for s, _ in fresh],
             "description": [s.description or "" for s, _ in fresh]}))
-        verdicts = judge("products", todo, items_frame(typed("xero", "items", live)))
+        verdicts = judge("products", todo, items_frame(typed("xero", "items", live)),
+                         held=held_rows(ws, "products"))
         for spec, job in fresh:
             v = verdicts[spec.atera_id]
             if v.allows(spec.confirmed):

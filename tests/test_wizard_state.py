@@ -7,7 +7,7 @@ from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 
 from matchkit._exceptions import MatchkitError, WizardError
 from matchkit._xero_sync import XeroSyncError
-from matchkit.store import Workspace
+from matchkit.store import Workspace, held_rows
 from matchkit.wizard import Step, Wizard, pending_run
 
 
@@ -530,3 +530,49 @@ def test_importing_in_bulk_takes_the_clearly_new_one_by_one_a_look_alike() -> No
     w.done()
     assert {c["CustomerName"] for c in a.customer_list[4:]} == {
         "Importable & Co", "<img src=x onerror=alert(2)>"}
+
+
+def test_a_row_left_for_a_person_waits_for_one_when_its_look_alike_goes() -> None:
+    """A look-alike's score depends on what else each side holds, so a row left for a
+    person by one run can look "clearly new" to the next. It waits for a person still: an
+    unattended run never creates it; naming it does."""
+    w, x, a = _wizard()
+    w.use_workspace()
+    plan = w.auto(import_all=True)
+    held = {(h.kind, h.key) for h in plan.left_for_review()}
+    assert {("customers", "4"), ("products", "product:11")} <= held
+    assert [r.xero_id for r in w.import_candidates() if r.status == "review"] == ["c-xss"]
+    w.done()
+    assert set(held_rows(w.ws, "imports")) == {"c-xss"}  # offered, not ticked: kept too
+    contacts, items, customers = len(x.contact_list), len(x.item_list), len(a.customer_list)
+    # the look-alikes go: Xero's and Atera's records are renamed to something unrelated
+    next(c for c in x.contact_list if c["ContactID"] == "c-xss")["Name"] = "Zebra Holdings"
+    next(i for i in x.item_list if i["ItemID"] == "i-bk")["Name"] = "Printer toner"
+    next(c for c in a.customer_list if c["CustomerID"] == 4)["CustomerName"] = "Yak Farm"
+    fresh, _, _ = _wizard(fill(Workspace.open(), xero=x, atera=a))
+    fresh.use_workspace()
+    # no memory of the earlier run: clearly new, each of them
+    assert fresh.verdict("products", "product:11").status == "new"
+    assert fresh.verdict("customers", "4").status == "new"
+    fresh.next()
+    fresh.next(confirm=True)
+    fresh.next(confirm=True)
+    assert {r.xero_id: r.status for r in fresh.import_candidates()}["c-xss"] == "new"
+    again = Wizard(fill(w.ws, xero=x, atera=a), xero=x, atera=a, suggest=fake_suggest,
+                   who="test")
+    again.use_workspace()
+    v = again.verdict("products", "product:11")
+    assert v.status == "review" and "left for a person by an earlier run" in v.reason
+    plan = again.auto(import_all=True, add_items=True)
+    still = {(h.kind, h.key) for h in plan.left_for_review()}
+    assert {("products", "product:11"), ("customers", "4")} <= still
+    assert {r.xero_id: r.status for r in again.import_candidates()}["c-xss"] == "review"
+    assert "c-xss" not in {i.key for i in plan.atera_customers}
+    again.done()
+    assert (len(x.contact_list), len(x.item_list), len(a.customer_list)) == (
+        contacts, items, customers)
+    # a person names it: created
+    named = Wizard(w.ws, xero=x, atera=a, suggest=fake_suggest, who="test")
+    named.use_workspace()
+    plan = named.auto(create=[("products", "product:11")])
+    assert "product:11" in {i.atera_id for i in plan.xero_items}

@@ -1,6 +1,7 @@
 """The DuckDB workspace (core layer: no HTTP, no widgets)."""
 
 from ._entities import ENTITIES, Column, Entity, entity, typed_rows
+from ._holds import HOLD_ENTITIES, held_rows, record_holds
 from ._load import load_file, read_records
 from ._workspace import Decision, SnapshotInfo, Workspace
 from ._writes import (
@@ -20,6 +21,7 @@ from ._writes import (
 __all__ = [
     "ENTITIES",
     "EXPORT_COLUMNS",
+    "HOLD_ENTITIES",
     "Column",
     "Decision",
     "Entity",
@@ -31,11 +33,13 @@ __all__ = [
     "entity",
     "export_rows",
     "first_logged",
+    "held_rows",
     "load_file",
     "log_export",
     "log_sync",
     "read_records",
     "record_batch",
+    "record_holds",
     "release_export_lock",
     "sync_intents",
     "typed_rows",

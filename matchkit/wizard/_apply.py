@@ -27,7 +27,7 @@ from .._xero_sync import (
     ensure_items,
     fold_name,
 )
-from ..store import Decision, Workspace
+from ..store import Decision, Workspace, held_rows
 from ._model import _flag, _num, _records, _sold, _text
 
 __all__ = ["PENDING_KEY", "ApplyResult", "AteraWriter", "apply_pending", "pending_run"]
@@ -276,7 +276,8 @@ def _import_customers(ws: Workspace, atera: AteraWriter, todo: list[dict[str, An
     # the Atera side with its contacts' e-mails and phones, as the plan judged it
     verdicts = judge("customers", contacts_frame(xero_rows, include_archived=True),
                      customers_frame(typed("atera", "customers", live),
-                                     ws.rows("atera", "contacts")))
+                                     ws.rows("atera", "contacts")),
+                     held=held_rows(ws, "imports"))
     # A same-named Atera customer already matched to another Xero contact keeps its match:
     # taking it over would orphan that contact, which the next run would import again.
     _find_or_create(
@@ -335,7 +336,7 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
     todo_ids = {str(i["ItemID"]) for i in todo}
     items = ws.rows("xero", "items")
     verdicts = judge("products", items_frame(items[items["ItemID"].astype(str).isin(
-        todo_ids)]), live)
+        todo_ids)]), live, held=held_rows(ws, "adds"))
     # An Atera product already matched to another item keeps its name to itself: a second
     # product of the same name would only confuse people picking products in Atera.
     _find_or_create(

@@ -103,6 +103,14 @@ class AteraSide:
     def selected_imports(self) -> list[ImportRow]:
         return [r for r in self.import_candidates() if r.xero_id in self._imports]
 
+    def look_alikes(self) -> list[tuple[str, str, str]]:
+        """``(kind, xero_id, reason)`` of the Xero records offered for Atera that Atera
+        holds something like (ticked or not): Done keeps them for a person."""
+        return [(kind, r.xero_id, r.reason)
+                for kind, rows in (("imports", self.import_candidates()),
+                                   ("adds", self.add_candidates()))
+                for r in rows if r.status == "review"]
+
     # --- adds: Xero items to Atera's product list ----------------------------------------
 
     def _matched_items(self) -> set[str]:

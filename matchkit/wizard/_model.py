@@ -16,9 +16,9 @@ from typing import Any, Literal
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from .._gate import Verdict, judge, verdicts_from
+from .._gate import Verdict, judge, keep_held, verdicts_from
 from .._sources import atera_frame, xero_frame
-from ..store import Workspace
+from ..store import Workspace, held_rows
 
 __all__ = ["SEARCH_CUTOFF", "AddRow", "Catalogue", "Choice", "ImportRow", "Option", "Row",
            "SuggestFn", "TaxInfo"]
@@ -221,7 +221,7 @@ class Catalogue:
                     suggestions[kind].setdefault(str(r["left_id"]), []).append(
                         Option(rid, labels[rid], _num(r.get("score")), _text(r.get("method")),
                                _flag(r.get("ambiguous")), _text(r.get("evidence"))))
-                verdicts[kind] = _triage(ws, kind, df)
+                verdicts[kind] = keep_held(_triage(ws, kind, df), held_rows(ws, kind))
                 frames[kind] = df
         matched_contacts = {str(d["xero_id"]) for d in current["customers"].values()
                             if d["action"] == "match" and d.get("xero_id")}
@@ -356,7 +356,8 @@ class Catalogue:
             return {}
         todo = xero_frame(self.ws, kind)
         todo = todo[todo["id"].isin(xero_ids)].reset_index(drop=True)
-        return judge(kind, todo, atera_frame(self.ws, kind))
+        return judge(kind, todo, atera_frame(self.ws, kind),
+                     held=held_rows(self.ws, "imports" if kind == "customers" else "adds"))
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from .._exceptions import WizardError
 from .._gate import Verdict
 from .._keys import contact_key, contact_key_of, item_code
 from .._xero_sync import fold_name, xero_contact_name
-from ..store import Decision, Workspace
+from ..store import Decision, Workspace, record_holds
 from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, apply_pending
 from ._atera_side import AteraSide
 from ._model import Choice, ImportRow, Row, _num, _text
@@ -204,6 +204,10 @@ class Planner(AteraSide):
             with self.ws.transaction():
                 self._record_connection()
                 self.ws.record_decisions(plan.decisions)
+                # what waits for a person keeps waiting: a later unattended run does not
+                # create it when its look-alike's score drifts under the bar (_gate.keep_held)
+                record_holds(self.ws, [(h.kind, h.key, h.reason) for h in plan.review]
+                             + self.look_alikes(), self.run_id)
                 # the suggestions behind them, as `matchkit suggest` keeps them: the review
                 # (and `review export`) works straight after the wizard
                 for kind, frame in self.catalogue.frames.items():
