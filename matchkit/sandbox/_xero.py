@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlencode
 from werkzeug.wrappers import Request, Response
 
 from ._server import Clock, DropConnection, FaultPlan, Ledger, LedgerEntry, parse_faults
-from ._xero_api import API_PREFIX, ApiMixin, _Stored
+from ._xero_api import API_PREFIX, ApiMixin, Stored
 from ._xero_auth import AuthError, XeroAuth, jwks
 from ._xero_http import NOT_FOUND, HttpError, json_response, text
 from ._xero_limits import Limits, RateLimiter
@@ -134,7 +134,7 @@ class XeroApp(ApiMixin):
         # Contacts from which OR filters are refused with HighVolumeException.
         self.high_volume = 100_000
         self._validate = validate
-        self._idem: dict[tuple[str, str], _Stored] = {}
+        self._idem: dict[tuple[str, str], Stored] = {}
         self._write_locks: dict[str, threading.Lock] = {o.tenant_id: threading.Lock()
                                                         for o in orgs}
 
