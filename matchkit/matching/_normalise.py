@@ -61,7 +61,9 @@ _NON_WORD = re.compile(r"[^\w]+")
 _SPACES = re.compile(r"\s+")
 _ABBREV_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _ABBREV), key=len,
                                                        reverse=True)) + r")\b")
-_AND = re.compile(r"(?<=\S) and (?=\S)")
+# "and" between two words goes; a run of them ("0+&0" is "0 and and 0") all at once, so a
+# second pass finds none left (idempotent)
+_AND = re.compile(r"(?<=\S) and(?= \S)")
 _THE = re.compile(r"^(?:the )+")
 _SUFFIX_ALT = "|".join(re.escape(s) for s in sorted(LEGAL_SUFFIXES, key=len, reverse=True))
 _SUFFIX_TAIL = re.compile(r"(?:^| )((?:(?:" + _SUFFIX_ALT + r")(?: |$))+)$")
@@ -115,7 +117,7 @@ def _base(s: pd.Series) -> pd.Series:
 def _company_pass(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = _base(s)
     s = s.str.replace(_ABBREV_RE, lambda m: _ABBREV[m.group(1)], regex=True)
-    s = s.str.replace(_AND, " ", regex=True)
+    s = s.str.replace(_AND, "", regex=True)
     s = s.str.replace(_SPACES, " ", regex=True).str.strip()
     no_the = s.str.replace(_THE, "", regex=True)
     s = no_the.where(no_the.str.len() > 0, s)
