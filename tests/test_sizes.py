@@ -26,8 +26,6 @@ MODULES = {
 # "path:function" -> (lines today, the issue that splits it)
 FUNCTIONS = {
     "export/_validate.py:validate_batch": (190, 16),  # into typed invoice parse + checks
-    "matching/_match.py:match_frames": (123, 16),
-    "matching/_new.py:triage": (92, 16),
 }
 
 

@@ -181,41 +181,11 @@ def match_frames(
     lkey, rkey = _key_column(left), _key_column(right)
     links = _link_pairs(lkey, rkey)
     f, details, lp, rp = pair_features(left, right, kind, per_row=max(per_row, top))
-    f["score"] = np.round(score_from_features(f, kind), 1)
-    # The score as if the pair had no rival (``margin`` at its best): a look-alike with a
-    # near-twin scores low, yet is no less plausible; "clearly new" reads this one.
-    alone = f.copy()
-    alone["margin"] = np.minimum((f["sort"] + f["set"] + f["idf"]).to_numpy() / 3.0, 0.5)
-    f["alone"] = np.round(score_from_features(alone, kind), 1)
-    strong = [r.name for r in _rules(kind) if r.strong]
-    has_strong = (f[strong] >= 0.5).any(axis=1) if strong else pd.Series(False, index=f.index)
-    # below the threshold, a pair stays when a strong identifier agrees or the names are
-    # the same: a person must see it (and it keeps the row from being "clearly new")
-    same = (f["exact"] == 1.0) | (f["normalised"] == 1.0)
-    f = f[((f["score"] >= float(threshold)) | (f["alone"] >= KEEP_ALONE) | has_strong | same)
-          & ~f["li"].isin(links["li"])]  # a linked row needs no name
-    f = f.sort_values(["li", "score", "ri"], ascending=[True, False, True], kind="stable")
-    f["rank"] = f.groupby("li").cumcount() + 1
-    # the same name or a shared identifier is never cut by ``top`` (an acronym's only tie
-    # may score low)
-    f = f[(f["rank"] <= top) | has_strong.reindex(f.index) | same.reindex(f.index)].copy()
+    f, has_strong = _kept(_scored(f, kind), kind, float(threshold), top, links)
     flag_ambiguous(f)
-    # a right row keyed to another record, or linked to another left row, belongs to that
-    # one: shown, never proposed
-    l_k = lkey.to_numpy(dtype=object)[f["li"].to_numpy()]
-    r_k = rkey.to_numpy(dtype=object)[f["ri"].to_numpy()]
-    held = ((r_k != "") & (l_k != "") & (r_k != l_k)) | f["ri"].isin(links["ri"]).to_numpy()
-    # a pair kept below the threshold only for a person to see (an identifier, ``alone``,
-    # a name equal but for its legal form) is not proposed: such picks are mostly wrong
-    # (generated 2,000 x 20,000 customers: precision of the proposed pairs 0.947 -> 0.850
-    # when they were). The very name stays eligible: Xero holds no second one.
-    eligible = ~held & ((f["score"] >= float(threshold)) | (f["exact"] == 1.0)).to_numpy()
-    picked = np.zeros(len(f), dtype=bool)
-    if eligible.any():
-        picked[np.flatnonzero(eligible)] = one_to_one(f[eligible])
-    f["proposed"] = picked
+    held, r_k = _propose(f, lkey, rkey, links, float(threshold))
     f["method"] = np.select(
-        [f["exact"] == 1.0, f["normalised"] == 1.0, has_strong.reindex(f.index)],
+        [f["exact"] == 1.0, f["normalised"] == 1.0, has_strong],
         ["exact", "normalised", "evidence"], default="fuzzy",
     )
     # some evidence speaks against the pair (different codes, editions, prices ...): the
@@ -228,9 +198,70 @@ def match_frames(
     words = _evidence_words(f, details, _rules(kind), lp, rp)
     f["evidence"] = [w + (f"; linked to another record ({k})" if h else "")
                      for w, h, k in zip(words, held, r_k, strict=True)]
+    out = _pairs_out(f, lp, rp)
+    if len(links):
+        out = pd.concat([_linked_out(links, lkey, lp, rp), out], ignore_index=True).sort_values(
+            ["li", "rank"], kind="stable")
+    out = out.drop(columns="li").reset_index(drop=True)
+    # so that ``auto_accepted(m)`` knows which rule applies (kept by filtering and copying)
+    out.attrs["kind"] = kind
+    return out
+
+
+def _scored(f: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The pairs with ``score`` and ``alone``."""
+    f["score"] = np.round(score_from_features(f, kind), 1)
+    # The score as if the pair had no rival (``margin`` at its best): a look-alike with a
+    # near-twin scores low, yet is no less plausible; "clearly new" reads this one.
+    alone = f.copy()
+    alone["margin"] = np.minimum((f["sort"] + f["set"] + f["idf"]).to_numpy() / 3.0, 0.5)
+    f["alone"] = np.round(score_from_features(alone, kind), 1)
+    return f
+
+
+def _kept(f: pd.DataFrame, kind: str, threshold: float, top: int, links: pd.DataFrame
+          ) -> tuple[pd.DataFrame, pd.Series]:
+    """The pairs worth showing, ranked per left row, and which of them share a strong
+    identifier (aligned with the result)."""
+    strong = [r.name for r in _rules(kind) if r.strong]
+    has_strong = (f[strong] >= 0.5).any(axis=1) if strong else pd.Series(False, index=f.index)
+    # below the threshold, a pair stays when a strong identifier agrees or the names are
+    # the same: a person must see it (and it keeps the row from being "clearly new")
+    same = (f["exact"] == 1.0) | (f["normalised"] == 1.0)
+    f = f[((f["score"] >= threshold) | (f["alone"] >= KEEP_ALONE) | has_strong | same)
+          & ~f["li"].isin(links["li"])]  # a linked row needs no name
+    f = f.sort_values(["li", "score", "ri"], ascending=[True, False, True], kind="stable")
+    f["rank"] = f.groupby("li").cumcount() + 1
+    # the same name or a shared identifier is never cut by ``top`` (an acronym's only tie
+    # may score low)
+    f = f[(f["rank"] <= top) | has_strong.reindex(f.index) | same.reindex(f.index)].copy()
+    return f, has_strong.reindex(f.index)
+
+
+def _propose(f: pd.DataFrame, lkey: pd.Series, rkey: pd.Series, links: pd.DataFrame,
+             threshold: float) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.object_]]:
+    """Sets ``proposed`` (the one-to-one pick); returns which pairs are held (the right row
+    belongs to another record) and each pair's right key."""
+    # a right row keyed to another record, or linked to another left row, belongs to that
+    # one: shown, never proposed
+    l_k = lkey.to_numpy(dtype=object)[f["li"].to_numpy()]
+    r_k = rkey.to_numpy(dtype=object)[f["ri"].to_numpy()]
+    held = ((r_k != "") & (l_k != "") & (r_k != l_k)) | f["ri"].isin(links["ri"]).to_numpy()
+    # a pair kept below the threshold only for a person to see (an identifier, ``alone``,
+    # a name equal but for its legal form) is not proposed: such picks are mostly wrong
+    # (generated 2,000 x 20,000 customers: precision of the proposed pairs 0.947 -> 0.850
+    # when they were). The very name stays eligible: Xero holds no second one.
+    eligible = ~held & ((f["score"] >= threshold) | (f["exact"] == 1.0)).to_numpy()
+    picked = np.zeros(len(f), dtype=bool)
+    if eligible.any():
+        picked[np.flatnonzero(eligible)] = one_to_one(f[eligible])
+    f["proposed"] = picked
+    return held, r_k
+
+
+def _pairs_out(f: pd.DataFrame, lp: _Prepared, rp: _Prepared) -> pd.DataFrame:
     li, ri = f["li"].to_numpy(), f["ri"].to_numpy()
-    names_l, names_r = lp.names.to_numpy(dtype=object), rp.names.to_numpy(dtype=object)
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "li": li,
         "left_id": lp.frame["id"].astype(str).to_numpy()[li],
         "right_id": rp.frame["id"].astype(str).to_numpy()[ri],
@@ -239,36 +270,35 @@ def match_frames(
         "rank": f["rank"].to_numpy(dtype=np.int64),
         "ambiguous": f["ambiguous"].to_numpy(dtype=bool),
         "evidence": f["evidence"].to_numpy(),
-        "left_name": names_l[li],
-        "right_name": names_r[ri],
+        "left_name": lp.names.to_numpy(dtype=object)[li],
+        "right_name": rp.names.to_numpy(dtype=object)[ri],
         "proposed": f["proposed"].to_numpy(dtype=bool),
         "conflict": f["conflict"].to_numpy(dtype=bool),
         "alone": f["alone"].to_numpy(),
     })
-    if len(links):
-        li, ri = links["li"].to_numpy(), links["ri"].to_numpy()
-        # a key on two right rows (or claimed twice): a person picks
-        twice = links["li"].duplicated(keep=False).to_numpy() | links["ri"].duplicated(
-            keep=False).to_numpy()
-        linked = pd.DataFrame({
-            "li": li,
-            "left_id": lp.frame["id"].astype(str).to_numpy()[li],
-            "right_id": rp.frame["id"].astype(str).to_numpy()[ri],
-            "score": 100.0, "method": "link",
-            "rank": links.groupby("li").cumcount().to_numpy(dtype=np.int64) + 1,
-            "ambiguous": twice,
-            "evidence": [f"same link key {k}" + ("; ambiguous: the key is on several records"
-                                                 if t else "")
-                         for k, t in zip(lkey.to_numpy(dtype=object)[li], twice, strict=True)],
-            "left_name": names_l[li], "right_name": names_r[ri],
-            "proposed": ~twice, "conflict": False, "alone": 100.0,
-        })
-        out = pd.concat([linked, out], ignore_index=True).sort_values(
-            ["li", "rank"], kind="stable")
-    out = out.drop(columns="li").reset_index(drop=True)
-    # so that ``auto_accepted(m)`` knows which rule applies (kept by filtering and copying)
-    out.attrs["kind"] = kind
-    return out
+
+
+def _linked_out(links: pd.DataFrame, lkey: pd.Series, lp: _Prepared, rp: _Prepared
+                ) -> pd.DataFrame:
+    """The pairs of equal link keys: score 100, method ``link``."""
+    li, ri = links["li"].to_numpy(), links["ri"].to_numpy()
+    # a key on two right rows (or claimed twice): a person picks
+    twice = links["li"].duplicated(keep=False).to_numpy() | links["ri"].duplicated(
+        keep=False).to_numpy()
+    return pd.DataFrame({
+        "li": li,
+        "left_id": lp.frame["id"].astype(str).to_numpy()[li],
+        "right_id": rp.frame["id"].astype(str).to_numpy()[ri],
+        "score": 100.0, "method": "link",
+        "rank": links.groupby("li").cumcount().to_numpy(dtype=np.int64) + 1,
+        "ambiguous": twice,
+        "evidence": [f"same link key {k}" + ("; ambiguous: the key is on several records"
+                                             if t else "")
+                     for k, t in zip(lkey.to_numpy(dtype=object)[li], twice, strict=True)],
+        "left_name": lp.names.to_numpy(dtype=object)[li],
+        "right_name": rp.names.to_numpy(dtype=object)[ri],
+        "proposed": ~twice, "conflict": False, "alone": 100.0,
+    })
 
 
 def _key_column(frame: pd.DataFrame) -> pd.Series:

@@ -139,82 +139,113 @@ def triage(matches: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame,
     if kind not in KINDS:
         raise MatchConfigError(f"triage: kind must be 'customers' or 'products', got {kind!r}")
     bar = bar or CLEARLY_NEW[kind]
-    ids = left["id"].astype(str).reset_index(drop=True)
-    out = pd.DataFrame({"left_id": ids, "status": "new", "right_id": None, "right_name": None,
-                        "score": np.nan, "reason": ""}, columns=list(OUTPUT))
-    out = out.astype({"right_id": object, "right_name": object, "reason": object})
-    pos = pd.Series(np.arange(len(ids)), index=ids)
-    decided = np.zeros(len(ids), dtype=bool)
-
-    def put(rows: pd.DataFrame, status: str, reason: pd.Series | list[str]) -> None:
-        at = pos.reindex(rows["left_id"].astype(str)).to_numpy()
-        ok = ~decided[at]
-        at, rows = at[ok], rows[ok]
-        out.loc[at, "status"] = status
-        out.loc[at, "right_id"] = rows["right_id"].astype(str).to_numpy()
-        out.loc[at, "right_name"] = rows["right_name"].astype(object).to_numpy()
-        out.loc[at, "score"] = rows["score"].astype(float).to_numpy()
-        out.loc[at, "reason"] = np.asarray(reason, dtype=object)[ok]
-        decided[at] = True
-
-    m = matches[matches["left_id"].astype(str).isin(pos.index)]
+    v = _Verdicts(left["id"].astype(str).reset_index(drop=True))
+    m = matches[matches["left_id"].astype(str).isin(v.pos.index)]
     m = m.sort_values(["left_id", "rank"], kind="stable")
     if len(m):
-        first = m.drop_duplicates("left_id")
-        linked = first[first["method"] == "link"]
-        ok = linked["proposed"].astype(bool) & ~linked["ambiguous"].astype(bool)
-        put(linked[ok], "link", [f"{n!r} carries its link key" for n in
-                                 linked.loc[ok, "right_name"]])
-        put(linked[~ok], "review", [f"{n!r}: {e}" for n, e in
-                                    zip(linked.loc[~ok, "right_name"],
-                                        linked.loc[~ok, "evidence"].astype(str), strict=True)])
-        exact = m[m["method"] == "exact"]
-        n_exact = exact.groupby("left_id")["right_id"].transform("size")
-        # one right row of the very name (Xero would refuse a second one): that row, even
-        # when other rows differ from it only by a legal form ("... Ltd")
-        sure = exact[(n_exact == 1) & exact["proposed"].astype(bool)]
-        put(sure, "exact", [f"{n!r} has the same name" for n in sure["right_name"]])
-        unsure = exact.drop_duplicates("left_id")
-        put(unsure, "review", [f"the same name as {n!r}, but: {e}" for n, e in
-                               zip(unsure["right_name"], unsure["evidence"], strict=True)])
-        safe = auto_accepted(m, kind=kind)
-        put(safe, "safe", [f"safe suggestion {n!r} (score {s:.0f}: {e})" for n, s, e in
-                           zip(safe["right_name"], safe["score"], safe["evidence"],
-                               strict=True)])
-        plausible = m[(m["score"] >= bar.score) | (m["alone"] >= bar.alone)
-                      | m["method"].isin(["normalised", "evidence", "link"])]
-        plausible = plausible.drop_duplicates("left_id")
-        put(plausible, "review", [f"looks like {n!r} (score {s:.0f}: {e})" for n, s, e in
-                                  zip(plausible["right_name"], plausible["score"],
-                                      plausible["evidence"], strict=True)])
-    rest = np.flatnonzero(~decided)
-    if kind == "customers" and len(rest) and len(right):
-        at = acronyms(left["name"].iloc[rest].astype(str), right["name"].astype(str))
-        hit = at >= 0
-        rows = pd.DataFrame({"left_id": ids.to_numpy()[rest[hit]],
-                             "right_id": right["id"].astype(str).to_numpy()[at[hit]],
-                             "right_name": right["name"].astype(object).to_numpy()[at[hit]],
-                             "score": np.nan})
-        put(rows, "review", [f"an acronym of, or for, {n!r}" for n in rows["right_name"]])
-    rest = np.flatnonzero(~decided)
-    if len(rest) and len(right):
-        names = left["name"].astype(object).where(left["name"].notna(), "").astype(str)
-        at, sim = similar_names(names.iloc[rest], right["name"].astype(object).where(
-            right["name"].notna(), "").astype(str), kind, bar.words)
-        close = sim >= bar.similar
-        rid = right["id"].astype(str).to_numpy()
-        rname = right["name"].astype(object).to_numpy()
-        rows = pd.DataFrame({"left_id": ids.to_numpy()[rest[close]],
-                             "right_id": rid[at[close]], "right_name": rname[at[close]],
-                             "score": np.nan})
-        put(rows, "review", [f"name {s:.0f}% like {n!r}" for s, n in
-                             zip(sim[close], rows["right_name"], strict=True)])
+        _from_matches(v, m, kind, bar)
+    if kind == "customers" and len(right):
+        _by_acronym(v, left, right)
+    if len(right):
+        _by_similar_name(v, left, right, kind, bar)
+    out = v.out
     if len(m):
         best = m.drop_duplicates("left_id")
-        best = best[~decided[pos.reindex(best["left_id"].astype(str)).to_numpy()]]
-        at = pos.reindex(best["left_id"].astype(str)).to_numpy()
+        best = best[~v.decided[v.pos.reindex(best["left_id"].astype(str)).to_numpy()]]
+        at = v.pos.reindex(best["left_id"].astype(str)).to_numpy()
         out.loc[at, "reason"] = [f"nothing like it (closest: {n!r}, score {s:.0f})"
                                  for n, s in zip(best["right_name"], best["score"],
                                                  strict=True)]
     out.loc[(out["status"] == "new") & (out["reason"] == ""), "reason"] = "nothing like it"
     return out
+
+
+class _Verdicts:
+    """The result being filled: the first verdict given to a row stands."""
+
+    def __init__(self, ids: pd.Series) -> None:
+        self.ids = ids
+        out = pd.DataFrame({"left_id": ids, "status": "new", "right_id": None,
+                            "right_name": None, "score": np.nan, "reason": ""},
+                           columns=list(OUTPUT))
+        self.out = out.astype({"right_id": object, "right_name": object, "reason": object})
+        self.pos = pd.Series(np.arange(len(ids)), index=ids)
+        self.decided = np.zeros(len(ids), dtype=bool)
+
+    def put(self, rows: pd.DataFrame, status: str, reason: pd.Series | list[str]) -> None:
+        at = self.pos.reindex(rows["left_id"].astype(str)).to_numpy()
+        ok = ~self.decided[at]
+        at, rows = at[ok], rows[ok]
+        out = self.out
+        out.loc[at, "status"] = status
+        out.loc[at, "right_id"] = rows["right_id"].astype(str).to_numpy()
+        out.loc[at, "right_name"] = rows["right_name"].astype(object).to_numpy()
+        out.loc[at, "score"] = rows["score"].astype(float).to_numpy()
+        out.loc[at, "reason"] = np.asarray(reason, dtype=object)[ok]
+        self.decided[at] = True
+
+    def undecided(self) -> npt.NDArray[np.intp]:
+        return np.flatnonzero(~self.decided)
+
+
+def _from_matches(v: _Verdicts, m: pd.DataFrame, kind: str, bar: NewBar) -> None:
+    """Link keys, the very name, safe suggestions and plausible candidates, in that order."""
+    first = m.drop_duplicates("left_id")
+    linked = first[first["method"] == "link"]
+    ok = linked["proposed"].astype(bool) & ~linked["ambiguous"].astype(bool)
+    v.put(linked[ok], "link", [f"{n!r} carries its link key" for n in
+                               linked.loc[ok, "right_name"]])
+    v.put(linked[~ok], "review", [f"{n!r}: {e}" for n, e in
+                                  zip(linked.loc[~ok, "right_name"],
+                                      linked.loc[~ok, "evidence"].astype(str), strict=True)])
+    exact = m[m["method"] == "exact"]
+    n_exact = exact.groupby("left_id")["right_id"].transform("size")
+    # one right row of the very name (Xero would refuse a second one): that row, even
+    # when other rows differ from it only by a legal form ("... Ltd")
+    sure = exact[(n_exact == 1) & exact["proposed"].astype(bool)]
+    v.put(sure, "exact", [f"{n!r} has the same name" for n in sure["right_name"]])
+    unsure = exact.drop_duplicates("left_id")
+    v.put(unsure, "review", [f"the same name as {n!r}, but: {e}" for n, e in
+                             zip(unsure["right_name"], unsure["evidence"], strict=True)])
+    safe = auto_accepted(m, kind=kind)
+    v.put(safe, "safe", [f"safe suggestion {n!r} (score {s:.0f}: {e})" for n, s, e in
+                         zip(safe["right_name"], safe["score"], safe["evidence"],
+                             strict=True)])
+    plausible = m[(m["score"] >= bar.score) | (m["alone"] >= bar.alone)
+                  | m["method"].isin(["normalised", "evidence", "link"])]
+    plausible = plausible.drop_duplicates("left_id")
+    v.put(plausible, "review", [f"looks like {n!r} (score {s:.0f}: {e})" for n, s, e in
+                                zip(plausible["right_name"], plausible["score"],
+                                    plausible["evidence"], strict=True)])
+
+
+def _by_acronym(v: _Verdicts, left: pd.DataFrame, right: pd.DataFrame) -> None:
+    rest = v.undecided()
+    if not len(rest):
+        return
+    at = acronyms(left["name"].iloc[rest].astype(str), right["name"].astype(str))
+    hit = at >= 0
+    rows = pd.DataFrame({"left_id": v.ids.to_numpy()[rest[hit]],
+                         "right_id": right["id"].astype(str).to_numpy()[at[hit]],
+                         "right_name": right["name"].astype(object).to_numpy()[at[hit]],
+                         "score": np.nan})
+    v.put(rows, "review", [f"an acronym of, or for, {n!r}" for n in rows["right_name"]])
+
+
+def _by_similar_name(v: _Verdicts, left: pd.DataFrame, right: pd.DataFrame, kind: str,
+                     bar: NewBar) -> None:
+    """A second look over every right row (see the module docstring)."""
+    rest = v.undecided()
+    if not len(rest):
+        return
+    names = left["name"].astype(object).where(left["name"].notna(), "").astype(str)
+    at, sim = similar_names(names.iloc[rest], right["name"].astype(object).where(
+        right["name"].notna(), "").astype(str), kind, bar.words)
+    close = sim >= bar.similar
+    rid = right["id"].astype(str).to_numpy()
+    rname = right["name"].astype(object).to_numpy()
+    rows = pd.DataFrame({"left_id": v.ids.to_numpy()[rest[close]],
+                         "right_id": rid[at[close]], "right_name": rname[at[close]],
+                         "score": np.nan})
+    v.put(rows, "review", [f"name {s:.0f}% like {n!r}" for s, n in
+                           zip(sim[close], rows["right_name"], strict=True)])
