@@ -11,7 +11,7 @@ above the "clearly new" bar or has a name that close. When something does:
   per-row Create, ``wizard --create ID``, a single create in the review or in a decisions
   file). No flag creates look-alikes in bulk.
 
-Callers: Done (``_xero_sync.ensure_contacts``/``ensure_items`` for Xero, imports and added
+Callers: Done (``outbox.ensure_contacts``/``ensure_items`` for Xero, imports and added
 products for Atera), the wizard's plan (all modes, notebook 01, the Voila app, the manage
 page) and the export's "create missing customers/items".
 """

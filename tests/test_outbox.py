@@ -11,8 +11,15 @@ from typing import Any
 import pytest
 
 from matchkit._exceptions import RateLimitError
-from matchkit._xero_sync import ContactSpec, ItemSpec, XeroSyncError, ensure_contacts, ensure_items
-from matchkit.outbox import idempotency_key, pair
+from matchkit.outbox import (
+    ContactSpec,
+    ItemSpec,
+    XeroSyncError,
+    ensure_contacts,
+    ensure_items,
+    idempotency_key,
+    pair,
+)
 from tests._export_fixtures import Result
 from tests._reliability_fixtures import rig
 

@@ -15,9 +15,9 @@ from _contract import XERO_REFERENCE
 from _spec_fields import spec_fields
 
 from matchkit._presend import CONTACT_LIMITS, contact_problems, lock_problem
-from matchkit._xero_sync import ContactSpec, XeroSyncError, ensure_contacts
 from matchkit.export import ExportOptions, batch_from_file, export_batch, exported_invoices
 from matchkit.export._mapping import line_amount
+from matchkit.outbox import ContactSpec, XeroSyncError, ensure_contacts
 from matchkit.sandbox import Exchange, add_exchange_observer, remove_exchange_observer
 from tests._export_fixtures import demo_seed, export_env, load_demo
 

@@ -19,7 +19,6 @@ EXEMPT = {"sandbox/_seed.py"}
 # path -> (lines today, the issue that splits it). Issue 16 (one write path, rooms <= 500
 # lines) names these; its first part moved the write engine to matchkit/outbox.
 MODULES = {
-    "_xero_sync.py": (719, 16),  # contacts/items channel and their plans: into outbox/
     "store/_workspace.py": (636, 16),  # snapshots, decisions, settings: one module each
 }
 

@@ -6,7 +6,7 @@ import pytest
 from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 
 from matchkit._exceptions import MatchkitError, WizardError
-from matchkit._xero_sync import XeroSyncError
+from matchkit.outbox import XeroSyncError
 from matchkit.store import Workspace, held_rows
 from matchkit.wizard import Step, Wizard, pending_run
 

@@ -13,7 +13,7 @@ from matchkit._keys import (
     item_key,
     item_key_of,
 )
-from matchkit._xero_sync import (
+from matchkit.outbox import (
     ContactSpec,
     ItemSpec,
     XeroSyncError,

@@ -9,14 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from .._xero_sync import CHUNK, SyncPreview
 from ..accounts import stamp_lines
+from ..outbox import CHUNK, SyncPreview
 from ._mapping import map_invoice
 from ._validate import Prepared, Problem, ValidationReport
 
 __all__ = ["ExportPlan", "PlannedCall", "build_payloads", "plan_from_report"]
 
-# Contacts and items are planned in the chunks _xero_sync sends them in (CHUNK); invoices in
+# Contacts and items are planned in the chunks the outbox sends them in (CHUNK); invoices in
 # ExportOptions.per_request.
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._presend import contact_problems, lock_problem
-from .._xero_sync import xero_contact_name
+from ..outbox import xero_contact_name
 from ..xero import MAX_BODY_BYTES
 from ._mapping import invoice_day, map_invoice
 from ._validate import Problem, ValidationReport

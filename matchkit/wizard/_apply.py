@@ -2,7 +2,7 @@
 
 Everything is read back from the workspace, not from the wizard's memory, so a Done that
 stopped half-way (error, crash, closed notebook) is finished by running it again, from this
-or from another process. Xero records are created through :mod:`matchkit._xero_sync`
+or from another process. Xero records are created through :mod:`matchkit.outbox`
 (intent first, idempotency keys, lookups). Atera has no idempotency key, so every Atera
 record is looked up by name, live, just before it would be created, and its decision is
 written right after, one at a time.
@@ -19,7 +19,7 @@ from .._exceptions import NotFoundError, ValidationError, WizardError
 from .._gate import NAMED_METHODS, Verdict, judge
 from .._keys import contact_key
 from .._sources import contacts_frame, customers_frame, items_frame, products_frame, typed
-from .._xero_sync import (
+from ..outbox import (
     ContactSpec,
     ItemSpec,
     ensure_contact_keys,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._exceptions import WizardError
-from .._xero_sync import fold_name
+from ..outbox import fold_name
 from ..store import Decision
 from ._model import AddRow, Catalogue, Choice, ImportRow
 from ._plan import AteraProductAdd, Held, Named

@@ -13,7 +13,7 @@ from typing import Any
 from .._exceptions import WizardError
 from .._gate import Verdict
 from .._keys import contact_key, contact_key_of, item_code
-from .._xero_sync import fold_name, xero_contact_name
+from ..outbox import fold_name, xero_contact_name
 from ..store import Decision, Workspace, record_holds
 from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, apply_pending
 from ._atera_side import AteraSide
