@@ -13,6 +13,7 @@ read from an API), so the wizard, Done and the export judge the same way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,8 +24,9 @@ from ._keys import contact_key, contact_key_of, item_key, item_key_of
 from .matching import CLEARLY_NEW, DEFAULT_THRESHOLD, match_frames
 from .store import Workspace, entity, typed_rows
 
-__all__ = ["atera_frame", "contacts_frame", "customers_frame", "items_frame",
-           "products_frame", "suggest", "suggest_threshold", "to_create", "typed", "xero_frame"]
+__all__ = ["CATALOGUE_COLUMNS", "atera_catalogue", "atera_frame", "catalogue",
+           "contacts_frame", "customers_frame", "is_archived", "items_frame", "products_frame",
+           "suggest", "suggest_threshold", "to_create", "typed", "xero_frame"]
 
 _KINDS = ("customers", "products")
 
@@ -36,10 +38,62 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
     return s.where(s.notna(), "").astype(str)
 
 
+def is_archived(value: object) -> bool:
+    """The one archived rule for Atera's products and expenses: archived only when the
+    record says so (``Archived`` true); a missing flag is not archived."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
 def not_archived(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows :func:`is_archived` keeps (Atera contacts have the flag too)."""
     if "Archived" not in df.columns or df.empty:
         return df
-    return df[~df["Archived"].astype("boolean").fillna(False).astype(bool)]
+    return df[~df["Archived"].map(is_archived).astype(bool)]
+
+
+# Atera's catalogue, one row per product, expense or labour rate: ``id`` as decisions spell
+# it, ``source`` (product, expense, rate), ``name`` (Description), ``price`` (Amount, NaN
+# when missing), ``sku``, ``category`` ("" when missing), ``archived``.
+CATALOGUE_COLUMNS = ("id", "source", "name", "price", "sku", "category", "archived")
+
+
+def catalogue(products: pd.DataFrame, expenses: pd.DataFrame | None = None,
+              rates: pd.DataFrame | None = None, *, include_archived: bool = False
+              ) -> pd.DataFrame:
+    """Atera's catalogue (see :data:`CATALOGUE_COLUMNS`) from typed rows, products first,
+    then expenses, then labour rates (which contracts hold: never archived). Archived
+    products and expenses (:func:`is_archived`) are left out unless asked for."""
+    parts = []
+    for rows, source, key in ((products, "product", "RateID"), (expenses, "expense", "RateID"),
+                              (rates, "rate", "RateKey")):
+        if rows is None or rows.empty:
+            continue
+        archived = (rows["Archived"].map(is_archived).astype(bool) if "Archived" in rows.columns
+                    else pd.Series(False, index=rows.index))
+        if not include_archived:
+            rows, archived = rows[~archived], archived[~archived]
+        ids = (_text(rows, key) if source == "rate"
+               else f"{source}:" + rows[key].astype("Int64").astype(str))
+        parts.append(pd.DataFrame({
+            "id": ids.astype(object), "source": source, "name": _text(rows, "Description"),
+            "price": (pd.to_numeric(rows["Amount"], errors="coerce").astype(float)
+                      if "Amount" in rows.columns else float("nan")),
+            "sku": _text(rows, "SKU"), "category": _text(rows, "Category"),
+            "archived": archived.to_numpy(dtype=bool)}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "price" else bool
+                                          if c == "archived" else object)
+                             for c in CATALOGUE_COLUMNS})
+    return pd.concat(parts, ignore_index=True)
+
+
+def atera_catalogue(ws: Workspace, *, include_archived: bool = False) -> pd.DataFrame:
+    """Atera's catalogue in the workspace's latest snapshots (:func:`catalogue`): what the
+    wizard, Done, the review, the export and matching all take Atera's products from."""
+    return catalogue(ws.rows("atera", "products"), ws.rows("atera", "expenses"),
+                     ws.rows("atera", "contract_rates"), include_archived=include_archived)
 
 
 def _check_kind(kind: str) -> None:
@@ -98,25 +152,14 @@ def customers_frame(customers: pd.DataFrame, contacts: pd.DataFrame | None = Non
 def products_frame(products: pd.DataFrame, expenses: pd.DataFrame | None = None,
                    rates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Atera products, expenses and labour rates (typed rows) as the left frame; archived
-    products and expenses are left out."""
-    parts = []
-    for rows, prefix, key in ((products, "product:", "RateID"),
-                              (expenses, "expense:", "RateID"),
-                              (rates, "", "RateKey")):
-        if rows is None:
-            continue
-        rows = not_archived(rows)
-        ids = (prefix + rows[key].astype("Int64").astype(str)) if prefix else _text(rows, key)
-        parts.append(pd.DataFrame({
-            "id": ids, "name": _text(rows, "Description"),
-            "key": [_safe_key(item_key, i) for i in ids],
-            "sku": _text(rows, "SKU"),
-            "price": rows["Amount"] if "Amount" in rows.columns else None,
-            "category": _text(rows, "Category"),
-        }))
-    if not parts:
-        return pd.DataFrame(columns=["id", "name", "key", "sku", "price", "category"])
-    return pd.concat(parts, ignore_index=True)
+    products and expenses are left out (:func:`catalogue`)."""
+    return _products_of(catalogue(products, expenses, rates))
+
+
+def _products_of(c: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"id": c["id"], "name": c["name"],
+                         "key": [_safe_key(item_key, i) for i in c["id"]],
+                         "sku": c["sku"], "price": c["price"], "category": c["category"]})
 
 
 def contacts_frame(contacts: pd.DataFrame, *, include_archived: bool = False) -> pd.DataFrame:
@@ -151,8 +194,7 @@ def atera_frame(ws: Workspace, kind: str) -> pd.DataFrame:
     _check_kind(kind)
     if kind == "customers":
         return customers_frame(ws.rows("atera", "customers"), ws.rows("atera", "contacts"))
-    return products_frame(ws.rows("atera", "products"), ws.rows("atera", "expenses"),
-                          ws.rows("atera", "contract_rates"))
+    return _products_of(atera_catalogue(ws))
 
 
 def xero_frame(ws: Workspace, kind: str, *, include_archived: bool = False) -> pd.DataFrame:

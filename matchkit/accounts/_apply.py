@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._sources import atera_catalogue
 from ..matching import normalise_product
 from ..store import Workspace
 from ._rules import MAX_TRACKING, LineAccount, Rule, org_problems, resolve
@@ -36,15 +37,9 @@ class _Keys:
     """Atera product name -> Category, and (customer, contract name) -> ContractType."""
 
     def __init__(self, ws: Workspace) -> None:
-        names: list[str] = []
-        cats: list[str | None] = []
-        for entity in ("products", "expenses", "contract_rates"):
-            for r in ws.rows("atera", entity).to_dict("records"):
-                if r.get("Archived") is True:
-                    continue
-                names.append(str(r.get("Description") or ""))
-                cat = r.get("Category")
-                cats.append(str(cat) if isinstance(cat, str) and cat.strip() else None)
+        c = atera_catalogue(ws)
+        names = [str(n) for n in c["name"]]
+        cats = [str(k) if str(k).strip() else None for k in c["category"]]
         self.category: dict[str, str | None] = {}
         for key, cat in zip(normalise_product(names) if names else [], cats, strict=True):
             self.category.setdefault(key, cat)

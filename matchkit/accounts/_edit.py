@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import InputError, LoadError
+from .._sources import atera_catalogue
 from ..store import Workspace
 from ._apply import org_lists
 from ._rules import KINDS, MAX_TRACKING, Rule, org_problems
@@ -169,12 +170,9 @@ def atera_keys(ws: Workspace) -> pd.DataFrame:
     """What can be mapped: each Atera category (products, expenses, contract rates) and
     contract type in the workspace, how many records carry it, and its rule if any."""
     counts: dict[tuple[str, str], int] = {}
-    for entity in ("products", "expenses", "contract_rates"):
-        df = ws.rows("atera", entity)
-        if "Category" in df:
-            for cat in df["Category"].dropna():
-                if str(cat).strip():
-                    counts[("category", str(cat))] = counts.get(("category", str(cat)), 0) + 1
+    for cat in atera_catalogue(ws, include_archived=True)["category"]:
+        if str(cat).strip():
+            counts[("category", str(cat))] = counts.get(("category", str(cat)), 0) + 1
     contracts = ws.rows("atera", "contracts")
     if "ContractType" in contracts:
         for kind in contracts["ContractType"].dropna():

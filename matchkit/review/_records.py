@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._sources import not_archived
+from .._sources import atera_catalogue
 from ..store import Workspace
 
 __all__ = ["atera_records"]
@@ -18,12 +18,5 @@ def atera_records(ws: Workspace, kind: str) -> pd.DataFrame:
         c = ws.rows("atera", "customers")
         return pd.DataFrame({"id": c["CustomerID"].astype(str).astype(object),
                              "name": c["CustomerName"].astype(object)})
-    # Contract rates have no Archived column: not_archived keeps them all.
-    parts = []
-    for name, prefix, key in (("products", "product:", "RateID"),
-                              ("expenses", "expense:", "RateID"),
-                              ("contract_rates", "", "RateKey")):
-        r = not_archived(ws.rows("atera", name))
-        ids = pd.Series([f"{prefix}{v}" for v in r[key]], index=r.index, dtype=object)
-        parts.append(pd.DataFrame({"id": ids, "name": r["Description"].astype(object)}))
-    return pd.concat(parts, ignore_index=True)
+    c = atera_catalogue(ws)
+    return pd.DataFrame({"id": c["id"].astype(object), "name": c["name"].astype(object)})

@@ -1,5 +1,6 @@
 """The DuckDB workspace (core layer: no HTTP, no widgets)."""
 
+from ._derive import derive
 from ._entities import ENTITIES, Column, Entity, entity, typed_rows
 from ._holds import HOLD_ENTITIES, held_rows, record_holds
 from ._load import load_file, read_records
@@ -30,6 +31,7 @@ __all__ = [
     "Workspace",
     "beat_export_lock",
     "claim_export_lock",
+    "derive",
     "entity",
     "export_rows",
     "first_logged",

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -27,6 +27,7 @@ import pandas as pd
 
 from .._exceptions import WorkspaceBusyError, WorkspaceError
 from . import _accounts, _reconcile, _tenant
+from ._derive import derivations
 from ._entities import ENTITIES, Entity, entity, typed_rows
 
 __all__ = ["Decision", "SnapshotInfo", "Workspace"]
@@ -270,7 +271,7 @@ class Workspace:
             )
         records = list(records)
         prepared = [(ent, *typed_rows(ent, records, file=file))]
-        for child, derive in _DERIVED.get((system, name), []):
+        for child, derive in derivations(system, name):
             child_records = derive(records)
             prepared.append((child, *typed_rows(child, child_records, file=file)))
         taken_at = taken_at or _now()
@@ -608,29 +609,3 @@ class Workspace:
     @staticmethod
     def new_run_id(prefix: str = "run") -> str:
         return f"{prefix}-{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-def _invoice_lines(invoices: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for inv in invoices:
-        number = inv.get("InvoiceNumber")
-        for i, line in enumerate(inv.get("LineItems") or [], start=1):
-            if not isinstance(line, Mapping):
-                continue
-            idx = line.get("LineIdx") if line.get("LineIdx") is not None else i
-            out.append({"LineKey": f"{number}:{idx}", "InvoiceNumber": number, "LineIdx": idx,
-                        **{k: v for k, v in line.items() if k != "LineIdx"}})
-    return out
-
-
-def _contract_rates(contracts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    from ..atera._rates import labour_rates
-
-    return labour_rates(contracts)
-
-
-_Derive = Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]]
-_DERIVED: dict[tuple[str, str], list[tuple[Entity, _Derive]]] = {
-    ("atera", "invoices"): [(ENTITIES[("atera", "invoice_lines")], _invoice_lines)],
-    ("atera", "contracts"): [(ENTITIES[("atera", "contract_rates")], _contract_rates)],
-}

@@ -18,7 +18,15 @@ from typing import Any, Protocol
 from .._exceptions import NotFoundError, ValidationError, WizardError
 from .._gate import NAMED_METHODS, Verdict, judge
 from .._keys import contact_key
-from .._sources import contacts_frame, customers_frame, items_frame, products_frame, typed
+from .._sources import (
+    atera_catalogue,
+    contacts_frame,
+    customers_frame,
+    is_archived,
+    items_frame,
+    products_frame,
+    typed,
+)
 from ..outbox import (
     ContactSpec,
     ItemSpec,
@@ -220,10 +228,8 @@ def _atera_work(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
             imports.append({"ContactID": cid, "Name": _text(c.get("Name")) or _text(d["note"]),
                             **c, "_named": _text(d.get("method")) in NAMED_METHODS})
     products = _records(ws.current_decisions("products"))
-    archived_now = {f"product:{r['RateID']}" for r in _records(ws.rows("atera", "products"))
-                    if _flag(r.get("Archived"))}
-    archived_now |= {f"expense:{r['RateID']}" for r in _records(ws.rows("atera", "expenses"))
-                     if _flag(r.get("Archived"))}
+    every = atera_catalogue(ws, include_archived=True)
+    archived_now = set(every.loc[every["archived"], "id"])
     archive = [{"atera_id": str(d["atera_id"])} for d in products
                if d["action"] == "unmatch"
                and str(d["atera_id"]).startswith(("product:", "expense:"))
@@ -301,7 +307,7 @@ def _archive(atera: AteraWriter, todo: list[dict[str, Any]], result: ApplyResult
     for n, t in enumerate(todo, start=1):
         say("archiving unmatched Atera products", n - 1, len(todo))
         rec = live.get(t["atera_id"])
-        if rec is None or rec.get("Archived"):
+        if rec is None or is_archived(rec.get("Archived")):
             continue  # gone or archived already (an earlier Done got this far)
         # PUT replaces the record: send every field back, with Archived set.
         body = {k: rec.get(k) for k in ("Description", "Amount", "SKU", "Category")}
@@ -328,10 +334,9 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
                 "SKU": _text(item.get("Code"))}
         return atera.create_product({k: v for k, v in body.items() if v is not None})
 
-    live = products_frame(typed("atera", "products", [p for p in atera.products()
-                                                       if not p.get("Archived")]),
-                          typed("atera", "expenses", [p for p in atera.expenses()
-                                                      if not p.get("Archived")]),
+    # products_frame leaves archived ones out (the one rule, matchkit._sources.is_archived)
+    live = products_frame(typed("atera", "products", atera.products()),
+                          typed("atera", "expenses", atera.expenses()),
                           ws.rows("atera", "contract_rates"))
     todo_ids = {str(i["ItemID"]) for i in todo}
     items = ws.rows("xero", "items")

@@ -17,7 +17,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .._gate import Verdict, judge, keep_held, verdicts_from
-from .._sources import atera_frame, xero_frame
+from .._sources import atera_catalogue, atera_frame, xero_frame
 from ..store import Workspace, held_rows
 
 __all__ = ["SEARCH_CUTOFF", "AddRow", "Catalogue", "Choice", "ImportRow", "Option", "Row",
@@ -227,10 +227,8 @@ class Catalogue:
                             if d["action"] == "match" and d.get("xero_id")}
         pending = [cid for cid, d in current["imports"].items()
                    if d["action"] == "import" and cid not in matched_contacts]
-        archived = {f"product:{r['RateID']}" for r in _records(ws.rows("atera", "products"))
-                    if _flag(r.get("Archived"))}
-        archived |= {f"expense:{r['RateID']}" for r in _records(ws.rows("atera", "expenses"))
-                     if _flag(r.get("Archived"))}
+        every = atera_catalogue(ws, include_archived=True)
+        archived = set(every.loc[every["archived"], "id"])
         matched_items = {str(d["xero_id"]) for d in current["products"].values()
                          if d["action"] == "match" and d.get("xero_id")}
         adds = [iid for iid, d in current["adds"].items()
@@ -375,18 +373,14 @@ def _labels(pool: dict[str, dict[str, Any]], kind: str) -> dict[str, str]:
 
 
 def _product_rows(ws: Workspace) -> list[Row]:
-    out: list[Row] = []
-    for prefix, entity in (("product", "products"), ("expense", "expenses")):
-        for r in _records(ws.rows("atera", entity)):
-            if _flag(r.get("Archived")):
-                continue  # archived products are no longer offered in Atera
-            out.append(Row("products", f"{prefix}:{r['RateID']}", str(r["Description"]),
-                           _num(r.get("Amount")), _text(r.get("SKU")),
-                           _text(r.get("Category")) or prefix))
-    for r in _records(ws.rows("atera", "contract_rates")):
-        out.append(Row("products", str(r["RateKey"]), str(r["Description"]),
-                       _num(r.get("Amount")), _text(r.get("SKU")), "labour rate"))
-    return out
+    # archived products and expenses are no longer offered in Atera (atera_catalogue)
+    c = atera_catalogue(ws)
+    kinds = {"product": None, "expense": None, "rate": "labour rate"}
+    return [Row("products", str(i), str(name), _num(price), _text(sku),
+                kinds[source] or _text(category) or source)
+            for i, source, name, price, sku, category in zip(
+                c["id"], c["source"], c["name"], c["price"], c["sku"], c["category"],
+                strict=True)]
 
 
 def _customer_rows(ws: Workspace) -> list[Row]:

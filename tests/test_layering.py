@@ -1,0 +1,81 @@
+"""Imports go down the layers (DESIGN.md, docs/internals.md): an AST walk over matchkit/
+finds each module's imports of matchkit and of the libraries a layer must not use."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "matchkit"
+
+# package (or module) -> what it must never import (matchkit parts, as dotted prefixes, and
+# third-party top-level names)
+NEVER = {
+    "store": ("matchkit.atera", "matchkit.xero", "matchkit.sandbox", "matchkit.matching",
+              "matchkit.wizard", "matchkit.widgets", "matchkit.export", "matchkit.review",
+              "matchkit.outbox", "matchkit.cli", "httpx", "ipywidgets"),
+    "matching": ("matchkit.store", "matchkit.atera", "matchkit.xero", "matchkit.wizard",
+                 "matchkit.widgets", "matchkit.export", "matchkit.outbox", "duckdb", "httpx",
+                 "ipywidgets"),
+    "atera": ("matchkit.store", "matchkit.matching", "matchkit.wizard", "matchkit.widgets",
+              "matchkit.export", "matchkit.outbox", "duckdb", "ipywidgets"),
+    "xero": ("matchkit.store", "matchkit.matching", "matchkit.wizard", "matchkit.widgets",
+             "matchkit.export", "matchkit.outbox", "duckdb", "ipywidgets"),
+    "outbox": ("matchkit.wizard", "matchkit.widgets", "matchkit.cli", "ipywidgets"),
+    "export": ("matchkit.widgets", "matchkit.cli", "ipywidgets"),
+    "wizard": ("matchkit.widgets", "matchkit.cli", "ipywidgets"),
+    "review": ("matchkit.widgets", "matchkit.cli", "ipywidgets"),
+}
+
+
+def _imports(path: Path) -> list[str]:
+    """Absolute names this module imports (relative imports resolved)."""
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    package = list(rel.parts[:-1])  # a module's package; an __init__'s own package
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+                out += [mod] + [f"{mod}.{a.name}" for a in node.names if not node.module]
+            else:
+                out.append(node.module or "")
+    return out
+
+
+def _modules(part: str) -> list[Path]:
+    where = ROOT / part
+    return sorted(where.rglob("*.py")) if where.is_dir() else [where.with_suffix(".py")]
+
+
+def test_imports_go_down_the_layers() -> None:
+    wrong = []
+    for part, banned in NEVER.items():
+        for path in _modules(part):
+            for name in _imports(path):
+                for b in banned:
+                    if name == b or name.startswith(b + "."):
+                        wrong.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_sandbox_imports_nothing_of_matchkit_but_its_errors() -> None:
+    wrong = [f"{p.relative_to(ROOT)} imports {n}" for p in _modules("sandbox")
+             for n in _imports(p)
+             if n.startswith("matchkit") and not n.startswith(("matchkit.sandbox",
+                                                                "matchkit._exceptions"))]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_walk_resolves_relative_imports(tmp_path: Path) -> None:
+    """The test above can fail: relative imports, lazy ones inside functions too, are found
+    and resolved (the store once imported ``..atera._rates`` inside a function)."""
+    names = _imports(ROOT / "store" / "_workspace.py")
+    assert "matchkit._exceptions" in names
+    assert "matchkit.store._entities" in names
+    assert "matchkit.store._tenant" in names  # from . import _tenant
+    assert "matchkit._sources" in _imports(ROOT / "wizard" / "_model.py")
+    assert "matchkit.store" in _imports(ROOT / "__init__.py")
