@@ -102,3 +102,39 @@ def test_the_daily_limit_stops_creation_and_the_next_day_resumes_it(tmp_path: Pa
             assert sorted(count().values()) == [1] * len(specs)  # each once, none lost
             decided = r.ws().current_decisions(entity)
             assert len(decided) == len(specs) and set(decided["method"]) == {"created"}
+
+
+def test_elements_a_summarised_400_leaves_out_are_looked_up_not_called_refused(
+        tmp_path: Path) -> None:
+    """A 400 that lists only the failed elements may have created the others (PITFALLS 5):
+    those are looked up (taken when Xero holds them) and resent only when it does not."""
+    from matchkit.xero._results import results_from_400
+
+    with rig(tmp_path, seed="empty") as r, r.client() as xero:
+        real = xero.create_contacts
+        calls: list[list[str]] = []
+
+        def summarised(records: Any, *, idempotency_key: str) -> Any:
+            calls.append([c["Name"] for c in records])
+            if len(calls) > 1:
+                return real(records, idempotency_key=idempotency_key)
+            # Xero created "Good Ltd", refused "Bad Ltd" and said so, and said nothing of
+            # "Lost Ltd", which it did not create
+            real([c for c in records if c["Name"] == "Good Ltd"],
+                 idempotency_key=idempotency_key)
+            bad = {"Name": "Bad Ltd", "ValidationErrors": [
+                {"Message": "Email address must be valid."}]}
+            return results_from_400(list(records), [bad], "Contacts")
+
+        xero.create_contacts = summarised
+        with pytest.raises(XeroSyncError) as info:
+            ensure_contacts(r.ws(), xero, [ContactSpec("1", "Bad Ltd"),
+                                           ContactSpec("2", "Good Ltd"),
+                                           ContactSpec("3", "Lost Ltd")], run_id="r1")
+        [failure] = info.value.failures
+        assert failure.atera_id == "1" and "Email address must be valid." in failure.reason
+        assert sorted(info.value.done) == ["2", "3"]
+        assert calls[1:] == [["Lost Ltd"]]  # only what Xero did not hold was sent again
+        assert r.xero_contact_names() == {"good ltd": 1, "lost ltd": 1}
+        state = r.ws().sql("SELECT atera_id, status FROM xero_sync_state ORDER BY 1")
+        assert state.values.tolist() == [["1", "failed"], ["2", "created"], ["3", "created"]]

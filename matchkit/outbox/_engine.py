@@ -13,11 +13,12 @@ how its outcome is recorded and how it is looked up); the outbox owns the rules:
 * **one error taxonomy** (:func:`fate_of`): a record Xero refuses is reported with Xero's
   words and never resent; a record Xero says exists already ("must be unique", "already
   exists") is looked up and taken when found, else reported as refused; an answer lost
-  (transport error, 5xx, 429 after the client's retries, an answer that cannot be paired) is
-  looked up, then what is missing is resent with a new key; Xero's daily limit and a refused
-  connection stop the run at once (:class:`AuthError`, :class:`RateLimitError` raised) with
-  the intents on disk, so the next run looks them up first and resumes. The minute limit
-  is waited out by the client's limiter, below this module.
+  (transport error, 5xx, 429 after the client's retries, an answer that cannot be paired, an
+  element a summarised 400 leaves out) is looked up, then what is missing is resent with a
+  new key; Xero's daily limit and a refused connection stop the run at once
+  (:class:`AuthError`, :class:`RateLimitError` raised) with the intents on disk, so the next
+  run looks them up first and resumes. The minute limit is waited out by the client's
+  limiter, below this module.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
 from .._exceptions import ApiError, AuthError, RateLimitError, ValidationError
+from ..xero import UNCONFIRMED
 
 __all__ = ["Channel", "Fate", "Outbox", "Sent", "fate_of", "idempotency_key", "pair",
            "stops_the_run"]
@@ -64,6 +66,7 @@ class Fate(Enum):
     DONE = "done"  # Xero holds it: its id is in the answer
     REFUSED = "refused"  # Xero said why not: report its words, never resend
     CLASH = "clash"  # Xero holds one like it: look it up (an earlier lost answer's record?)
+    LOST = "lost"  # Xero's answer does not say: look it up, resend it if Xero lacks it
 
 
 def idempotency_key(tenant: str, kind: str, run_id: str, round_no: int,
@@ -90,6 +93,8 @@ def fate_of(result: Sent, has_id: bool) -> Fate:
     """What Xero's answer for one record means (``has_id``: the answer carries its id)."""
     if result.ok and has_id:
         return Fate.DONE
+    if result.errors and result.errors[0].startswith(UNCONFIRMED):
+        return Fate.LOST
     text = " ".join(result.errors).lower()
     return Fate.CLASH if any(c in text for c in _CLASH) else Fate.REFUSED
 
@@ -242,6 +247,8 @@ class Outbox(Generic[J]):
                 ch.done(job, res.record)
             elif fate is Fate.CLASH:
                 self._clashes[id(job)] = words(res.errors)
+                unsure.append(job)
+            elif fate is Fate.LOST:
                 unsure.append(job)
             else:
                 ch.refused(job, words(res.errors))

@@ -9,11 +9,12 @@ from ._connect import Tenant, XeroLogin, connect, login
 from ._limits import RateLimiter, limiter_for
 from ._links import invoice_link
 from ._paging import MAX_BODY_BYTES, query_chunks
-from ._results import ElementResult
+from ._results import UNCONFIRMED, ElementResult
 from ._retry import RetryPolicy
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "UNCONFIRMED",
     "ElementResult",
     "RateLimiter",
     "RetryPolicy",

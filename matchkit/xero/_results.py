@@ -7,7 +7,12 @@ from typing import Any
 
 from matchkit._exceptions import ProtocolError
 
-__all__ = ["ElementResult", "element_result", "results_from_400", "validation_messages"]
+__all__ = ["UNCONFIRMED", "ElementResult", "element_result", "results_from_400",
+           "validation_messages"]
+
+# The start of the error given to an element a summarised 400 does not mention: Xero may
+# well have created it (PITFALLS 5), so it is looked up, never taken as refused.
+UNCONFIRMED = "not confirmed:"
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ def results_from_400(records: list[dict[str, Any]], elements: list[Any],
     """Map a 400 ValidationException's elements back onto the records sent.
 
     The 400 may list only the failed elements, while the others were created; those are
-    reported not-ok with a note, since Xero returned no id for them (PITFALLS 5).
+    reported not-ok with an :data:`UNCONFIRMED` note, since Xero returned no id for them
+    (PITFALLS 5): the write path looks them up.
     """
     if len(elements) == len(records):
         return [element_result(i, e) for i, e in enumerate(elements)]
@@ -84,6 +90,6 @@ def results_from_400(records: list[dict[str, Any]], elements: list[Any],
             results.append(element_result(i, match))
         else:
             results.append(ElementResult(i, False, record, errors=[
-                "not confirmed: Xero refused the batch without saying whether this element "
+                f"{UNCONFIRMED} Xero refused the batch without saying whether this element "
                 "was created; look it up before sending it again"]))
     return results
