@@ -10,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from ._sources import atera_catalogue
 from .reconcile import stored_totals
-from .store import ENTITIES, Workspace
+from .store import ENTITIES, Workspace, export_state
 
 __all__ = ["format_status", "status"]
 
@@ -27,25 +28,13 @@ def _iso(v: Any) -> str | None:
 
 
 def _atera_ids(ws: Workspace, kind: str) -> pd.DataFrame:
+    """The Atera records of ``kind`` as decisions spell their ids (products: the catalogue,
+    archived ones left out)."""
     if kind == "customers":
-        return ws.sql(
-            "SELECT CAST(\"CustomerID\" AS VARCHAR) AS atera_id FROM atera_customers "
-            "WHERE snapshot_id = (SELECT max(snapshot_id) FROM snapshots "
-            "WHERE system = 'atera' AND entity = 'customers')"
-        )
-    parts = []
-    for name, prefix in (("products", "'product:'"), ("expenses", "'expense:'")):
-        parts.append(
-            f"SELECT {prefix} || CAST(\"RateID\" AS VARCHAR) AS atera_id FROM atera_{name} "
-            f"WHERE snapshot_id = (SELECT max(snapshot_id) FROM snapshots WHERE system = "
-            f"'atera' AND entity = '{name}') AND coalesce(\"Archived\", false) = false"
-        )
-    parts.append(
-        "SELECT \"RateKey\" AS atera_id FROM atera_contract_rates WHERE snapshot_id = "
-        "(SELECT max(snapshot_id) FROM snapshots WHERE system = 'atera' AND "
-        "entity = 'contract_rates')"
-    )
-    return ws.sql(" UNION ALL ".join(parts))
+        ids = ws.rows("atera", "customers", columns=["CustomerID"])["CustomerID"]
+    else:
+        ids = atera_catalogue(ws)["id"]
+    return pd.DataFrame({"atera_id": ids.astype(str).astype(object)})
 
 
 def _matching(ws: Workspace, kind: str) -> dict[str, int]:
@@ -72,17 +61,8 @@ def _matching(ws: Workspace, kind: str) -> dict[str, int]:
 
 
 def _invoices(ws: Workspace, tenant_id: str | None) -> dict[str, Any]:
-    atera = ws.sql(
-        "SELECT CAST(\"InvoiceNumber\" AS VARCHAR) AS n FROM atera_invoices WHERE snapshot_id = "
-        "(SELECT max(snapshot_id) FROM snapshots WHERE system = 'atera' AND entity = 'invoices')"
-    )
-    state = ws.sql(
-        "SELECT atera_invoice, status, xero_number, xero_invoice_id, link, xero_status, "
-        "amount_due, amount_paid FROM export_state"
-        + (" WHERE tenant_id = ?" if tenant_id else "")
-        + " ORDER BY try_cast(atera_invoice AS BIGINT), atera_invoice",
-        [tenant_id] if tenant_id else None,
-    )
+    atera = ws.rows("atera", "invoices", columns=["InvoiceNumber"])["InvoiceNumber"]
+    state = export_state(ws, tenant_id)
     by_status = state["status"].value_counts().to_dict()
     done = set(state.loc[state["status"] == "exported", "atera_invoice"])
     exported = state[state["status"] == "exported"]
@@ -93,7 +73,7 @@ def _invoices(ws: Workspace, tenant_id: str | None) -> dict[str, Any]:
         "refused": int(by_status.get("refused", 0)),
         "in_flight": int(by_status.get("sending", 0) + by_status.get("unknown", 0)
                          + by_status.get("planned", 0)),
-        "pending": len(set(atera["n"]) - done),
+        "pending": len(set(atera.astype(str)) - done),
         "links": [
             {"atera_invoice": r.atera_invoice, "xero_number": r.xero_number,
              "xero_status": r.xero_status, "link": r.link}
@@ -102,18 +82,23 @@ def _invoices(ws: Workspace, tenant_id: str | None) -> dict[str, Any]:
     }
 
 
+def _latest_snapshots(ws: Workspace) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (system, entity): the latest snapshot's id, time, rows and source, and how many
+    snapshots there are."""
+    every = ws.snapshots()  # newest first
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for (system, name), group in every.groupby(["system", "entity"], sort=False):
+        newest = group.iloc[0]
+        out[(str(system), str(name))] = {
+            "snapshot_id": newest["snapshot_id"], "taken_at": group["taken_at"].max(),
+            "row_count": newest["row_count"], "source": newest["source"],
+            "snapshots": len(group)}
+    return out
+
+
 def status(ws: Workspace) -> dict[str, Any]:
     """Everything ``matchkit status`` reports (keys documented in README)."""
-    snaps = ws.sql(
-        "SELECT system, entity, arg_max(snapshot_id, snapshot_id) AS snapshot_id, "
-        "max(taken_at) AS taken_at, arg_max(row_count, snapshot_id) AS row_count, "
-        "arg_max(source, snapshot_id) AS source, count(*) AS snapshots "
-        "FROM snapshots GROUP BY system, entity ORDER BY system, entity"
-    )
-    latest: dict[tuple[str, str], dict[str, Any]] = {
-        (str(r["system"]), str(r["entity"])): {str(k): v for k, v in r.items()}
-        for r in snaps.to_dict("records")
-    }
+    latest = _latest_snapshots(ws)
     snapshots = []
     for (system, name) in ENTITIES:
         r: dict[str, Any] = latest.get((system, name), {})

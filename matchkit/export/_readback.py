@@ -12,11 +12,17 @@ from typing import Any
 
 import pandas as pd
 
-from ..store import EXPORT_COLUMNS, Workspace, log_export
+from ..store import EXPORT_COLUMNS, Workspace, export_state, log_export
 from ._lookup import record_id
 from ._send import _money
 
 __all__ = ["exported_invoices", "payment_state", "refresh_invoices"]
+
+# what exported_invoices gives, in this order
+_FIGURES = ("tenant_id", "atera_invoice", "status", "xero_type", "xero_number",
+            "xero_invoice_id", "link", "sent_total", "xero_subtotal", "atera_tax", "xero_tax",
+            "xero_total", "subtotal_diff", "tax_diff", "xero_status", "amount_due",
+            "amount_paid", "due_date", "error", "attempts", "logged_at")
 
 
 def payment_state(xero_status: Any, amount_due: Any, amount_paid: Any, due: Any,
@@ -57,21 +63,11 @@ def exported_invoices(ws: Workspace, tenant_id: str | None = None,
     ``subtotal_diff`` is Xero's subtotal less what was sent; ``tax_diff`` is Xero's tax less
     Atera's (Atera's tax is reported, never sent); ``payment`` says paid, part-paid, overdue...
     """
-    where, params = ["1 = 1"], []
-    if tenant_id:
-        where.append("tenant_id = ?")
-        params.append(tenant_id)
-    if batch_id:
-        where.append("atera_invoice IN (SELECT atera_invoice FROM export_log WHERE "
-                     "batch_id = ?)")
-        params.append(batch_id)
-    df = ws.sql(
-        "SELECT tenant_id, atera_invoice, status, xero_type, xero_number, xero_invoice_id, link, "
-        "sent_total, xero_subtotal, atera_tax, xero_tax, xero_total, "
-        "xero_subtotal - sent_total AS subtotal_diff, xero_tax - atera_tax AS tax_diff, "
-        "xero_status, amount_due, amount_paid, payload->>'DueDate' AS due_date, error, "
-        "attempts, logged_at FROM export_state WHERE " + " AND ".join(where)
-        + " ORDER BY TRY_CAST(atera_invoice AS BIGINT), atera_invoice", params)
+    df = export_state(ws, tenant_id, batch_id=batch_id)
+    # cents, as the log keeps them (DECIMAL(18, 2)): no float noise in a difference
+    df["subtotal_diff"] = (df["xero_subtotal"] - df["sent_total"]).astype(float).round(2)
+    df["tax_diff"] = (df["xero_tax"] - df["atera_tax"]).astype(float).round(2)
+    df = df[list(_FIGURES)].reset_index(drop=True)
     df["payment"] = [payment_state(s, d, p, due) if st == "exported" else ""
                      for s, d, p, due, st in zip(df["xero_status"], df["amount_due"],
                                                  df["amount_paid"], df["due_date"], df["status"],
@@ -83,8 +79,8 @@ def refresh_invoices(ws: Workspace, xero: Any) -> pd.DataFrame:
     """Read status, totals, amount due and paid of every exported invoice back from Xero."""
     tenant = xero.tenant_id
     ws.claim_xero_tenant(tenant, getattr(xero, "tenant_name", None))
-    state = ws.sql("SELECT * FROM export_state WHERE tenant_id = ? AND status = 'exported' "
-                   "AND xero_invoice_id IS NOT NULL", [tenant])
+    state = export_state(ws, tenant, exported=True)
+    state = state[state["xero_invoice_id"].notna()]
     if state.empty:
         return exported_invoices(ws, tenant)
     rows = {str(r["xero_invoice_id"]): r for r in state.to_dict("records")}

@@ -100,12 +100,7 @@ class Review:
     # --- decisions state --------------------------------------------------------------
 
     def _latest_rows(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
-        q = "SELECT * FROM current_decisions WHERE entity = ?"
-        params: list[Any] = [self.kind]
-        if ids is not None:
-            q += " AND atera_id IN (SELECT unnest(?::VARCHAR[]))"
-            params.append(list(ids))
-        return self.ws.sql(q, params)
+        return self.ws.current_decisions(self.kind, ids=ids, clears=True)
 
     def refresh(self) -> None:
         """Reload current decisions from the workspace (another notebook or the CLI)."""

@@ -4,6 +4,7 @@ from ._derive import derive
 from ._entities import ENTITIES, Column, Entity, entity, typed_rows
 from ._holds import HOLD_ENTITIES, held_rows, record_holds
 from ._load import load_file, read_records
+from ._reports import PAYMENT_COLUMNS, export_state, payment_states
 from ._workspace import Decision, SnapshotInfo, Workspace
 from ._writes import (
     EXPORT_COLUMNS,
@@ -23,6 +24,7 @@ __all__ = [
     "ENTITIES",
     "EXPORT_COLUMNS",
     "HOLD_ENTITIES",
+    "PAYMENT_COLUMNS",
     "Column",
     "Decision",
     "Entity",
@@ -34,11 +36,13 @@ __all__ = [
     "derive",
     "entity",
     "export_rows",
+    "export_state",
     "first_logged",
     "held_rows",
     "load_file",
     "log_export",
     "log_sync",
+    "payment_states",
     "read_records",
     "record_batch",
     "record_holds",

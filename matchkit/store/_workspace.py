@@ -348,18 +348,25 @@ class Workspace:
                             r["taken_at"].to_pydatetime(), int(r["row_count"]), str(r["source"]),
                             str(r["mode"]))
 
-    def rows(self, system: str, name: str, snapshot_id: int | None = None) -> pd.DataFrame:
-        """Typed rows of a snapshot (default: the latest), with ``raw`` as JSON text."""
+    def rows(self, system: str, name: str, snapshot_id: int | None = None, *,
+             columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Typed rows of a snapshot (default: the latest), with ``raw`` as JSON text; only
+        ``columns`` when given (a count or a list of ids needs no raw JSON)."""
         ent = entity(system, name)
+        every = ["snapshot_id", "row_no", *[c.name for c in ent.columns], "raw"]
+        wanted = every if columns is None else list(columns)
+        unknown = [c for c in wanted if c not in every]
+        if unknown:
+            raise WorkspaceError(f"{ent.label} has no column {unknown[0]!r}")
         if snapshot_id is None:
             info = self.latest_snapshot(system, name)
             if info is None:
-                cols = ["snapshot_id", "row_no", *[c.name for c in ent.columns], "raw"]
-                return pd.DataFrame(columns=cols)
+                return pd.DataFrame(columns=wanted)
             snapshot_id = info.snapshot_id
+        select = "*" if columns is None else ", ".join(f'"{c}"' for c in wanted)
         return self.sql(
-            f"SELECT * FROM {ent.table} WHERE snapshot_id = ? ORDER BY row_no", [snapshot_id]
-        )
+            f"SELECT {select} FROM {ent.table} WHERE snapshot_id = ? ORDER BY row_no",
+            [snapshot_id])
 
     def records(self, system: str, name: str, snapshot_id: int | None = None
                 ) -> list[dict[str, Any]]:
@@ -446,13 +453,21 @@ class Workspace:
                 conn.unregister("_mk_dec")
         return ids
 
-    def current_decisions(self, entity_name: str | None = None) -> pd.DataFrame:
-        """The latest decision per record (``clear`` rows mean undecided and are dropped)."""
-        q = "SELECT * FROM current_decisions WHERE action <> 'clear'"
+    def current_decisions(self, entity_name: str | None = None, *,
+                          ids: Sequence[str] | None = None, clears: bool = False
+                          ) -> pd.DataFrame:
+        """The latest decision per record; ``clear`` rows mean undecided and are dropped
+        unless ``clears`` (a review tells a cleared row from one never decided); only the
+        records ``ids`` when given."""
+        q = "SELECT * FROM current_decisions WHERE " + ("1 = 1" if clears else
+                                                        "action <> 'clear'")
         params: list[Any] = []
         if entity_name:
             q += " AND entity = ?"
             params.append(entity_name)
+        if ids is not None:
+            q += " AND atera_id IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(list(ids))
         return self.sql(q + " ORDER BY decision_id", params)
 
     def decision_history(self, entity_name: str | None = None) -> pd.DataFrame:
