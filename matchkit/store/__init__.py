@@ -1,11 +1,12 @@
 """The DuckDB workspace (core layer: no HTTP, no widgets)."""
 
+from ._decisions import Decision
 from ._derive import derive
 from ._entities import ENTITIES, Column, Entity, entity, typed_rows
 from ._holds import HOLD_ENTITIES, held_rows, record_holds
 from ._load import load_file, read_records
 from ._reports import PAYMENT_COLUMNS, export_state, payment_states
-from ._workspace import Decision, SnapshotInfo, Workspace
+from ._workspace import SnapshotInfo, Workspace
 from ._writes import (
     EXPORT_COLUMNS,
     LockRow,

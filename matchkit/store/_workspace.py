@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,9 @@ import duckdb
 import pandas as pd
 
 from .._exceptions import WorkspaceBusyError, WorkspaceError
-from . import _accounts, _reconcile, _tenant
-from ._derive import derivations
-from ._entities import ENTITIES, Entity, entity, typed_rows
+from . import _accounts, _decisions, _reconcile, _snapshots, _tenant
+from ._decisions import Decision
+from ._entities import ENTITIES, Entity
 
 __all__ = ["Decision", "SnapshotInfo", "Workspace"]
 
@@ -48,27 +48,6 @@ class SnapshotInfo:
     row_count: int
     source: str
     mode: str
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One judgment about one Atera record (or, for imports, one Xero contact)."""
-
-    entity: str  # 'customers' | 'products' | 'imports' | 'adds'
-    action: str  # 'match' | 'create' | 'unmatch' | 'import' | 'clear'
-    atera_id: str | None = None
-    xero_id: str | None = None
-    method: str | None = None
-    score: float | None = None
-    who: str | None = None
-    run_id: str | None = None
-    note: str | None = None
-    decided_at: dt.datetime = field(default_factory=_now)
-
-
-_DECISION_FIELDS = [f.name for f in fields(Decision)]
-DECISION_ENTITIES = ("customers", "products", "imports", "adds")  # adds: items into Atera
-DECISION_ACTIONS = ("match", "create", "unmatch", "import", "clear")
 
 
 def _holder(pid: str) -> str:
@@ -264,64 +243,9 @@ class Workspace:
         in the same transaction. Returns ``{entity: snapshot_id}``. Nothing is written when
         any record is refused.
         """
-        ent = entity(system, name)
-        if ent.derived_from:
-            raise WorkspaceError(
-                f"{ent.label} is derived from {ent.derived_from}; snapshot that instead"
-            )
-        records = list(records)
-        prepared = [(ent, *typed_rows(ent, records, file=file))]
-        for child, derive in derivations(system, name):
-            child_records = derive(records)
-            prepared.append((child, *typed_rows(child, child_records, file=file)))
-        taken_at = taken_at or _now()
-        ids: dict[str, int] = {}
-        with self.transaction() as conn:
-            for e, rows, raws in prepared:
-                sid = self._insert_snapshot(conn, e, rows, raws, source=source, mode=mode,
-                                            base=base_snapshot_id if e is ent else None,
-                                            changed_since=changed_since, taken_at=taken_at)
-                ids[e.name] = sid
-        return ids
-
-    def _insert_snapshot(
-        self,
-        conn: duckdb.DuckDBPyConnection,
-        ent: Entity,
-        rows: list[dict[str, Any]],
-        raws: list[str],
-        *,
-        source: str,
-        mode: str,
-        base: int | None,
-        changed_since: dt.datetime | None,
-        taken_at: dt.datetime,
-    ) -> int:
-        row = conn.execute("SELECT nextval('snapshot_seq')").fetchone()
-        assert row is not None
-        sid = int(row[0])
-        conn.execute(
-            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            [sid, ent.system, ent.name, taken_at, len(rows), source, mode, base, changed_since],
-        )
-        if rows:
-            names = [c.name for c in ent.columns]
-            frame = pd.DataFrame.from_records(rows, columns=names)
-            for c in ent.columns:  # typed and object columns survive the hand-over to DuckDB
-                frame[c.name] = frame[c.name].astype(object)
-            frame.insert(0, "row_no", range(1, len(rows) + 1))
-            frame["raw"] = raws
-            select = ", ".join(
-                [f"{sid}", "row_no"]
-                + [f'CAST("{c.name}" AS {c.type})' for c in ent.columns]
-                + ["CAST(raw AS JSON)"]
-            )
-            conn.register("_mk_frame", frame)
-            try:
-                conn.execute(f"INSERT INTO {ent.table} SELECT {select} FROM _mk_frame")
-            finally:
-                conn.unregister("_mk_frame")
-        return sid
+        return _snapshots.write(ws=self, system=system, name=name, records=records,
+                                source=source, mode=mode, base_snapshot_id=base_snapshot_id,
+                                changed_since=changed_since, taken_at=taken_at, file=file)
 
     def snapshots(self, system: str | None = None, name: str | None = None) -> pd.DataFrame:
         """Every snapshot, newest first."""
@@ -352,21 +276,7 @@ class Workspace:
              columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Typed rows of a snapshot (default: the latest), with ``raw`` as JSON text; only
         ``columns`` when given (a count or a list of ids needs no raw JSON)."""
-        ent = entity(system, name)
-        every = ["snapshot_id", "row_no", *[c.name for c in ent.columns], "raw"]
-        wanted = every if columns is None else list(columns)
-        unknown = [c for c in wanted if c not in every]
-        if unknown:
-            raise WorkspaceError(f"{ent.label} has no column {unknown[0]!r}")
-        if snapshot_id is None:
-            info = self.latest_snapshot(system, name)
-            if info is None:
-                return pd.DataFrame(columns=wanted)
-            snapshot_id = info.snapshot_id
-        select = "*" if columns is None else ", ".join(f'"{c}"' for c in wanted)
-        return self.sql(
-            f"SELECT {select} FROM {ent.table} WHERE snapshot_id = ? ORDER BY row_no",
-            [snapshot_id])
+        return _snapshots.rows(self, system, name, snapshot_id, columns)
 
     def records(self, system: str, name: str, snapshot_id: int | None = None
                 ) -> list[dict[str, Any]]:
@@ -380,78 +290,13 @@ class Workspace:
         Columns: ``key``, ``change`` (added/changed/removed), ``fields`` (changed typed
         columns, comma separated), ``old_raw``, ``new_raw``.
         """
-        ent = entity(system, name)
-        if old is None or new is None:
-            ids = self.snapshots(system, name)["snapshot_id"].tolist()
-            if new is None:
-                new = int(ids[0]) if ids else None
-            if old is None:
-                older = [i for i in ids if new is not None and i < new]
-                old = int(older[0]) if older else None
-        if new is None or old is None:
-            raise WorkspaceError(
-                f"{ent.label}: need two snapshots to compare; take another snapshot first"
-            )
-        cols = [c.name for c in ent.columns if c.name != ent.key]
-        changed = " || ".join(
-            f"CASE WHEN o.\"{c}\" IS DISTINCT FROM n.\"{c}\" THEN '{c},' ELSE '' END"
-            for c in cols
-        ) or "''"
-        key = f'"{ent.key}"'
-        return self.sql(
-            f"""
-            WITH o AS (SELECT * FROM {ent.table} WHERE snapshot_id = $old),
-                 n AS (SELECT * FROM {ent.table} WHERE snapshot_id = $new),
-                 j AS (
-                    SELECT CAST(coalesce(n.{key}, o.{key}) AS VARCHAR) AS key,
-                           CASE WHEN o.{key} IS NULL THEN 'added'
-                                WHEN n.{key} IS NULL THEN 'removed'
-                                ELSE 'changed' END AS change,
-                           rtrim({changed}, ',') AS fields,
-                           o.raw::VARCHAR AS old_raw, n.raw::VARCHAR AS new_raw
-                    FROM o FULL OUTER JOIN n ON o.{key} = n.{key})
-            SELECT * FROM j
-            WHERE change <> 'changed' OR fields <> '' OR old_raw IS DISTINCT FROM new_raw
-            ORDER BY change, key
-            """,
-            {"old": old, "new": new},
-        )
+        return _snapshots.diff(self, system, name, old, new)
 
     # --- decisions ----------------------------------------------------------------------
 
     def record_decisions(self, decisions: Iterable[Decision]) -> list[int]:
         """Append decisions (one transaction); return their ids."""
-        decisions = list(decisions)
-        for d in decisions:
-            if d.entity not in DECISION_ENTITIES:
-                raise WorkspaceError(f"unknown decision entity {d.entity!r}")
-            if d.action not in DECISION_ACTIONS:
-                raise WorkspaceError(f"unknown decision action {d.action!r}")
-            if d.action == "match" and not d.xero_id:
-                raise WorkspaceError(f"a match needs a Xero id (Atera {d.atera_id})")
-            if d.atera_id is None and d.xero_id is None:
-                raise WorkspaceError("a decision needs an Atera or a Xero id")
-        if not decisions:
-            return []
-        with self.transaction() as conn:
-            first = conn.execute(
-                "SELECT nextval('decision_seq') FROM range(?)", [len(decisions)]
-            ).fetchall()
-            ids = [int(r[0]) for r in first]
-            # column by column: dataclasses.asdict deep-copies and was half of a bulk write
-            frame = pd.DataFrame({"decision_id": ids, **{
-                name: [getattr(d, name) for d in decisions] for name in _DECISION_FIELDS}})
-            conn.register("_mk_dec", frame)
-            try:
-                conn.execute(
-                    "INSERT INTO decisions (decision_id, entity, atera_id, xero_id, action, "
-                    "method, score, who, decided_at, run_id, note) SELECT decision_id, entity, "
-                    "atera_id, xero_id, action, method, score, who, decided_at, run_id, note "
-                    "FROM _mk_dec"
-                )
-            finally:
-                conn.unregister("_mk_dec")
-        return ids
+        return _decisions.record_decisions(self, list(decisions))
 
     def current_decisions(self, entity_name: str | None = None, *,
                           ids: Sequence[str] | None = None, clears: bool = False
@@ -480,30 +325,10 @@ class Workspace:
 
     # --- suggestions --------------------------------------------------------------------
 
-    SUGGESTION_COLUMNS = ("left_id", "right_id", "score", "method", "rank", "ambiguous",
-                          "evidence", "left_name", "right_name")
-
     def record_suggestions(self, kind: str, frame: pd.DataFrame, run_id: str | None = None
                            ) -> str:
         """Append a matching run's output (``match_frames`` columns); return its run id."""
-        run_id = run_id or self.new_run_id(f"suggest-{kind}")
-        data = pd.DataFrame({c: frame.get(c) for c in self.SUGGESTION_COLUMNS})
-        data = data.astype(object).where(data.notna(), None)
-        data["right_id"] = [None if v in (None, "") else str(v) for v in data["right_id"]]
-        data["left_id"] = data["left_id"].astype(str)
-        with self.transaction() as conn:
-            conn.register("_mk_sugg", data)
-            try:
-                conn.execute(
-                    "INSERT INTO suggestions SELECT ?, ?, left_id, right_id, "
-                    "CAST(score AS DOUBLE), method, CAST(rank AS INTEGER), "
-                    "CAST(ambiguous AS BOOLEAN), evidence, left_name, right_name, ? "
-                    "FROM _mk_sugg",
-                    [run_id, kind, _now()],
-                )
-            finally:
-                conn.unregister("_mk_sugg")
-        return run_id
+        return _decisions.record_suggestions(self, kind, frame, run_id)
 
     def latest_suggestions(self, kind: str) -> pd.DataFrame:
         """The most recent matching run's suggestions for ``kind``."""
