@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from ._config import Settings
 from ._exceptions import WorkspaceTenantError
 from .store import Workspace
+from .xero import XeroReader
 
 __all__ = ["bind_workspace", "connect_atera", "connect_xero", "is_loopback", "xero_login"]
 
@@ -62,7 +63,7 @@ def connect_xero(ws: Workspace | None, settings: Settings, *, tenant: str | None
     return xero
 
 
-def bind_workspace(ws: Workspace, xero: Any, settings: Settings | None = None, *,
+def bind_workspace(ws: Workspace, xero: XeroReader, settings: Settings | None = None, *,
                    record: bool = True) -> None:
     """Refuse ``xero``'s organisation unless ``ws`` is its own (or nobody's yet); with
     ``record`` also record the connection when it is not the open one."""

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .xero import XeroReader
+
 __all__ = ["CONTACT_LIMITS", "account_numbers_of", "contact_problems", "lock_dates",
            "lock_problem", "valid_email"]
 
@@ -82,7 +84,7 @@ def contact_problems(payloads: Sequence[Mapping[str, Any]],
     return out
 
 
-def account_numbers_of(xero: Any) -> set[str]:
+def account_numbers_of(xero: XeroReader) -> set[str]:
     """The AccountNumbers Xero's contacts (archived ones too) hold, case-folded."""
     return {str(c["AccountNumber"]).strip().casefold()
             for c in xero.contacts(include_archived=True) if c.get("AccountNumber")}

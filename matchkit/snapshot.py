@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ._exceptions import ConfigError
 from .store import ENTITIES, Workspace
+from .xero import XeroReader
 
 __all__ = ["ATERA_ENTITIES", "XERO_ENTITIES", "SnapshotResult", "take_snapshots"]
 
@@ -76,7 +77,7 @@ def take_snapshots(
     ws: Workspace,
     *,
     atera: Any = None,
-    xero: Any = None,
+    xero: XeroReader | None = None,
     systems: Sequence[str] = ("atera", "xero"),
     entities: Sequence[str] | None = None,
     incremental: bool = False,

@@ -14,6 +14,7 @@ from typing import Any
 from .._sources import atera_catalogue
 from ..matching import normalise_product
 from ..store import Workspace
+from ..xero import XeroReader
 from ._rules import MAX_TRACKING, LineAccount, Rule, org_problems, resolve
 
 __all__ = ["LineAccounts", "check_line_accounts", "line_keys", "org_lists", "stamp_lines"]
@@ -26,7 +27,7 @@ def _k(text: Any) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-def org_lists(xero: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def org_lists(xero: XeroReader) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The organisation's accounts and tracking categories (archived ones too, so a rule
     naming one is told why it cannot be used)."""
     body = xero.request("GET", "TrackingCategories", params={"includeArchived": "true"}).json()
@@ -84,7 +85,7 @@ def line_keys(ws: Workspace, invoices: list[Mapping[str, Any]]
     return out
 
 
-def check_line_accounts(ws: Workspace, xero: Any, report: Any) -> LineAccounts:
+def check_line_accounts(ws: Workspace, xero: XeroReader, report: Any) -> LineAccounts:
     """What every line of the ready invoices of ``report`` gets; invoices whose rules fail
     the organisation's check are moved from ready to refused (``mapping_invalid``)."""
     rules = [Rule.from_row(r) for r in ws.account_mapping()]

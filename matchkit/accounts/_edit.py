@@ -17,6 +17,7 @@ import pandas as pd
 from .._exceptions import InputError, LoadError
 from .._sources import atera_catalogue
 from ..store import Workspace
+from ..xero import XeroReader
 from ._apply import org_lists
 from ._rules import KINDS, MAX_TRACKING, Rule, org_problems
 
@@ -33,7 +34,7 @@ def mapping(ws: Workspace) -> list[Rule]:
     return [Rule.from_row(r) for r in ws.account_mapping()]
 
 
-def refresh_org(ws: Workspace, xero: Any) -> Org:
+def refresh_org(ws: Workspace, xero: XeroReader) -> Org:
     """Read the organisation's accounts and tracking categories and snapshot them."""
     ws.claim_xero_tenant(xero.tenant_id, getattr(xero, "tenant_name", None))
     accounts, categories = org_lists(xero)

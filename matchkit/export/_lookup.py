@@ -7,22 +7,13 @@ created a second time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..xero import query_chunks
+from ..xero import XeroReader, query_chunks
 
 __all__ = ["credit_note_link", "find_existing", "record_id", "record_number"]
-
-
-class XeroReader(Protocol):
-    def invoices(self, ids: Sequence[str] | None = ..., numbers: Sequence[str] | None = ...,
-                 statuses: Sequence[str] | None = ..., modified_since: Any = ...
-                 ) -> Iterator[dict[str, Any]]: ...
-
-    def request(self, method: str, path: str, *, params: Any = ..., headers: Any = ...
-                ) -> Any: ...
 
 
 def record_id(rec: dict[str, Any]) -> str | None:

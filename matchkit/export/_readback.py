@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..store import EXPORT_COLUMNS, Workspace, export_state, log_export
+from ..xero import XeroReader
 from ._lookup import record_id
 from ._send import _money
 
@@ -75,7 +76,7 @@ def exported_invoices(ws: Workspace, tenant_id: str | None = None,
     return df
 
 
-def refresh_invoices(ws: Workspace, xero: Any) -> pd.DataFrame:
+def refresh_invoices(ws: Workspace, xero: XeroReader) -> pd.DataFrame:
     """Read status, totals, amount due and paid of every exported invoice back from Xero."""
     tenant = xero.tenant_id
     ws.claim_xero_tenant(tenant, getattr(xero, "tenant_name", None))
@@ -100,22 +101,22 @@ def refresh_invoices(ws: Workspace, xero: Any) -> pd.DataFrame:
                 found[rid] = rec
     events = []
     for rid, row in rows.items():
-        rec = found.get(rid)
+        got = found.get(rid)
         base = {c: (None if _na(row.get(c)) else row.get(c)) for c in EXPORT_COLUMNS}
         payload = base.get("payload")
         if isinstance(payload, str):
             base["payload"] = json.loads(payload)
         base["batch_id"] = "refresh"
-        if rec is None:
+        if got is None:
             events.append({**base, "xero_status": "DELETED", "amount_due": None,
                            "error": "not found in Xero any more (deleted?)"})
             continue
-        events.append({**base, "xero_status": rec.get("Status"),
-                       "xero_subtotal": _money(rec.get("SubTotal")),
-                       "xero_tax": _money(rec.get("TotalTax")),
-                       "xero_total": _money(rec.get("Total")),
-                       "amount_due": _money(rec.get("AmountDue")),
-                       "amount_paid": _money(rec.get("AmountPaid"))})
+        events.append({**base, "xero_status": got.get("Status"),
+                       "xero_subtotal": _money(got.get("SubTotal")),
+                       "xero_tax": _money(got.get("TotalTax")),
+                       "xero_total": _money(got.get("Total")),
+                       "amount_due": _money(got.get("AmountDue")),
+                       "amount_paid": _money(got.get("AmountPaid"))})
     log_export(ws, events)
     return exported_invoices(ws, tenant)
 

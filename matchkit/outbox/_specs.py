@@ -4,40 +4,17 @@ failures): the public values of ``ensure_contacts``, ``ensure_items`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from .._exceptions import ExportError
 from .._keys import contact_key, item_code, item_key
-from ._engine import Sent
+from ..xero import XeroWriter
 from ._names import xero_item_name
 
 __all__ = ["ContactSpec", "ItemSpec", "KeyResult", "SyncFailure", "SyncPreview",
            "XeroSyncError", "XeroWriter"]
-
-
-class XeroWriter(Protocol):
-    """The part of :class:`matchkit.xero.XeroClient` creating contacts and items uses."""
-
-    @property
-    def tenant_id(self) -> str: ...
-
-    def contacts(self, include_archived: bool = ..., modified_since: Any = ...
-                 ) -> Iterator[dict[str, Any]]: ...
-
-    def items(self, modified_since: Any = ...) -> list[dict[str, Any]]: ...
-
-    def accounts(self) -> list[dict[str, Any]]: ...
-
-    def create_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
-                        ) -> Sequence[Sent]: ...
-
-    def update_contacts(self, records: list[dict[str, Any]], *, idempotency_key: str
-                        ) -> Sequence[Sent]: ...
-
-    def create_items(self, records: list[dict[str, Any]], *, idempotency_key: str
-                     ) -> Sequence[Sent]: ...
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._exceptions import ApiError, InputError, NotFoundError
 from ..store import Workspace
+from ..xero import XeroReader
 from ._figures import InvoiceFigures, figures, totals
 
 __all__ = ["Reconciliation", "check_reconcilable", "read_back", "reconcile", "reconcile_batch",
@@ -58,7 +59,7 @@ class Reconciliation:
                 + ", ".join(parts))
 
 
-def read_back(xero: Any, rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def read_back(xero: XeroReader, rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The exported invoices as Xero holds them now, by id: invoices by ID list (the client
     splits long lists), credit notes one by one (``/CreditNotes`` has no ID filter)."""
     ids = [str(r["xero_invoice_id"]) for r in rows if r.get("xero_type") != "ACCRECCREDIT"]
@@ -79,7 +80,7 @@ def read_back(xero: Any, rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, 
     return found
 
 
-def reconcile(ws: Workspace, xero: Any, batch_id: str | None = None,
+def reconcile(ws: Workspace, xero: XeroReader, batch_id: str | None = None,
               run_id: str | None = None) -> Reconciliation:
     """Check every invoice exported to ``xero``'s organisation (of ``batch_id`` only, if
     given) against Xero, record the result and return it.
@@ -97,7 +98,7 @@ def reconcile(ws: Workspace, xero: Any, batch_id: str | None = None,
     return result
 
 
-def reconcile_batch(ws: Workspace, xero: Any, batch_id: str) -> tuple[str, bool]:
+def reconcile_batch(ws: Workspace, xero: XeroReader, batch_id: str) -> tuple[str, bool]:
     """What an export ends with: its batch reconciled, as the one-line summary (``True``),
     or why Xero could not be read back and what to run (``False``); the export itself is
     done either way. Call it only when the export sent something."""

@@ -36,6 +36,7 @@ from ..outbox import (
     fold_name,
 )
 from ..store import Decision, Workspace, held_rows
+from ..xero import XeroWriter
 from ._model import _flag, _num, _records, _sold, _text
 
 __all__ = ["PENDING_KEY", "ApplyResult", "AteraWriter", "apply_pending", "pending_run"]
@@ -154,7 +155,7 @@ def _item_specs(pending: list[tuple[str, dict[str, Any], bool]]) -> list[ItemSpe
     return specs
 
 
-def apply_pending(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id: str,
+def apply_pending(ws: Workspace, xero: XeroWriter | None, atera: AteraWriter | None, *, run_id: str,
                   who: str | None = None, progress: Progress | None = None) -> ApplyResult:
     """Create, import, archive and add whatever the decision log has pending."""
     # One open file for the whole run (each step still commits on its own): reopening
@@ -163,7 +164,7 @@ def apply_pending(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id
         return _apply(ws, xero, atera, run_id=run_id, who=who, progress=progress)
 
 
-def _apply(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id: str,
+def _apply(ws: Workspace, xero: XeroWriter | None, atera: AteraWriter | None, *, run_id: str,
            who: str | None, progress: Progress | None) -> ApplyResult:
     say = progress or (lambda label, done, total: None)
     result = ApplyResult(run_id)
@@ -171,11 +172,11 @@ def _apply(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id: str,
     contacts = _pending_creates(ws, "customers")
     if (items or contacts) and xero is None:
         raise WizardError("Done needs a Xero connection to create items and contacts")
-    if items:
+    if items and xero is not None:
         say("creating items in Xero", 0, len(items))
         result.xero_items = ensure_items(ws, xero, _item_specs(items), run_id=run_id, who=who)
         say("creating items in Xero", len(items), len(items))
-    if contacts:
+    if contacts and xero is not None:
         say("creating contacts in Xero", 0, len(contacts))
         result.xero_contacts = ensure_contacts(ws, xero, _customer_specs(ws, contacts),
                                                run_id=run_id, who=who)
@@ -193,7 +194,7 @@ def _apply(ws: Workspace, xero: Any, atera: AteraWriter | None, *, run_id: str,
     return result
 
 
-def _link_keys(ws: Workspace, xero: Any, result: ApplyResult, run_id: str, say: Progress
+def _link_keys(ws: Workspace, xero: XeroWriter, result: ApplyResult, run_id: str, say: Progress
                ) -> None:
     """Every matched Xero contact gets its Atera customer's link key (ContactNumber), so a
     workspace that has never seen this organisation recognises it; another code is kept."""

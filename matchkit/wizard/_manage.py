@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from ..store import Workspace, payment_states
+from ..xero import XeroWriter
 
 __all__ = ["TAX_NOTE", "disconnect", "export_status"]
 
@@ -23,7 +22,7 @@ def export_status(ws: Workspace) -> pd.DataFrame:
     return payment_states(ws)
 
 
-def disconnect(ws: Workspace, xero: Any | None) -> str:
+def disconnect(ws: Workspace, xero: XeroWriter | None) -> str:
     """Revoke the token and delete the connection in Xero, record it; return the report."""
     conn = ws.connection("xero")
     if xero is not None:

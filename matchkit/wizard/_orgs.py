@@ -86,7 +86,7 @@ class OrganisationChoice:
         self.chosen = org
         return org
 
-    def check(self, xero: Any) -> None:
+    def check(self, xero: object) -> None:
         """Before Connect: an organisation is chosen when several were offered, and the
         client is for it."""
         if self.offered and self.chosen is None:

@@ -8,13 +8,13 @@ from :class:`~matchkit.wizard._atera_side.AteraSide`.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .._exceptions import WizardError
 from .._gate import Verdict
 from .._keys import contact_key, contact_key_of, item_code
 from ..outbox import fold_name, xero_contact_name
 from ..store import Decision, Workspace, record_holds
+from ..xero import XeroWriter
 from ._apply import PENDING_KEY, ApplyResult, AteraWriter, Progress, apply_pending
 from ._atera_side import AteraSide
 from ._model import Choice, ImportRow, Row, _num, _text
@@ -31,7 +31,7 @@ class Planner(AteraSide):
 
     manage: bool
     ws: Workspace
-    xero: Any
+    xero: XeroWriter | None
     atera: AteraWriter | None
     result: ApplyResult | None
     plan: Plan | None

@@ -20,6 +20,7 @@ from .._exceptions import WizardError
 from .._gate import NAMED_METHODS, Verdict
 from .._keys import code_problem, item_code
 from ..store import Workspace
+from ..xero import XeroWriter
 from ._apply import ApplyResult, AteraWriter
 from ._model import (
     UNDECIDED,
@@ -80,7 +81,8 @@ class Wizard(Planner):
     ``matchkit.atera.AteraClient``); they may be given later through :meth:`connect`.
     """
 
-    def __init__(self, ws: Workspace, *, xero: Any = None, atera: AteraWriter | None = None,
+    def __init__(self, ws: Workspace, *, xero: XeroWriter | None = None,
+                 atera: AteraWriter | None = None,
                  suggest: SuggestFn | None = None, who: str | None = None, top: int = 5,
                  manage: bool = False, run_id: str | None = None) -> None:
         self.ws = ws
@@ -168,7 +170,7 @@ class Wizard(Planner):
         self._changed()
         return org
 
-    def connect(self, xero: Any = None, atera: AteraWriter | None = None, *,
+    def connect(self, xero: XeroWriter | None = None, atera: AteraWriter | None = None, *,
                 snapshot: bool = True, progress: bool | Callable[[str], None] = False) -> None:
         """Use these clients and take fresh snapshots of both systems (reads only). When
         several organisations were offered, the client must be for the chosen one."""

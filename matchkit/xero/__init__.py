@@ -9,6 +9,7 @@ from ._connect import Tenant, XeroLogin, connect, login
 from ._limits import RateLimiter, limiter_for
 from ._links import invoice_link
 from ._paging import MAX_BODY_BYTES, query_chunks
+from ._protocols import XeroReader, XeroWriter
 from ._results import UNCONFIRMED, ElementResult
 from ._retry import RetryPolicy
 
@@ -23,6 +24,8 @@ __all__ = [
     "TokenStore",
     "XeroClient",
     "XeroLogin",
+    "XeroReader",
+    "XeroWriter",
     "connect",
     "invoice_link",
     "limiter_for",
