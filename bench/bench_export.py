@@ -7,6 +7,12 @@ Every figure printed is measured in this run:
 
     .venv/bin/python bench/bench_export.py                 # 1,000 and 10,000, scale 60
     .venv/bin/python bench/bench_export.py --sizes 1000 --faults "429=0.05,500=0.05"
+    .venv/bin/python bench/bench_export.py --sizes 1000 --before 31683cd --rounds 3
+                                                 # and that commit's matchkit, alternately
+
+With ``--before``, every run is a child process on one version's code (``git archive`` of
+that commit's ``matchkit/`` and ``data/seed/``, first on the path; the sandbox included),
+the versions taking turns in each round, and the rounds side by side are printed last.
 
 calls per invoice counts every HTTP attempt to the Accounting API (reads, lookups, retries);
 "retries" are attempts the client repeated after a 429/5xx/drop plus invoices the export
@@ -20,19 +26,24 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from matchkit._config import Settings
-from matchkit._connect import connect_xero
-from matchkit.export import Batch, ExportOptions, export_batch
-from matchkit.sandbox import start
-from matchkit.store import Decision, Workspace
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, os.environ.get("MATCHKIT_BENCH_CODE") or str(ROOT))
+
+from matchkit._config import Settings  # noqa: E402
+from matchkit._connect import connect_xero  # noqa: E402
+from matchkit.export import Batch, ExportOptions, export_batch  # noqa: E402
+from matchkit.sandbox import start  # noqa: E402
+from matchkit.store import Decision, Workspace  # noqa: E402
+
 SEED = ROOT / "data" / "seed"
 CEILING = 60 * 50  # calls a minute x invoices a call
 
@@ -120,29 +131,78 @@ def run(size: int, scale: float, faults: str | None) -> dict[str, Any]:
     }
 
 
+def _print(r: dict[str, Any]) -> None:
+    print(f"\n{r['invoices']:,} invoices: {r['exported']:,} exported, {r['refused']} refused "
+          f"{dict(r['refused_why'])}, {r['failed']} failed; in Xero exactly once: "
+          f"{r['in_xero_once']:,}, duplicates: {r['duplicates']}")
+    print(f"  {r['calls']} HTTP calls ({r['invoice_puts']} invoice PUTs), "
+          f"{r['calls_per_invoice']:.3f} calls/invoice")
+    print(f"  {r['real_s']:.1f} s real = {r['sandbox_min']:.2f} sandbox min: "
+          f"{r['inv_per_min']:,.0f} invoices/min ({r['inv_per_min'] / CEILING:.0%} of the "
+          f"ceiling), {r['calls_per_min']:.1f} calls/min on average; busiest 60 sandbox "
+          f"seconds: {r['peak_60s']} calls (limit 60)")
+    print(f"  retries {r['retries']} (429: {r['http_429']}, 5xx: {r['http_5xx']}, "
+          f"dropped: {r['dropped']}, invoices resent after look-up: {r['resent']}); "
+          f"local share of the time {r['local_share']:.0%}")
+
+
+def _child(code: Path | None, size: int, scale: float, faults: str | None) -> dict[str, Any]:
+    """One run in a child process on ``code`` (None: this checkout)."""
+    env = {**os.environ, "MATCHKIT_BENCH_CODE": str(code or ROOT)}
+    argv = [sys.executable, __file__, "--child", "--sizes", str(size), "--scale", str(scale)]
+    if faults:
+        argv += ["--faults", faults]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"the run on {code or 'this checkout'} failed:\n{out.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _side_by_side(before: str, size: int, rounds: int, scale: float, faults: str | None
+                  ) -> None:
+    with tempfile.TemporaryDirectory(prefix="mk-bench-export-code-") as tmp:
+        code = Path(tmp)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", before, "matchkit",
+                                  "data/seed"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+        rows: list[tuple[int, str, dict[str, Any]]] = []
+        for n in range(1, rounds + 1):
+            for name, where in (("now", None), (before, code)):
+                r = _child(where, size, scale, faults)
+                rows.append((n, name, r))
+                print(f"round {n} {name:>8}: {r['real_s']:6.2f} s, {r['calls']} calls "
+                      f"({r['invoice_puts']} invoice PUTs), exported {r['exported']:,}, "
+                      f"in Xero once {r['in_xero_once']:,}, duplicates {r['duplicates']}, "
+                      f"local share {r['local_share']:.0%}", flush=True)
+    for name in ("now", before):
+        secs = sorted(r["real_s"] for _, v, r in rows if v == name)
+        print(f"{name:>8}: {size:,} invoices in {', '.join(f'{x:.2f}' for x in secs)} s "
+              f"(median {secs[len(secs) // 2]:.2f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--scale", type=float, default=60.0)
     ap.add_argument("--faults", default=None, help='e.g. "429=0.05,500=0.05,drop_after=0.02"')
+    ap.add_argument("--before", metavar="COMMIT", help="also that commit's code, alternately")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # dropped connections by design
+    if args.child:
+        r = run(int(args.sizes), args.scale, args.faults)
+        print(json.dumps({**r, "refused_why": dict(r["refused_why"])}))
+        return
     print(f"clock scale {args.scale:g} (1 real s = {args.scale / 60:g} sandbox min); ceiling "
           f"{CEILING:,} invoices/sandbox min (60 calls x 50); faults: {args.faults or 'none'}")
     for size in (int(s) for s in args.sizes.split(",")):
-        r = run(size, args.scale, args.faults)
-        print(f"\n{r['invoices']:,} invoices: {r['exported']:,} exported, {r['refused']} refused "
-              f"{dict(r['refused_why'])}, {r['failed']} failed; in Xero exactly once: "
-              f"{r['in_xero_once']:,}, duplicates: {r['duplicates']}")
-        print(f"  {r['calls']} HTTP calls ({r['invoice_puts']} invoice PUTs), "
-              f"{r['calls_per_invoice']:.3f} calls/invoice")
-        print(f"  {r['real_s']:.1f} s real = {r['sandbox_min']:.2f} sandbox min: "
-              f"{r['inv_per_min']:,.0f} invoices/min ({r['inv_per_min'] / CEILING:.0%} of the "
-              f"ceiling), {r['calls_per_min']:.1f} calls/min on average; busiest 60 sandbox "
-              f"seconds: {r['peak_60s']} calls (limit 60)")
-        print(f"  retries {r['retries']} (429: {r['http_429']}, 5xx: {r['http_5xx']}, "
-              f"dropped: {r['dropped']}, invoices resent after look-up: {r['resent']}); "
-              f"local share of the time {r['local_share']:.0%}")
+        if args.before:
+            _side_by_side(args.before, size, args.rounds, args.scale, args.faults)
+        else:
+            _print(run(size, args.scale, args.faults))
 
 
 if __name__ == "__main__":
