@@ -129,11 +129,13 @@ def _review(encoding: str = "utf-8", extra_cell: bool = False, **changes: str
 
 def _invoice(*changes: Callable[[dict[str, Any]], None], twice: bool = False,
              create: bool = False) -> Callable[[Ctx], str]:
+    """``twice``: a second, different invoice with the same number follows."""
     def run(c: Ctx) -> str:
         inv = copy.deepcopy(big_batch(1, first_number=88001)[0])
         for change in changes:
             change(inv)
-        invoices = [inv, copy.deepcopy(inv)] if twice else [inv]
+        other = {**copy.deepcopy(inv), "ContractName": "another"}
+        invoices = [inv, other] if twice else [inv]
         plan = plan_export(Workspace.open(c.r.ws_path), c.xero, Batch(invoices, source="t"),
                            ExportOptions(create_missing_customers=create))
         errors = [str(p) for p in plan.report.problems if p.severity == "error"]
@@ -223,8 +225,14 @@ CATALOGUE: list[tuple[str, Callable[[Ctx], str], tuple[str, ...]]] = [
      ("batch.json", "utf-8")),
     ("batch-not-a-list", _batch_file('{"rows": []}'), ("batch.json", "list of invoices")),
     ("batch-missing-field", _batch_file('[{"Total": 5}]'), ("row 1", "InvoiceNumber")),
-    ("batch-wrong-type", _batch_file('[{"InvoiceNumber": 7, "LineItems": "none"}]'),
-     ("row 1", "LineItems", "list")),
+    ("batch-number-not-whole", _batch_file('[{"InvoiceNumber": "7b", "LineItems": []}]'),
+     ("batch.json", "row 1", "InvoiceNumber", "whole number")),
+    ("batch-lone-surrogate", _batch_file(
+        '[{"InvoiceNumber": 7, "LineItems": [{"Description": "a\\ud800b"}]}]'),
+     ("batch.json", "row 1", "LineItems[0].Description", "Unicode")),
+    ("batch-nested-too-deep", _batch_file("[" * 100_000 + "]" * 100_000),
+     ("batch.json", "not usable JSON")),
+    ("batch-empty-list", _batch_file("[]"), ("batch.json", "no invoices")),
     # files: a snapshot to load
     ("load-broken-json", _load("customers", "customers.json", '[{"CustomerID": 1'),
      ("customers.json",)),
@@ -269,7 +277,39 @@ CATALOGUE: list[tuple[str, Callable[[Ctx], str], tuple[str, ...]]] = [
      ("invoice 88001 line 1", "control characters", "Description")),
     ("invoice-unknown-currency", _invoice(_set(Currency="XYZ")),
      ("invoice 88001", "currency XYZ")),
-    ("invoice-duplicate-number", _invoice(twice=True), ("invoice 88001", "more than once")),
+    ("invoice-duplicate-number", _invoice(twice=True),
+     ("invoice 88001", "2 different invoices", "none of them is sent")),
+    ("invoice-lines-not-a-list", _invoice(_set(LineItems="none")),
+     ("invoice 88001", "LineItems must be a list")),
+    ("invoice-amount-overflow", _invoice(_line(Quantity=999_999_999, Rate=999_999_999)),
+     ("invoice 88001 line 1", "line amount", "too large")),
+    ("invoice-year-9999", _invoice(_set(InvoiceDate="9999-12-25T00:00:00")),
+     ("invoice 88001", "InvoiceDate 9999-12-25", "export.due_days", "9999-12-31")),
+    ("invoice-year-1", _invoice(_set(InvoiceDate="0001-01-01")),
+     ("invoice 88001", "InvoiceDate 0001-01-01", "1753-01-01")),
+    ("invoice-date-a-number", _invoice(_set(InvoiceDate=20260101)),
+     ("invoice 88001", "InvoiceDate 20260101", "ISO date")),
+    ("invoice-discount-over-100", _invoice(_line(DiscountPercentage=150)),
+     ("invoice 88001 line 1", "DiscountPercentage 150", "0-100 %")),
+    ("invoice-discount-negative", _invoice(_line(DiscountPercentage=-5)),
+     ("invoice 88001 line 1", "DiscountPercentage -5", "0-100 %")),
+    ("invoice-rate-more-decimals", _invoice(_line(Quantity=1000, Rate=0.125)),
+     ("invoice 88001 line 1", "Rate 0.125", "more than 2 decimals", "130.00", "125.00")),
+    ("invoice-quantity-more-decimals", _invoice(_line(Quantity=1.23456, Rate=1000)),
+     ("invoice 88001 line 1", "Quantity 1.23456", "more than 4 decimals")),
+    ("invoice-line-without-description", _invoice(_line(Product="", Description=" ")),
+     ("invoice 88001 line 1", "neither a Description nor a Product")),
+    ("invoice-product-not-text", _invoice(_line(Product={"Name": "x"})),
+     ("invoice 88001 line 1", "Product must be text")),
+    ("invoice-currency-not-text", _invoice(_set(Currency=36)),
+     ("invoice 88001", "Currency 36", "currency code")),
+    ("invoice-credit-note-discount", _invoice(_line(Quantity=-1, DiscountPercentage=10),
+                                              lambda inv: inv.update(
+                                                  LineItems=inv["LineItems"][:1])),
+     ("invoice 88001", "credit note", "no discounts")),
+    ("invoice-too-big-for-a-request", _invoice(lambda inv: inv.update(LineItems=[
+        {**inv["LineItems"][0], "Description": "d" * 3999} for _ in range(1000)])),
+     ("invoice 88001", "1,000 lines", "MB", "3.5 MB")),
     ("invoice-no-customer", _invoice(lambda inv: inv.pop("To")),
      ("invoice 88001", "To.CompanyName")),
     ("invoice-unknown-customer", _invoice(_to("Nobody We Know Pty")),

@@ -84,9 +84,13 @@ def test_batch_file_shapes_and_errors(tmp_path: Path) -> None:
     f = tmp_path / "a.json"
     f.write_text(json.dumps({"items": [INV], "page": 1}))
     assert batch_from_file(f).numbers == ["1234"]
-    f.write_text(json.dumps([INV, {"InvoiceNumber": 5, "LineItems": "none"}]))
-    with pytest.raises(LoadError, match=r"row 2.*LineItems"):
+    # An invoice that cannot be told apart refuses the file; any other fault only its invoice
+    # (in validation), so the good ones beside it can still go.
+    f.write_text(json.dumps([INV, {"InvoiceNumber": "5a", "LineItems": []}]))
+    with pytest.raises(LoadError, match=r"row 2.*InvoiceNumber"):
         batch_from_file(f)
+    f.write_text(json.dumps([INV, {"InvoiceNumber": 5, "LineItems": "none"}]))
+    assert batch_from_file(f).numbers == ["1234", "5"]
     f.write_text("{not json")
     with pytest.raises(LoadError, match="not valid JSON"):
         batch_from_file(f)

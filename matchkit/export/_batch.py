@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from .._exceptions import InputError, LoadError
 from .._gate import NAMED_METHODS
+from .._limits import bad_text
 from ..matching import exact_key, match_frames, normalise_company
 from ..store import Workspace
 
@@ -65,21 +67,33 @@ def invoice_number(inv: Mapping[str, Any]) -> str:
     return str(n).strip()
 
 
+_WHOLE = re.compile(r"[0-9]+")
+
+
 def _check_shape(records: Sequence[Any], where: str) -> list[dict[str, Any]]:
+    """Each record must be an invoice object with a whole InvoiceNumber (what identifies it in
+    the export log) and text that can be stored; every other problem refuses only its invoice,
+    in validation."""
     out = []
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
             raise LoadError(f"expected an invoice object, got {type(rec).__name__}",
                             file=where, row=i)
         n = rec.get("InvoiceNumber")
-        if n is None or isinstance(n, bool) or not str(n).strip().lstrip("-").isdigit():
-            raise LoadError(f"InvoiceNumber must be a whole number, got {n!r}",
+        if n is None or isinstance(n, bool | float) or not _WHOLE.fullmatch(str(n).strip()):
+            raise LoadError(f"InvoiceNumber must be a whole number, got {_short(n)}",
                             file=where, row=i, field="InvoiceNumber")
-        lines = rec.get("LineItems")
-        if lines is not None and not isinstance(lines, list):
-            raise LoadError("LineItems must be a list", file=where, row=i, field="LineItems")
+        bad = bad_text(rec)
+        if bad is not None:
+            raise LoadError("text that is not valid Unicode (a lone surrogate such as \\ud800);"
+                            " fix the file", file=where, row=i, field=bad)
         out.append(rec)
     return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def batch_from_file(path: str | Path) -> Batch:
@@ -90,11 +104,21 @@ def batch_from_file(path: str | Path) -> Batch:
     """
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+        if not text.strip():
+            raise LoadError("the file is empty", file=str(p))
+        data = json.loads(text)
     except FileNotFoundError:
         raise LoadError("file not found", file=str(p)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise LoadError(f"cannot read the file ({exc.strerror})", file=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid JSON: not UTF-8 text at byte {exc.start}; save the file "
+                        "as UTF-8", file=str(p)) from None
+    except json.JSONDecodeError as exc:
         raise LoadError(f"not valid JSON ({exc})", file=str(p)) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; nesting too deep
+        raise LoadError(f"not usable JSON ({str(exc)[:100]})", file=str(p)) from None
     if isinstance(data, dict):
         for key in ("items", "invoices", "Invoices"):
             if isinstance(data.get(key), list):
@@ -105,6 +129,8 @@ def batch_from_file(path: str | Path) -> Batch:
                             file=str(p))
     if not isinstance(data, list):
         raise LoadError("expected a list of invoices", file=str(p))
+    if not data:
+        raise LoadError("the file holds no invoices", file=str(p))
     return Batch(_check_shape(data, str(p)), source=f"file:{p}")
 
 

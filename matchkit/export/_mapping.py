@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from .._exceptions import ConfigError
+from .._limits import MAX_PREFIX
 from ..store import Workspace
 from ._batch import invoice_number
 
@@ -59,6 +60,7 @@ class ExportOptions:
             raise ConfigError(f"export numbering {self.numbering!r}: use atera, prefix or xero")
         if self.numbering == "prefix" and not self.prefix.strip():
             raise ConfigError("export numbering 'prefix' needs a non-empty prefix")
+        _check_prefix(self.prefix)
         if self.invoice_date not in ("atera", "today"):
             raise ConfigError(f"export invoice_date {self.invoice_date!r}: use atera or today")
         if not isinstance(self.due_days, int) or not 0 <= self.due_days <= 365:
@@ -93,6 +95,14 @@ class ExportOptions:
 
     def with_(self, **changes: Any) -> ExportOptions:
         return replace(self, **changes)
+
+
+def _check_prefix(prefix: Any) -> None:
+    if not isinstance(prefix, str) or len(prefix) > MAX_PREFIX or any(
+            ord(c) < 32 or 127 <= ord(c) < 160 for c in prefix):
+        raise ConfigError(f"export prefix {str(prefix)[:40]!r}: text of at most {MAX_PREFIX} "
+                          "characters without control characters (Xero takes invoice numbers "
+                          "of up to 255)")
 
 
 def xero_number(inv: Mapping[str, Any], options: ExportOptions) -> str | None:

@@ -17,8 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pandas as pd
 
+from .._exceptions import ExportError, InputError, WorkspaceError
+from .._limits import bad_text, fits_money
 from .._presend import account_numbers_of
 from .._xero_sync import (
     SyncPreview,
@@ -116,10 +119,13 @@ class ExportResult:
 
 
 def _money(v: Any) -> float | None:
+    """An amount for the log's DECIMAL(18,2) columns; None when it is none or will not fit
+    (so recording an outcome never fails on an absurd figure)."""
     try:
-        return None if v is None else round(float(v), 2)
-    except (TypeError, ValueError):
+        f = None if v is None else round(float(v), 2)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return f if fits_money(f) else None
 
 
 # --- the sender -------------------------------------------------------------------------
@@ -149,11 +155,26 @@ class _Sender:
     kind: str = "inv"
     rows: list[dict[str, Any]] = field(default_factory=list)  # log rows not yet written
 
-    def flush(self) -> None:
-        """Write the rows recorded so far and beat the lock's heart, in one transaction."""
-        with self.ws.transaction():
-            log_export(self.ws, self.rows)
-            self.heartbeat()
+    def flush(self, *, answered: bool = True) -> None:
+        """Write the rows recorded so far and beat the lock's heart, in one transaction.
+
+        ``answered``: Xero has answered for these invoices (False: the intents written before
+        a request). A failed write is said plainly; what Xero already holds is safe, because
+        the log still says "sending" for it and the next run looks it up first.
+        """
+        try:
+            with self.ws.transaction():
+                log_export(self.ws, self.rows)
+                self.heartbeat()
+        except (duckdb.Error, WorkspaceError) as exc:
+            reason = str(exc).splitlines()[0][:300]
+            if not answered:
+                raise ExportError(f"the export log could not be written ({reason}); nothing "
+                                  "more was sent to Xero") from None
+            raise ExportError(
+                f"Xero answered for {len(self.rows)} invoice(s) but the export log could not "
+                f"record it ({reason}); nothing is lost: the next export looks them up in Xero "
+                "before sending anything") from None
         self.rows.clear()
 
     # --- the outbox's channel
@@ -178,7 +199,7 @@ class _Sender:
             base["attempts"] = int(base.get("attempts") or 0) + 1
             base["idempotency_key"] = key
             self.rows.append({**base, "status": "sending"})
-        self.flush()
+        self.flush(answered=False)  # the intent is on disk before the request
 
     def done(self, job: _Todo, record: dict[str, Any]) -> None:
         self.rows.append(self.exported_row(job[0].number, record, job[0].credit, job[2]))
@@ -286,6 +307,11 @@ def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tena
 
 def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None
              ) -> tuple[ExportOptions, XeroCatalogue, ValidationReport]:
+    for i, inv in enumerate(batch.invoices, start=1):
+        where = bad_text(inv)
+        if where is not None:  # the batch is stored as JSON in the workspace: it must encode
+            raise InputError(f"invoice {i} of the batch: {where} is not valid Unicode text "
+                             "(a lone surrogate such as \\ud800)")
     # one workspace, one Xero organisation: another's export is refused before any call
     ws.claim_xero_tenant(xero.tenant_id, getattr(xero, "tenant_name", None))
     options = options or ExportOptions.from_workspace(ws)
@@ -354,14 +380,16 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
             result.outcomes[number] = InvoiceOutcome(
                 number, "already", row.get("xero_number"), row.get("xero_invoice_id"),
                 row.get("link"))
-        ready = {p.number for p in report.ready}
+        # An invoice in Xero already (or a ready copy of a listed-twice one) is never marked
+        # refused: the log's latest event per invoice is its state.
+        ready = {p.number for p in report.ready} | set(report.already)
         refused = {n: probs for n, probs in report.refused.items() if n not in ready}
-        log_export(ws, [{"batch_id": batch.batch_id, "tenant_id": tenant, "atera_invoice": n,
-                         "status": "refused", "error": "; ".join(p.message for p in probs)[:2000]}
-                        for n, probs in refused.items()])
+        sender.rows.extend({"batch_id": batch.batch_id, "tenant_id": tenant,
+                            "atera_invoice": n, "status": "refused",
+                            "error": _reasons(probs)[:2000]} for n, probs in refused.items())
+        sender.flush(answered=False)
         for n, probs in refused.items():
-            result.outcomes[n] = InvoiceOutcome(n, "refused",
-                                                error="; ".join(p.message for p in probs))
+            result.outcomes[n] = InvoiceOutcome(n, "refused", error=_reasons(probs))
         contact_ids, item_codes = _create_missing(ws, xero, report, run_id, who, result)
         built = build_payloads(report, contact_ids, item_codes)
         state = export_rows(ws, tenant, list(built))
@@ -388,6 +416,12 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
 
 def _since(first: dt.datetime | None) -> dt.datetime | None:
     return None if first is None else first - dt.timedelta(minutes=5)
+
+
+def _reasons(problems: Sequence[Problem]) -> str:
+    """Why an invoice was refused, each reason with its line."""
+    return "; ".join(f"line {p.line}: {p.message}" if p.line else p.message
+                     for p in problems)
 
 
 def _create_missing(ws: Workspace, xero: Any, report: ValidationReport, run_id: str,

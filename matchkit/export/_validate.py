@@ -7,11 +7,11 @@ problem the export repairs on the way when allowed (create the customer or the i
 
 from __future__ import annotations
 
+import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
@@ -20,27 +20,11 @@ from .._xero_sync import ContactSpec, ItemSpec, default_sales_account
 from ..matching import normalise_product
 from ..store import Workspace
 from ._batch import Batch, CustomerLink, invoice_number, link_customers
-from ._mapping import ExportOptions, _date, line_amount
-
-# C0 controls but tab/newline/CR, DEL and C1 controls: invisible, and refused or mangled by Xero.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+from ._checks import atera_money, check_invoice
+from ._mapping import ExportOptions
+from ._problem import Problem, Severity
 
 __all__ = ["Prepared", "Problem", "ValidationReport", "XeroCatalogue", "validate_batch"]
-
-Severity = Literal["error", "fix", "info"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    invoice: str
-    line: int | None
-    code: str
-    message: str
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        where = f"invoice {self.invoice}" + (f" line {self.line}" if self.line else "")
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -129,6 +113,18 @@ class ValidationReport:
                 f"{len(self.refused)} refused, {len(self.already)} already exported; "
                 f"{len(self.contacts_to_create)} contact(s) and {len(self.items_to_create)} "
                 f"item(s) to create in Xero; {fixes} fixable problem(s)")
+
+
+def _differing_duplicates(batch: Batch) -> dict[str, int]:
+    """Invoice number -> how many different invoices of the batch carry it (when more than
+    one): which of them is the real one is for a person to say, so none is sent."""
+    seen: dict[str, list[str]] = {}
+    for inv in batch.invoices:
+        text = json.dumps(inv, sort_keys=True, default=str)
+        variants = seen.setdefault(invoice_number(inv), [])
+        if text not in variants:
+            variants.append(text)
+    return {n: len(v) for n, v in seen.items() if len(v) > 1}
 
 
 def _catalogue(ws: Workspace) -> dict[str, list[tuple[str, str, float | None]]]:
@@ -221,11 +217,13 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
             ) -> None:
         problems.append(Problem(number, line, code, msg, sev))
 
+    differing = _differing_duplicates(batch)
     for inv in batch.invoices:
         number = invoice_number(inv)
         if number in seen:
-            add(number, None, "duplicate", "appears more than once in the batch; the first one "
-                "is used")
+            if number not in differing:
+                add(number, None, "duplicate", "appears more than once in the batch; sent "
+                    "once", "info")
             continue
         seen.add(number)
         if number in exported:
@@ -236,6 +234,11 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
             already[number] = row
             continue
         before = len([p for p in problems if p.severity == "error"])
+        if number in differing:
+            add(number, None, "duplicate", f"{differing[number]} different invoices are "
+                "numbered " + number + " in the batch; none of them is sent (fix the numbers)")
+        checked = check_invoice(inv, number, options, catalogue.currencies)
+        problems.extend(checked.problems)
         to = inv.get("To") or {}
         company = str(to.get("CompanyName") or "").strip() if isinstance(to, Mapping) else ""
         link = links.get(company)
@@ -282,30 +285,17 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 f"(--create-missing-customers / create_missing_customers=True){hint}")
 
         lines = inv.get("LineItems") or []
+        if not isinstance(lines, list):
+            lines = []  # refused by check_invoice
         if not lines:
             add(number, None, "empty", "the invoice has no lines")
         subtotal = 0.0
         codes: dict[int, str | None] = {}
         needs: dict[int, str] = {}
         for i, line in enumerate(lines, start=1):
-            if not isinstance(line, Mapping):
-                add(number, i, "bad_line", "the line is not an object")
+            if i in checked.bad_lines:
                 continue
-            try:
-                amount = line_amount(line)
-            except (TypeError, ValueError):
-                add(number, i, "bad_number", "Quantity, Rate and DiscountPercentage must be "
-                    "finite numbers below 1,000,000,000 "
-                    f"(got {line.get('Quantity')!r}, {line.get('Rate')!r}, "
-                    f"{line.get('DiscountPercentage')!r})")
-                continue
-            bad = [k for k in ("Product", "Description")
-                   if _CONTROL.search(str(line.get(k) or ""))]
-            if bad:
-                add(number, i, "control_chars", f"control characters in {' and '.join(bad)}: "
-                    "Xero cannot store them; fix them in Atera")
-                continue
-            subtotal += amount
+            subtotal += float(checked.amounts[i])
             product = str(line.get("Product") or "").strip()
             if not product:
                 codes[i] = None
@@ -340,17 +330,9 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 add(number, i, "item_missing", f"product {product!r} is not in Xero; match it "
                     "or allow creating items")
 
-        day = inv.get("InvoiceDate")
-        if day and _date(day) is None:
-            add(number, None, "bad_date", f"InvoiceDate {day!r} is not an ISO date "
-                "(YYYY-MM-DD)")
-        currency = str(inv.get("Currency") or "").strip().upper()
-        if currency and currency not in catalogue.currencies:
-            add(number, None, "currency", f"currency {currency} is not enabled in the Xero "
-                f"organisation (enabled: {', '.join(sorted(catalogue.currencies)) or 'none'})")
         subtotal = round(subtotal, 2)
         credit = False
-        if lines and abs(subtotal) < 0.005 and not options.allow_zero:
+        if lines and not checked.bad_lines and abs(subtotal) < 0.005 and not options.allow_zero:
             add(number, None, "zero_total", "the invoice totals zero; nothing to bill")
         elif subtotal < 0:
             if options.credit_notes:
@@ -360,8 +342,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
             else:
                 add(number, None, "negative_total", f"negative total {subtotal:.2f} and credit "
                     "notes are turned off (setting export.credit_notes)")
-        stated = inv.get("Subtotal")
-        if isinstance(stated, int | float) and abs(float(stated) - subtotal) > 0.01:
+        stated = atera_money(inv.get("Subtotal"))
+        if stated is not None and abs(stated - subtotal) > 0.01:
             add(number, None, "subtotal_differs", f"Atera's subtotal {float(stated):.2f} "
                 f"differs from its lines ({subtotal:.2f}); Xero computes from the lines", "info")
         if len([p for p in problems if p.severity == "error"]) > before:
@@ -370,7 +352,7 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
         ready.append(Prepared(
             invoice=dict(inv), number=number, company=company,
             customer_id=link.atera_id if link else None, contact_id=contact_id, credit=credit,
-            subtotal=subtotal, atera_tax=float(tax) if isinstance(tax, int | float) else None,
+            subtotal=subtotal, atera_tax=atera_money(tax),
             item_codes=codes, item_needs=needs))
     # Only create what a ready invoice needs.
     wanted_contacts = {p.customer_id for p in ready if p.contact_id is None}
