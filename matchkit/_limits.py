@@ -19,6 +19,7 @@ __all__ = [
     "DISCOUNT_DP",
     "FIRST_DATE",
     "LAST_DATE",
+    "MAX_ACCOUNT_CODE",
     "MAX_AMOUNT",
     "MAX_DESCRIPTION",
     "MAX_INVOICE_NUMBER",
@@ -74,6 +75,9 @@ LAST_DATE = dt.date(9999, 12, 31)
 # description, "max length = 4000" (SPEC Item.Description).
 MAX_INVOICE_NUMBER = 255
 MAX_DESCRIPTION = 4000
+# "Customer defined alpha numeric account code e.g 200 or SALES (max length = 10)" (SPEC
+# Account.Code): the setting export.sales_account goes on lines as AccountCode.
+MAX_ACCOUNT_CODE = 10
 # export.prefix + the longest Atera number (a BIGINT: 20 characters) stays within 255.
 MAX_PREFIX = MAX_INVOICE_NUMBER - 20
 # "A single POST ... has a size limit of 3.5MB" (FACTS.md §3): one invoice must fit in a

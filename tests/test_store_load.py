@@ -135,3 +135,36 @@ def test_bad_line_inside_an_invoice_leaves_nothing(ws: Workspace, tmp_path: Path
     with pytest.raises(LoadError, match="Quantity"):
         load_file(ws, "atera", "invoices", path)
     assert ws.snapshots().empty
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("big.json", '[{"CustomerID": 99999999999999999999, "CustomerName": "A"}]',
+     ("row 1", "CustomerID", "out of range")),
+    ("big.csv", "CustomerID,CustomerName\n-9223372036854775809,A\n",
+     ("row 2", "CustomerID", "out of range")),
+    ("later.json", '[{"CustomerID": 1, "CustomerName": "A", '
+                   '"CreatedOn": "9999-12-31T23:00:00-05:00"}]',  # year 10000 in UTC
+     ("row 1", "CreatedOn", "out of range")),
+    ("msdate.json", '[{"CustomerID": 1, "CustomerName": "A", '
+                    '"CreatedOn": "/Date(99999999999999999)/"}]', ("row 1", "CreatedOn")),
+    ("surrogate.json", '[{"CustomerID": 1, "CustomerName": "A\\ud800"}]',
+     ("row 1", "CustomerName", "not valid Unicode")),
+    ("deep.json", "[" * 50_000 + "]" * 50_000, ("deep.json", "cannot be read")),
+    ("digits.json", '[{"CustomerID": ' + "9" * 5000 + ', "CustomerName": "A"}]',
+     ("digits.json", "cannot be read")),
+    ("huge.json", '[{"RateID": 1, "Description": "A", "Amount": 1e400}]',
+     ("row 1", "Amount", "finite")),
+    ("cell.csv", "CustomerID,CustomerName\n1," + "x" * 200_000 + "\n",
+     ("cell.csv", "not readable as CSV")),
+])
+def test_values_the_workspace_cannot_hold_are_refused_by_row_and_field(
+        ws: Workspace, tmp_path: Path, name: str, content: str, words: tuple[str, ...]) -> None:
+    entity = "products" if "RateID" in content else "customers"
+    path = tmp_path / name
+    path.write_text(content)
+    before = _dump(ws)
+    with pytest.raises(LoadError) as err:
+        load_file(ws, "atera", entity, path)
+    missing = [w for w in words if w not in str(err.value)]
+    assert not missing, str(err.value)
+    assert _dump(ws) == before

@@ -162,3 +162,31 @@ def test_settings_read_the_environment_and_hide_secrets() -> None:
     for bad in ("fast", "-1", "nan"):
         with pytest.raises(ConfigError, match="MATCHKIT_ATERA_RATE"):
             Settings.from_env({"MATCHKIT_ATERA_RATE": bad})
+
+
+def test_open_refuses_what_is_not_a_workspace_and_makes_nothing(tmp_path: Path) -> None:
+    import duckdb
+
+    from matchkit import WorkspaceError
+
+    with pytest.raises(WorkspaceError, match="no folder"):
+        Workspace.open(tmp_path / "typo" / "ws.duckdb")
+    with pytest.raises(WorkspaceError, match="no workspace at"):
+        Workspace.open(tmp_path / "new.duckdb", create=False)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    with pytest.raises(WorkspaceError, match=r"notes\.txt is not a matchkit workspace"):
+        Workspace.open(notes)
+    conn = duckdb.connect(str(tmp_path / "other.duckdb"))
+    conn.execute("CREATE TABLE orders (id INTEGER)")
+    conn.close()
+    with pytest.raises(WorkspaceError, match="DuckDB database but not a matchkit workspace"):
+        Workspace.open(tmp_path / "other.duckdb")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "other.duckdb"]
+    assert notes.read_text() == "my notes\n"
+    conn = duckdb.connect(str(tmp_path / "other.duckdb"))
+    assert conn.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (1,)
+    conn.close()
+    # an empty DuckDB database (made, say, by a run killed before its first migration) is taken
+    duckdb.connect(str(tmp_path / "blank.duckdb")).close()
+    assert Workspace.open(tmp_path / "blank.duckdb").schema_version >= 1

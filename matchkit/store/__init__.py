@@ -6,7 +6,7 @@ from ._entities import ENTITIES, Column, Entity, entity, typed_rows
 from ._holds import HOLD_ENTITIES, held_rows, record_holds
 from ._load import load_file, read_records
 from ._reports import PAYMENT_COLUMNS, export_state, payment_states
-from ._workspace import SnapshotInfo, Workspace
+from ._workspace import SnapshotInfo, Workspace, registered
 from ._writes import (
     EXPORT_COLUMNS,
     LockRow,
@@ -47,6 +47,7 @@ __all__ = [
     "read_records",
     "record_batch",
     "record_holds",
+    "registered",
     "release_export_lock",
     "sync_intents",
     "typed_rows",

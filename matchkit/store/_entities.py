@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._exceptions import LoadError
+from .._limits import BIGINT_MAX, BIGINT_MIN, bad_text
 
 __all__ = ["ENTITIES", "Column", "Entity", "entity", "typed_rows"]
 
@@ -357,32 +358,43 @@ def _get(record: Mapping[str, Any], path: str) -> Any:
     return cur
 
 
+_INTEGER = re.compile(r"\s*-?[0-9]{1,30}\s*")
+
+
 def _to_int(v: Any) -> int:
     if isinstance(v, bool):
         raise ValueError("a boolean is not an integer")
     if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and re.fullmatch(r"\s*-?\d+\s*", v):
-        return int(v)
-    raise ValueError(f"expected an integer, got {v!r}")
+        n = v
+    elif (isinstance(v, float) and v.is_integer()) or (
+            isinstance(v, str) and _INTEGER.fullmatch(v)):
+        n = int(v)
+    else:
+        raise ValueError(f"expected an integer, got {_short(v)}")
+    if not BIGINT_MIN <= n <= BIGINT_MAX:  # the workspace's BIGINT
+        raise ValueError(f"{_short(v)} is out of range (a whole number of at most 19 digits)")
+    return n
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _to_float(v: Any) -> float:
     if isinstance(v, bool):
         raise ValueError("a boolean is not a number")
-    if isinstance(v, int | float):
-        f = float(v)
-    elif isinstance(v, str):
-        try:
+    try:
+        if isinstance(v, int | float):
+            f = float(v)
+        elif isinstance(v, str):
             f = float(v.strip())
-        except ValueError:
-            raise ValueError(f"expected a number, got {v!r}") from None
-    else:
-        raise ValueError(f"expected a number, got {v!r}")
+        else:
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise ValueError(f"expected a number, got {_short(v)}") from None
     if f != f or f in (float("inf"), float("-inf")):
-        raise ValueError(f"expected a finite number, got {v!r}")
+        raise ValueError(f"expected a finite number, got {_short(v)}")
     return f
 
 
@@ -393,24 +405,30 @@ def _to_bool(v: Any) -> bool:
         return v.strip().lower() in ("true", "1", "yes")
     if isinstance(v, int) and v in (0, 1):
         return bool(v)
-    raise ValueError(f"expected true or false, got {v!r}")
+    raise ValueError(f"expected true or false, got {_short(v)}")
 
 
 def _to_ts(v: Any) -> dt.datetime:
     if isinstance(v, dt.datetime):
-        return v if v.tzinfo else v.replace(tzinfo=dt.UTC)
-    if not isinstance(v, str):
-        raise ValueError(f"expected a date or time, got {v!r}")
-    s = v.strip()
-    m = _MS_DATE.match(s)
-    if m:
-        return dt.datetime.fromtimestamp(int(m.group(1)) / 1000, tz=dt.UTC)
-    try:
-        parsed = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"expected an ISO date or time, got {v!r}") from None
+        parsed = v
+    elif not isinstance(v, str):
+        raise ValueError(f"expected a date or time, got {_short(v)}")
+    else:
+        s = v.strip()
+        m = _MS_DATE.match(s)
+        try:
+            if m:
+                return dt.datetime.fromtimestamp(int(m.group(1)) / 1000, tz=dt.UTC)
+            parsed = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"expected an ISO date or time, got {_short(v)}") from None
     # Atera's dates carry no offset (they are in the account's time zone); keep them as given.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    try:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC: no tool could read it back
+        parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError(f"{_short(v)} is out of range (years 1-9999 in UTC)") from None
+    return parsed
 
 
 def _to_str(v: Any) -> str:
@@ -450,6 +468,10 @@ def typed_rows(
             raise LoadError(
                 f"expected an object with {ent.key}, got {type(rec).__name__}", file=file, row=i
             )
+        where = bad_text(rec)
+        if where is not None:  # DuckDB stores UTF-8: a lone surrogate (JSON "\ud800") cannot be
+            raise LoadError("text that is not valid Unicode (a lone surrogate such as \\ud800)",
+                            file=file, row=i, field=where)
         row: dict[str, Any] = {}
         for col in ent.columns:
             try:

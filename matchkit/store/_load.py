@@ -63,6 +63,8 @@ def _json_records(text: str, file: str, system: str, name: str) -> list[Any]:
         raise LoadError(
             f"broken JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file=file
         ) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; nesting too deep
+        raise LoadError(f"JSON that cannot be read ({str(exc)[:100]})", file=file) from None
     ent = entity(system, name)
     if isinstance(doc, list):
         return doc
@@ -87,7 +89,10 @@ def _csv_records(text: str, file: str, system: str, name: str) -> tuple[list[dic
                                                                           int]:
     ent = entity(system, name)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise LoadError(f"not readable as CSV ({exc})", file=file, row=1) from None
     if not header:
         raise LoadError("the CSV has no header row", file=file)
     dupes = sorted({h for h in header if header.count(h) > 1})
@@ -100,7 +105,15 @@ def _csv_records(text: str, file: str, system: str, name: str) -> tuple[list[dic
             f"required column(s) missing from the header: {', '.join(missing)}", file=file, row=1
         )
     records: list[dict[str, Any]] = []
-    for i, row in enumerate(reader, start=2):
+    rows = enumerate(reader, start=2)
+    while True:
+        try:
+            i, row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over csv's field limit, a NUL byte ...
+            raise LoadError(f"not readable as CSV ({exc})", file=file,
+                            row=reader.line_num or None) from None
         if None in row:  # more cells than header columns
             raise LoadError(
                 f"{len(header) + len(row[None])} cells but the header has {len(header)}",
@@ -124,11 +137,17 @@ def read_records(path: str | Path, system: str, name: str) -> tuple[list[Any], i
             "file instead", file=file,
         )
     p = Path(path)
+    if p.is_dir():
+        raise LoadError("is a folder, not a file", file=file)
     if not p.is_file():
         raise LoadError("no such file", file=file)
-    if p.stat().st_size > MAX_BYTES:
-        raise LoadError(f"larger than {MAX_BYTES // 2**20} MiB", file=file)
-    text = _decode(p.read_bytes(), file)
+    try:
+        if p.stat().st_size > MAX_BYTES:
+            raise LoadError(f"larger than {MAX_BYTES // 2**20} MiB", file=file)
+        data = p.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read the file ({exc.strerror})", file=file) from None
+    text = _decode(data, file)
     suffix = p.suffix.lower()
     if suffix == ".csv" or (suffix != ".json" and not text.lstrip().startswith(("{", "["))):
         return _csv_records(text, file, system, name)
