@@ -128,7 +128,8 @@ def load_demo(ws: Workspace, *, leave_customers: frozenset[str] = frozenset(),
     """Atera snapshots from the demo seed and the true matches as decisions, except the
     customers/products named in ``leave_*`` (left undecided, as if not matched yet). The
     products the truth calls new are decided "create" by a person (method ``manual``): some
-    look like a Xero item, and only a person's decision creates those (matchkit._gate)."""
+    look like a Xero item, and only a person's decision creates those (matchkit._gate). The
+    Xero connection (if one is recorded) is marked set up, as after the wizard's Done."""
     atera, truth = demo_seed()
     for name in ("customers", "contacts", "products", "expenses", "contracts", "invoices"):
         ws.write_snapshot("atera", name, atera[name])
@@ -141,6 +142,7 @@ def load_demo(ws: Workspace, *, leave_customers: frozenset[str] = frozenset(),
              for t in truth["products"] if not t["xero_id"]
              and t["atera_id"] not in leave_products]
     ws.record_decisions(decs)
+    ws.mark_setup_done()  # as the wizard's Done leaves it (when a connection is recorded)
     return atera
 
 

@@ -104,6 +104,7 @@ def test_killed_runs_then_a_full_run_leave_each_invoice_once(tmp_path: Path) -> 
 
 def test_second_export_is_told_which_process_runs(tmp_path: Path) -> None:
     with export_env(tmp_path) as env:
+        env.ws.mark_setup_done()  # as after the wizard's Done: the export may start
         with export_lock(env.ws, env.xero.tenant_id, "run-a"):
             with pytest.raises(ExportBusyError, match=f"process {os.getpid()}"):
                 acquire(env.ws, env.xero.tenant_id, "run-b")

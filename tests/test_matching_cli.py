@@ -27,6 +27,7 @@ RIGHT = (
 def run(tmp_path: Path, left: str | bytes, right: str | bytes = RIGHT,
         *extra: str) -> tuple[int, str, Path]:
     lp, rp, out = tmp_path / "left.csv", tmp_path / "right.csv", tmp_path / "out" / "m.csv"
+    out.parent.mkdir(exist_ok=True)
     for p, text in ((lp, left), (rp, right)):
         p.write_bytes(text if isinstance(text, bytes) else text.encode())
     res = CliRunner().invoke(main, ["match", str(lp), str(rp), "--kind", "customers",
@@ -112,3 +113,15 @@ def test_decisions_add_the_pick_and_what_is_safe(tmp_path: Path) -> None:
     assert rows["p1"]["auto_accept"] == "False"
     assert rows["p2"]["right_id"] == "i2" and rows["p2"]["auto_accept"] == "True"
     assert rows["p3"]["right_id"] == "" and rows["p3"]["proposed"] == "False"
+
+
+def test_an_output_folder_that_does_not_exist_is_an_error_and_nothing_is_made(
+        tmp_path: Path) -> None:
+    (tmp_path / "left.csv").write_text(LEFT)
+    (tmp_path / "right.csv").write_text(RIGHT)
+    res = CliRunner().invoke(main, ["match", str(tmp_path / "left.csv"),
+                                    str(tmp_path / "right.csv"), "--kind", "customers",
+                                    "-o", str(tmp_path / "typo" / "m.csv")])
+    assert res.exit_code == 2
+    assert res.output.startswith("error: no folder ") and res.output.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["left.csv", "right.csv"]

@@ -87,6 +87,12 @@ def test_status_json_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_empty_workspace_status_says_what_to_do(tmp_path: Path) -> None:
+    # No workspace at that path (a typo?): said so, and none is made there.
+    result = CliRunner().invoke(main, ["status", "-w", str(tmp_path / "new.duckdb")])
+    assert result.exit_code == 2
+    assert "no workspace at" in result.output and "matchkit snapshot" in result.output
+    assert list(tmp_path.iterdir()) == []
+    Workspace.open(tmp_path / "new.duckdb")  # an empty one
     result = CliRunner().invoke(main, ["status", "-w", str(tmp_path / "new.duckdb")])
     assert result.exit_code == 0
     assert "no snapshots yet" in result.output

@@ -1,16 +1,27 @@
-"""The ``matchkit`` command line: one module per command group, all thin faces over services."""
+"""The ``matchkit`` command line: one module per command group, all thin faces over services.
+
+Every mistake a user can make ends in one line on stderr, ``error: ...``, and exit code 2:
+a refused option or value (click's usage errors, reworded to one line), an input matchkit
+refuses (:class:`MatchkitError`). Anything else is a bug in matchkit: one line that says so,
+exit code 70 (``EX_SOFTWARE``), and the traceback only with ``MATCHKIT_DEBUG=1``.
+"""
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from .._exceptions import MatchkitError
 
-__all__ = ["main"]
+__all__ = ["BUG_EXIT", "main"]
+
+BUG_EXIT = 70  # EX_SOFTWARE (sysexits.h): an internal error, not the user's
 
 # Every private module of this package may expose ``COMMANDS: list[click.Command]``; adding a
 # command group is adding a module, so nobody edits a shared list.
@@ -19,14 +30,53 @@ _MODULES = sorted(
 )
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line (a message that spans lines is joined with '; ')."""
+    parts = [p.strip() for p in str(text).splitlines() if p.strip()]
+    return "; ".join(parts) if parts else "(no message)"
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
 class _Group(click.Group):
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+            sys.exit(0)
+        except click.UsageError as exc:
+            hint = (f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else "")
+            _fail(f"{exc.format_message()}{hint}", 2)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), 2)
+        except click.Abort:
+            _fail("stopped", 1)
+        except MatchkitError as exc:  # raised outside a command (settings, workspace option)
+            _fail(str(exc), 2)
+        except (KeyboardInterrupt, BrokenPipeError):
+            _fail("stopped", 130)
+        except Exception as exc:
+            if os.environ.get("MATCHKIT_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__} in matchkit: {exc} (a bug; run again with "
+                  "MATCHKIT_DEBUG=1 for the details and report them)", BUG_EXIT)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except MatchkitError as exc:
             # A clear message, no traceback: these are errors the user can act on.
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            _fail(str(exc), 2)
+            return None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,6 +14,7 @@ from ..store import Workspace
 
 __all__ = ["COMMANDS"]
 
+DEMO_WORKSPACE = "data/demo.duckdb"
 # Refusals that only mean "a person has not decided this customer or product yet".
 _WAITS_FOR_REVIEW = ("needs_review", "customer_unmatched", "item_missing")
 
@@ -28,7 +29,7 @@ def _done(started: float) -> None:
 
 
 @click.command("demo")
-@click.option("-w", "--workspace", "workspace_path", default="data/demo.duckdb",
+@click.option("-w", "--workspace", "workspace_path", default=DEMO_WORKSPACE,
               show_default=True, help="Workspace for the demo (replaced on every run).")
 def demo_cmd(workspace_path: str) -> None:
     """Start the sandbox and run the whole sync: connect, snapshot, match, the wizard's
@@ -39,6 +40,8 @@ def demo_cmd(workspace_path: str) -> None:
     from ..wizard import Wizard
 
     path = Path(workspace_path)
+    if workspace_path == DEMO_WORKSPACE:
+        path.parent.mkdir(exist_ok=True)  # the demo's own default; a path given must exist
     for old in (path, path.with_name(path.name + ".wal")):
         old.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="matchkit-demo-tokens-") as tokens, \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any
 
@@ -10,31 +11,52 @@ import click
 from .._config import Settings
 from .._exceptions import InputError
 from ..store import Workspace
-from ._options import atera_client, tenant_option, workspace_option, xero_client
+from ._options import IsoDate, atera_client, tenant_option, workspace_option, xero_client
 
 __all__ = ["COMMANDS"]
 
 
-def _batch(ws: Workspace, settings: Settings, date_from: str | None, date_to: str | None,
-           file: str | None, batch_id: str | None) -> Any:
-    from ..export import batch_from_api, batch_from_file, load_batch
-
+def _check_choice(date_from: dt.date | None, date_to: dt.date | None, file: str | None,
+                  batch_id: str | None) -> None:
+    """One batch, and a whole one: checked before anything is read or asked."""
     chosen = sum(x is not None for x in (file, batch_id)) + (1 if date_from or date_to else 0)
     if chosen != 1:
         raise InputError("choose one batch: --from YYYY-MM-DD --to YYYY-MM-DD, --file F, or "
                          "--batch ID")
+    if (date_from is None) != (date_to is None):
+        given, missing = ("--from", "--to") if date_from else ("--to", "--from")
+        raise InputError(f"{given} needs {missing} too: the batch is the Atera invoices "
+                         "dated from one day to another (YYYY-MM-DD)")
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise InputError(f"--from {date_from} is after --to {date_to}")
+
+
+def _batch(ws: Workspace, settings: Settings, date_from: dt.date | None,
+           date_to: dt.date | None, file: str | None, batch_id: str | None) -> Any:
+    from ..export import batch_from_api, batch_from_file, load_batch
+
     if file:
         return batch_from_file(file)
     if batch_id:
         return load_batch(ws, batch_id)
-    if not (date_from and date_to):
-        raise InputError("--from and --to go together (YYYY-MM-DD)")
+    assert date_from is not None and date_to is not None
     return batch_from_api(atera_client(settings), date_from, date_to)
 
 
+def _need_setup(ws: Workspace) -> None:
+    """Exporting needs what the wizard's Done leaves: the Xero connection, set up."""
+    conn = ws.connection("xero")
+    if conn is None or conn.get("setup_done_at") is None:
+        state = ("is not connected to Xero" if conn is None else
+                 "has not finished the wizard (Done)")
+        raise InputError(f"the workspace {ws.path} {state}: run `matchkit wizard --auto` (or "
+                         "the wizard in JupyterLab, `matchkit lab`) first; the export needs "
+                         "its matches of customers and products")
+
+
 @click.command("export")
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First invoice date (Atera).")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last invoice date (Atera).")
+@click.option("--from", "date_from", type=IsoDate(), help="First invoice date (Atera).")
+@click.option("--to", "date_to", type=IsoDate(), help="Last invoice date (Atera).")
 @click.option("--file", type=click.Path(dir_okay=False), help="Invoices in Atera's JSON shape.")
 @click.option("--batch", "batch_id", metavar="ID", help="Run a saved batch again (resume).")
 @click.option("--create-missing-customers", is_flag=True, default=None,
@@ -45,7 +67,7 @@ def _batch(ws: Workspace, settings: Settings, date_from: str | None, date_to: st
 @click.option("--payloads", is_flag=True, help="With --dry-run: print every invoice payload.")
 @workspace_option
 @tenant_option
-def export_cmd(date_from: str | None, date_to: str | None, file: str | None,
+def export_cmd(date_from: dt.date | None, date_to: dt.date | None, file: str | None,
                batch_id: str | None, create_missing_customers: bool | None, status: str | None,
                dry_run: bool, payloads: bool, *, settings: Settings, ws: Workspace) -> None:
     """Export a batch of Atera invoices to Xero, exactly once.
@@ -58,7 +80,13 @@ def export_cmd(date_from: str | None, date_to: str | None, file: str | None,
 
     options = ExportOptions.from_workspace(ws, status=status,
                                            create_missing_customers=create_missing_customers)
-    batch = _batch(ws, settings, date_from, date_to, file, batch_id)
+    # What the user typed is checked first (a file is read, nothing is asked of Atera yet);
+    # then what the workspace needs; only then are Atera and Xero asked anything.
+    _check_choice(date_from, date_to, file, batch_id)
+    batch = _batch(ws, settings, None, None, file, batch_id) if file or batch_id else None
+    _need_setup(ws)
+    if batch is None:
+        batch = _batch(ws, settings, date_from, date_to, None, None)
     xero = xero_client(settings, ws)
     try:
         if dry_run:
@@ -126,11 +154,16 @@ def _problems(problems: list[Any]) -> None:
 
 
 @click.command("refresh-invoices")
-@workspace_option
+@workspace_option(create=False)
 @tenant_option
 def refresh_cmd(*, settings: Settings, ws: Workspace) -> None:
     """Read status, amount due and amount paid of exported invoices back from Xero."""
     from ..export import refresh_invoices
+
+    if ws.sql("SELECT count(*) AS n FROM export_state WHERE status = 'exported'")["n"].iloc[0] \
+            == 0:
+        raise InputError(f"no invoice of the workspace {ws.path} is exported yet, so there is "
+                         "nothing to read back: run `matchkit export` first")
 
     xero = xero_client(settings, ws)
     try:

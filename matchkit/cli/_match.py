@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._exceptions import InputError
 from ..matching import AUTO_ACCEPT, DEFAULT_THRESHOLD, auto_accepted, match_frames
+from ._options import output_file
 
 __all__ = ["COMMANDS", "read_frame"]
 
@@ -94,6 +95,7 @@ def match_cmd(left: Path, right: Path, kind: str, top: int, threshold: float,
     candidate at or above the threshold gets one row with an empty right_id. --decisions
     adds proposed,auto_accept (true/false) after those columns.
     """
+    output_file(output)  # before the work: a mistyped folder is said at once, and made never
     lf, rf = read_frame(left), read_frame(right)
     m = match_frames(lf, rf, kind, top=top, threshold=threshold)
     columns = list(_OUT)
@@ -111,7 +113,6 @@ def match_cmd(left: Path, right: Path, kind: str, top: int, threshold: float,
         ["_o", "rank"], kind="stable", na_position="first").drop(columns="_o")
     out["rank"] = out["rank"].astype("Int64")
     # write beside the target, then rename: a failed run never leaves half a file
-    output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".match-", suffix=".csv", dir=output.parent)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, overload
 
 import click
 
@@ -12,25 +15,70 @@ from .._config import Settings
 from .._exceptions import InputError
 from ..store import Workspace
 
-__all__ = ["atera_client", "chosen_tenant", "settings_from", "tenant_option", "workspace_option",
-           "xero_client", "xero_login"]
+__all__ = ["IsoDate", "atera_client", "chosen_tenant", "output_file", "settings_from",
+           "tenant_option", "workspace_option", "xero_client", "xero_login"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_WORKSPACE = Settings().workspace
 
 
-def workspace_option(func: F) -> F:
+@overload
+def workspace_option(func: F) -> F: ...
+@overload
+def workspace_option(*, create: bool = True) -> Callable[[F], F]: ...
+
+
+def workspace_option(func: F | None = None, *, create: bool = True) -> Any:
     """Add ``-w/--workspace`` (default ``$MATCHKIT_WORKSPACE`` or data/matchkit.duckdb) and pass
-    ``settings: Settings`` and ``ws: Workspace`` to the command."""
+    ``settings: Settings`` and ``ws: Workspace`` to the command.
 
-    @click.option("-w", "--workspace", "workspace_path", metavar="PATH", default=None,
-                  help="DuckDB workspace file [env MATCHKIT_WORKSPACE; default "
-                       "data/matchkit.duckdb].")
-    @functools.wraps(func)
-    def wrapper(*args: Any, workspace_path: str | None, **kwargs: Any) -> Any:
-        settings = settings_from(workspace_path)
-        return func(*args, settings=settings, ws=Workspace.open(settings.workspace), **kwargs)
+    The workspace must be a matchkit workspace, or (``create``, for commands that fill one) a
+    new file in a folder that exists; only the default folder ``data/`` is made when missing.
+    A workspace this command made is removed again when the command wrote nothing to it (it
+    failed, or only read), so a mistake leaves no file behind.
+    """
+    def deco(fn: F) -> F:
+        @click.option("-w", "--workspace", "workspace_path", metavar="PATH", default=None,
+                      help="DuckDB workspace file [env MATCHKIT_WORKSPACE; default "
+                           "data/matchkit.duckdb].")
+        @functools.wraps(fn)
+        def wrapper(*args: Any, workspace_path: str | None, **kwargs: Any) -> Any:
+            settings = settings_from(workspace_path)
+            path = Path(settings.workspace)
+            made_folder = False
+            if settings.workspace == DEFAULT_WORKSPACE and not path.parent.exists() and create:
+                path.parent.mkdir(parents=True)  # our own default, not a path someone typed
+                made_folder = True
+            fresh = not path.exists()
+            try:
+                ws = Workspace.open(settings.workspace, create=create)
+                return fn(*args, settings=settings, ws=ws, **kwargs)
+            finally:
+                if fresh:
+                    _remove_if_empty(path)
+                if made_folder and path.parent.exists() and not any(path.parent.iterdir()):
+                    path.parent.rmdir()
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return deco(func) if func is not None else deco
+
+
+def _remove_if_empty(path: Path) -> None:
+    """Remove a workspace file that holds nothing but its schema (made by a failed command)."""
+    if not path.exists():
+        return
+    try:
+        ws = Workspace(str(path), busy_timeout=1.0)
+        tables = ws.sql("SELECT table_name FROM information_schema.tables WHERE table_type = "
+                        "'BASE TABLE' AND table_name <> 'schema_version'")["table_name"]
+        rows = sum(int(ws.sql(f'SELECT count(*) AS n FROM "{t}"')["n"].iloc[0])
+                   for t in tables)
+    except Exception:  # cannot tell: keep it (never delete what may hold data)
+        return
+    if rows == 0:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
 
 _TENANT = "matchkit.tenant"
@@ -63,6 +111,37 @@ def chosen_tenant() -> str | None:
 
 def settings_from(workspace_path: str | None = None) -> Settings:
     return Settings.from_env(workspace=workspace_path)
+
+
+class IsoDate(click.ParamType[dt.date, Any]):
+    """A date written YYYY-MM-DD; anything else is refused naming the option and the value."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-08-31)",
+                      param, ctx)
+
+
+def output_file(path: Path) -> Path:
+    """``path`` as a file to write: its folder must exist and it must not be a folder."""
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise InputError(f"no folder {path.parent} for {path}: create the folder first, or "
+                         "check the path")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"{path} cannot be written (no permission)")
+    return path
 
 
 def xero_client(settings: Settings, ws: Workspace | None = None, *, record: bool = True

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import click
 
 from .._config import Settings
 from ..review import Review, file_kind
 from ..store import Workspace
-from ._options import workspace_option
+from ._options import output_file, workspace_option
 
 __all__ = ["COMMANDS"]
 
@@ -28,10 +29,10 @@ def review_group() -> None:
 
 @review_group.command("export")
 @click.option("--kind", type=click.Choice(["customers", "products"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="CSV file to write (UTF-8).")
-@workspace_option
-def export_cmd(kind: str, output: str, *, settings: Settings, ws: Workspace) -> None:
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="CSV file to write (UTF-8), in a folder that exists.")
+@workspace_option(create=False)
+def export_cmd(kind: str, output: Path, *, settings: Settings, ws: Workspace) -> None:
     """Write the latest suggestions and current decisions of KIND to a CSV file.
 
     \b
@@ -39,6 +40,7 @@ def export_cmd(kind: str, output: str, *, settings: Settings, ws: Workspace) -> 
     xero_id (for match; empty means the suggested one) and note, then run
     `matchkit review apply FILE`.
     """
+    output_file(output)
     review = Review.from_workspace(ws, kind, who=_who())
     n = review.export_csv(output)
     click.echo(f"{n} {kind} written to {output} ({review.counts()})")
@@ -47,7 +49,7 @@ def export_cmd(kind: str, output: str, *, settings: Settings, ws: Workspace) -> 
 @review_group.command("apply")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and count changes; write nothing.")
-@workspace_option
+@workspace_option(create=False)
 def apply_cmd(file: str, dry_run: bool, *, settings: Settings, ws: Workspace) -> None:
     """Apply an edited decisions FILE: every row is checked first, then all or nothing."""
     kind = file_kind(file)

@@ -79,7 +79,7 @@ def set_cmd(key: str, value: str, *, settings: Settings, ws: Workspace) -> None:
 
 @settings_group.command("unset")
 @click.argument("key")
-@workspace_option
+@workspace_option(create=False)
 def unset_cmd(key: str, *, settings: Settings, ws: Workspace) -> None:
     """Back to the default for KEY; refused if the rest would no longer be valid."""
     from ..export import ExportOptions

@@ -94,7 +94,7 @@ def wizard_cmd(auto: bool, import_all: bool, add_items: bool, exact_only: bool,
 
 
 @click.command("disconnect")
-@workspace_option
+@workspace_option(create=False)
 @tenant_option
 def disconnect_cmd(settings: Settings, ws: Workspace) -> None:
     """Remove matchkit's connection to the workspace's Xero organisation (and the login's

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .._config import Settings
+from .._exceptions import InputError
 from .._status import format_status, status
 from ..store import ENTITIES, Workspace, load_file
 from ._options import atera_client, tenant_option, workspace_option, xero_client
@@ -64,10 +65,12 @@ def snapshot_cmd(which: str, incremental: bool, *, settings: Settings, ws: Works
 @click.command("diff")
 @click.argument("system", type=click.Choice(["atera", "xero"]))
 @click.argument("entity")
-@click.option("--old", type=int, help="Older snapshot id (default: the one before --new).")
-@click.option("--new", type=int, help="Newer snapshot id (default: the latest).")
+@click.option("--old", type=click.IntRange(1, 2**63 - 1),
+              help="Older snapshot id (default: the one before --new).")
+@click.option("--new", type=click.IntRange(1, 2**63 - 1),
+              help="Newer snapshot id (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per change.")
-@workspace_option
+@workspace_option(create=False)
 def diff_cmd(system: str, entity: str, old: int | None, new: int | None, as_json: bool, *,
              settings: Settings, ws: Workspace) -> None:
     """What was added, changed or removed between two snapshots of ENTITY."""
@@ -85,13 +88,17 @@ def diff_cmd(system: str, entity: str, old: int | None, new: int | None, as_json
 
 @click.command("suggest")
 @click.option("--kind", type=click.Choice(["customers", "products", "all"]), default="all")
-@click.option("--top", type=int, default=5, show_default=True)
+@click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Candidates kept per Atera record.")
 @workspace_option
 def suggest_cmd(kind: str, top: int, *, settings: Settings, ws: Workspace) -> None:
     """Match the latest snapshots and store the suggestions in the workspace."""
     from .._sources import suggest
 
-    for k in ("customers", "products") if kind == "all" else (kind,):
+    kinds = ("customers", "products") if kind == "all" else (kind,)
+    for k in kinds:  # every prerequisite first: a refused run stores nothing
+        _need_snapshots(ws, k)
+    for k in kinds:
         frame = suggest(ws, k, top=top)
         run_id = ws.record_suggestions(k, frame)
         firsts = frame[frame["rank"] == 1] if "rank" in frame else frame
@@ -101,9 +108,23 @@ def suggest_cmd(kind: str, top: int, *, settings: Settings, ws: Workspace) -> No
                    f"(run {run_id})")
 
 
+# What each kind is matched from (any one of each side's entities will do): without these
+# snapshots there is nothing to suggest.
+_SOURCES = {"customers": (("atera", ("customers",)), ("xero", ("contacts",))),
+            "products": (("atera", ("products", "expenses", "contracts")), ("xero", ("items",)))}
+
+
+def _need_snapshots(ws: Workspace, kind: str) -> None:
+    for system, entities in _SOURCES[kind]:
+        if all(ws.latest_snapshot(system, e) is None for e in entities):
+            raise InputError(f"no {system} {' or '.join(entities)} in the workspace {ws.path} "
+                             f"to match {kind} from: take a snapshot first (`matchkit "
+                             f"snapshot`, or `matchkit load {system} {entities[0]} FILE`)")
+
+
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable (keys in README).")
-@workspace_option
+@workspace_option(create=False)
 def status_cmd(as_json: bool, *, settings: Settings, ws: Workspace) -> None:
     """Snapshots, matching progress, exported invoices and the connection."""
     s = status(ws)

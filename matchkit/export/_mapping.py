@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from .._exceptions import ConfigError
-from .._limits import MAX_PREFIX
+from .._limits import MAX_ACCOUNT_CODE, MAX_PREFIX
 from ..store import Workspace
 from ._batch import invoice_number
 
@@ -61,6 +61,7 @@ class ExportOptions:
         if self.numbering == "prefix" and not self.prefix.strip():
             raise ConfigError("export numbering 'prefix' needs a non-empty prefix")
         _check_prefix(self.prefix)
+        _check_account(self.sales_account)
         if self.invoice_date not in ("atera", "today"):
             raise ConfigError(f"export invoice_date {self.invoice_date!r}: use atera or today")
         if not isinstance(self.due_days, int) or not 0 <= self.due_days <= 365:
@@ -72,8 +73,8 @@ class ExportOptions:
         if self.status == "AUTHORISED" and not (self.sales_account or "").strip():
             raise ConfigError(
                 "AUTHORISED invoices need account codes on their lines: set the sales "
-                "account code first (`matchkit settings set export.sales_account 200`, or "
-                "ExportOptions(sales_account=...))")
+                "account code first (the setting export.sales_account, e.g. `matchkit "
+                "settings set export.sales_account 200`)")
 
     @classmethod
     def from_workspace(cls, ws: Workspace, **overrides: Any) -> ExportOptions:
@@ -103,6 +104,15 @@ def _check_prefix(prefix: Any) -> None:
         raise ConfigError(f"export prefix {str(prefix)[:40]!r}: text of at most {MAX_PREFIX} "
                           "characters without control characters (Xero takes invoice numbers "
                           "of up to 255)")
+
+
+def _check_account(code: Any) -> None:
+    if code is None or code == "":  # not set
+        return
+    if not isinstance(code, str) or not code.strip() or len(code) > MAX_ACCOUNT_CODE or any(
+            ord(c) < 32 or 127 <= ord(c) < 160 for c in code):
+        raise ConfigError(f"export sales_account {str(code)[:40]!r}: an account code of 1-"
+                          f"{MAX_ACCOUNT_CODE} characters, e.g. 200 (Xero's limit for codes)")
 
 
 def xero_number(inv: Mapping[str, Any], options: ExportOptions) -> str | None:

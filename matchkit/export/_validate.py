@@ -282,7 +282,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                     else "")
             add(number, None, "customer_unmatched", f"customer {company!r} (Atera "
                 f"{link.atera_id}) has no Xero contact: match it now, or create it "
-                f"(--create-missing-customers / create_missing_customers=True){hint}")
+                "(`matchkit export --create-missing-customers`, or \"Create missing customers "
+                f"in Xero\" in the export view){hint}")
 
         lines = inv.get("LineItems") or []
         if not isinstance(lines, list):

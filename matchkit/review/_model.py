@@ -92,8 +92,8 @@ class Review:
             sugg = ws.latest_suggestions(kind)
             if sugg.empty:
                 raise InputError(
-                    f"the workspace {ws.path} has no {kind} suggestions yet; run the matching "
-                    "step first (wizard, `matchkit suggest`, or ws.record_suggestions)"
+                    f"the workspace {ws.path} has no {kind} suggestions yet: run `matchkit "
+                    f"suggest --kind {kind}` first (the wizard in JupyterLab makes them too)"
                 )
             return cls(ws, kind, sugg, atera=atera_records(ws, kind), who=who, run_id=run_id)
 

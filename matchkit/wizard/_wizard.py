@@ -237,10 +237,10 @@ class Wizard(Planner):
         if self._step == Step.CONNECT:
             raise WizardError("connect first")
         if self._step >= Step.SUMMARY:
-            raise WizardError("the Summary is the last step before Done: call done()")
+            raise WizardError("the Summary is the last step before Done: click Done")
         question = self.pending_confirmation()
         if question is not None and not confirm:
-            raise WizardError(question.message + " Confirm to continue (next(confirm=True)).")
+            raise WizardError(question.message + " Confirm to continue.")
         self._step = Step(self._step + 1)
         self._changed()
         return self._step
