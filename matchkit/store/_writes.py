@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._workspace import Workspace
+from ._workspace import Workspace, registered
 
 __all__ = ["EXPORT_COLUMNS", "LockRow", "beat_export_lock", "claim_export_lock",
            "export_rows", "first_logged", "log_export", "log_sync", "record_batch",
@@ -55,12 +55,9 @@ def log_export(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
         ids = conn.execute("SELECT nextval('export_event_seq') AS i FROM range(?) ORDER BY i",
                            [len(frame)]).fetchall()
         frame.insert(0, "event_id", [int(r[0]) for r in ids])
-        conn.register("_mk_events", frame)
-        try:
+        with registered(conn, "_mk_events", frame):  # a refused row raises its own error
             conn.execute(f"INSERT INTO export_log (event_id, {names}, logged_at) SELECT "
                          f"event_id, {names}, logged_at FROM _mk_events")
-        finally:
-            conn.unregister("_mk_events")
 
 
 def export_rows(ws: Workspace, tenant: str, numbers: Sequence[str]
