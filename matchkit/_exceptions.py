@@ -55,11 +55,22 @@ __all__ = [
     "WorkspaceBusyError",
     "WorkspaceError",
     "WorkspaceTenantError",
+    "one_line",
 ]
 
 
 class MatchkitError(Exception):
     """Root of every error matchkit raises on purpose."""
+
+
+def one_line(text: str) -> str:
+    """A message on one line, as the CLI and the widgets show it: its lines joined with '; '
+    (with a space after a line that ends in ':', which introduces the next)."""
+    out = ""
+    for part in (p.strip() for p in str(text).splitlines()):
+        if part:
+            out += ("" if not out else " " if out.endswith(":") else "; ") + part
+    return out or "(no message)"
 
 
 class ConfigError(MatchkitError, ValueError):

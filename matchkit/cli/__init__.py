@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from .._exceptions import MatchkitError
+from .._exceptions import MatchkitError, one_line
 
 __all__ = ["BUG_EXIT", "main"]
 
@@ -28,12 +28,6 @@ BUG_EXIT = 70  # EX_SOFTWARE (sysexits.h): an internal error, not the user's
 _MODULES = sorted(
     f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if m.name.startswith("_")
 )
-
-
-def one_line(text: str) -> str:
-    """``text`` on one line (a message that spans lines is joined with '; ')."""
-    parts = [p.strip() for p in str(text).splitlines() if p.strip()]
-    return "; ".join(parts) if parts else "(no message)"
 
 
 def _fail(message: str, code: int) -> None:

@@ -3,7 +3,9 @@
 Rules kept here so each view does not have to remember them: every name from Atera or Xero
 goes through :func:`esc` before it reaches an ``HTML`` widget; every control gets a stable
 ``mk-...`` class (tests and the browser test find controls by it); a callback that raises
-shows the error in the view instead of vanishing into the kernel log.
+shows one line in the view (:class:`ErrorArea`), never a traceback in the page and never
+nothing: a refusal (:class:`MatchkitError`) in its own words, anything else as an unexpected
+error whose traceback goes to the kernel log.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import ipywidgets as w
+
+from .._exceptions import MatchkitError, one_line
 
 __all__ = ["ErrorArea", "ProgressBar", "css", "esc", "guard", "html_list", "html_table",
            "slug"]
@@ -63,8 +67,21 @@ def html_list(items: Iterable[Any], limit: int = 200) -> str:
     return f"<ul>{shown}{more}</ul>"
 
 
+MAX_ERROR = 400  # characters of a message shown; a batch's problem list is in its own table
+
+
+def error_line(exc: BaseException) -> str:
+    """What the person reads: a refusal in its own words, anything else named as unexpected;
+    always one line (a message over several lines is joined with '; ')."""
+    text = one_line(str(exc))
+    if not isinstance(exc, MatchkitError):
+        text = (f"unexpected {type(exc).__name__}: {text} (a bug in matchkit; the details are "
+                "in the kernel log)")
+    return text if len(text) <= MAX_ERROR else text[:MAX_ERROR - 1] + "…"
+
+
 class ErrorArea:
-    """An HTML area (``mk-error``) where failed actions say what went wrong."""
+    """An HTML area (``mk-error``) where failed actions say, in one line, what went wrong."""
 
     def __init__(self) -> None:
         self.widget = css(w.HTML(value=""), "error")
@@ -72,9 +89,8 @@ class ErrorArea:
 
     def show(self, exc: BaseException) -> None:
         self.last = exc
-        kind = type(exc).__name__
-        self.widget.value = (f'<div class="mk-error-box" style="color:#b00020">'
-                             f"<b>{esc(kind)}</b>: {esc(exc)}</div>")
+        self.widget.value = (f'<div class="mk-error-box" role="alert" style="color:#b00020">'
+                             f"<b>Error:</b> {esc(error_line(exc))}</div>")
 
     def clear(self) -> None:
         self.last = None
@@ -90,7 +106,10 @@ def guard(errors: ErrorArea) -> Callable[[F], F]:
             try:
                 result = fn(*args, **kwargs)
             except Exception as exc:  # shown to the user; a callback has nobody else to tell
-                log.warning("widget action failed: %s: %s", type(exc).__name__, exc)
+                if isinstance(exc, MatchkitError):
+                    log.warning("widget action refused: %s: %s", type(exc).__name__, exc)
+                else:  # a bug: the traceback goes to the kernel log, one line to the page
+                    log.exception("widget action failed")
                 errors.show(exc)
                 return None
             errors.clear()

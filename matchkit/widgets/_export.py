@@ -12,6 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from .._exceptions import InputError
 from ..export import (
     Batch,
     ExportOptions,
@@ -90,7 +91,7 @@ class ExportView:
             return self.batch
         start, end = self.date_from.value, self.date_to.value
         if not isinstance(start, dt.date) or not isinstance(end, dt.date):
-            raise ValueError("pick the first and the last invoice date")
+            raise InputError("pick the first and the last invoice date")
         return batch_from_selection(self.ws, date_from=start, date_to=end)
 
     def check(self) -> ExportPlan:
