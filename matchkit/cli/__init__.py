@@ -35,12 +35,27 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _check_text(args: Sequence[str]) -> None:
+    """Arguments must be text matchkit can print and store (UTF-8): a file name in another
+    encoding reaches Python as surrogates, which no message, log or workspace can hold."""
+    for i, arg in enumerate(args, start=1):
+        try:
+            str(arg).encode("utf-8")
+            if "\x00" in str(arg):  # no file name or value holds one (a C string ends there)
+                raise UnicodeEncodeError("utf-8", str(arg), 0, 1, "NUL")
+        except UnicodeEncodeError:
+            shown = str(arg).encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            _fail(f"argument {i} ({shown[:60]}) is not UTF-8 text; rename the file or "
+                  "retype the value in UTF-8", 2)
+
+
 class _Group(click.Group):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        _check_text(sys.argv[1:] if args is None else args)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:

@@ -115,6 +115,12 @@ class ValidationReport:
                 f"item(s) to create in Xero; {fixes} fixable problem(s)")
 
 
+def _line_list(inv: Mapping[str, Any]) -> list[Any]:
+    """The invoice's lines; none when LineItems is not a list (check_invoice refuses that)."""
+    lines = inv.get("LineItems")
+    return lines if isinstance(lines, list) else []
+
+
 def _differing_duplicates(batch: Batch) -> dict[str, int]:
     """Invoice number -> how many different invoices of the batch carry it (when more than
     one): which of them is the real one is for a person to say, so none is sent."""
@@ -204,7 +210,7 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
     codes_by_id = {str(i["ItemID"]): str(i["Code"]) for i in catalogue.items
                    if i.get("ItemID") and i.get("Code")}
     names = sorted({str(line.get("Product") or "").strip() for inv in batch.invoices
-                    for line in (inv.get("LineItems") or []) if isinstance(line, Mapping)}
+                    for line in _line_list(inv) if isinstance(line, Mapping)}
                    - {""})
     product_keys = dict(zip(names, normalise_product(names), strict=True)) if names else {}
     contacts: dict[str, ContactSpec] = {}
@@ -285,10 +291,8 @@ def validate_batch(ws: Workspace, batch: Batch, catalogue: XeroCatalogue, tenant
                 "(`matchkit export --create-missing-customers`, or \"Create missing customers "
                 f"in Xero\" in the export view){hint}")
 
-        lines = inv.get("LineItems") or []
-        if not isinstance(lines, list):
-            lines = []  # refused by check_invoice
-        if not lines:
+        lines = _line_list(inv)
+        if not lines and isinstance(inv.get("LineItems"), list | None):  # else: bad_shape
             add(number, None, "empty", "the invoice has no lines")
         subtotal = 0.0
         codes: dict[int, str | None] = {}
