@@ -37,7 +37,11 @@ def read_frame(path: Path) -> pd.DataFrame:
             "save the file as UTF-8") from None
     if not text.strip():
         raise InputError(f"{path}: the file is empty; expected a header with id,name")
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # a cell over csv's field limit, a NUL byte ...
+        raise InputError(f"{path}: row {reader.line_num}: not readable as CSV ({exc})") from None
     header = [h.strip() for h in rows[0]]
     for col in ("id", "name"):
         if col not in header:
