@@ -3,8 +3,8 @@ needs Xero and says why; a handler that raises shows one line in its view and no
 anywhere in the page (issue 17).
 
 Notebook 02 runs in auto mode (setup, a rematch, Disconnect, all from its own cells); two
-cells are added to the copy: an export view (whose Check, clicked without dates, is refused)
-and a button whose handler fails the way a bug would.
+cells are added to the copy: an export view on the now disconnected workspace, and a button
+whose handler fails the way a bug would.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ pytestmark = [
 ]
 
 EXTRA_CELLS = [
-    # an export view on the same workspace: Check without dates is a person's mistake
+    # an export view on the same, now disconnected, workspace
     "from matchkit.widgets import ExportView\n"
     "check = ExportView(ws, xero=None)\n"
     "check.widget",
@@ -98,13 +98,19 @@ def test_manage_page_after_disconnect_and_errors_in_handlers(
                 assert manage.locator("button.mk-apply").get_attribute("title") \
                     .startswith("Not connected to Xero")
                 manage.screenshot(path=str(shots / "manage-apply-off.png"))
-                # A person's mistake, in the person's words.
+                # A person's mistake, in the person's words: "Use" with no row picked.
+                manage.locator(".lm-TabBar-tab", has_text="Products").click()
+                manage.locator("button.mk-search-use").first.click()
+                expect(manage.locator(".mk-error").first).to_have_text(
+                    "Error: pick a row first (its “Search…” button)")
+                manage.screenshot(path=str(shots / "manage-refused.png"))
+                # The export view needs Xero too: off, with the reason.
                 export = page.locator(".mk-export").first
                 export.scroll_into_view_if_needed()
-                export.locator("button.mk-export-check").click()
-                expect(export.locator(".mk-error")).to_have_text(
-                    "Error: pick the first and the last invoice date")
-                export.screenshot(path=str(shots / "export-refused.png"))
+                expect(export.locator(".mk-offline")).to_contain_text("Not connected to Xero")
+                expect(export.locator("button.mk-export-check")).to_be_disabled()
+                expect(export.locator("button.mk-export-go")).to_be_disabled()
+                export.screenshot(path=str(shots / "export-offline.png"))
                 # A bug: one line that says so; the traceback is not in the page.
                 page.locator("button.mk-broken").click()
                 broken = page.locator(".mk-error").last

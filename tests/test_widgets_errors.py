@@ -52,3 +52,17 @@ def test_a_long_message_is_cut_and_a_success_clears_the_area() -> None:
     assert len(errors.widget.value) < 600 and "…" in errors.widget.value
     ok = guard(errors)(lambda: 42)
     assert ok() == 42 and errors.widget.value == "" and errors.last is None
+
+
+def test_the_export_view_needs_xero_and_says_so_when_it_is_not_there() -> None:
+    from matchkit.store import Workspace
+    from matchkit.widgets import ExportView
+
+    ws = Workspace.open()
+    view = ExportView(ws, xero=None)
+    assert view.check_button.disabled and view.export_button.disabled
+    assert "Not connected to Xero, so Check batch and Export to Xero are off" in \
+        view.offline.value
+    view.check_button.click()  # a stale page may still send the click: refused in words
+    assert "Not connected to Xero" in view.errors.widget.value
+    assert isinstance(view.errors.last, InputError)

@@ -1,6 +1,16 @@
 """ipywidgets faces: the sync wizard, the manage-integration page and the review grid."""
 
-from ._common import ErrorArea, ProgressBar, css, esc, guard, html_list, html_table, slug
+from ._common import (
+    ErrorArea,
+    ProgressBar,
+    css,
+    esc,
+    guard,
+    html_list,
+    html_table,
+    slug,
+    xero_unavailable,
+)
 from ._export import ExportView
 from ._imports_table import ImportTable
 from ._manage import ManageView
@@ -9,4 +19,5 @@ from ._wizard import WizardView
 from ._wizard_tables import ChoiceTable
 
 __all__ = ["ChoiceTable", "ErrorArea", "ExportView", "ImportTable", "ManageView", "ProgressBar",
-           "ReviewGrid", "WizardView", "css", "esc", "guard", "html_list", "html_table", "slug"]
+           "ReviewGrid", "WizardView", "css", "esc", "guard", "html_list", "html_table", "slug",
+           "xero_unavailable"]

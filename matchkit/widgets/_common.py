@@ -23,7 +23,7 @@ import ipywidgets as w
 from .._exceptions import MatchkitError, one_line
 
 __all__ = ["ErrorArea", "ProgressBar", "css", "esc", "guard", "html_list", "html_table",
-           "slug"]
+           "slug", "xero_unavailable"]
 
 log = logging.getLogger("matchkit.widgets")
 
@@ -78,6 +78,15 @@ def error_line(exc: BaseException) -> str:
         text = (f"unexpected {type(exc).__name__}: {text} (a bug in matchkit; the details are "
                 "in the kernel log)")
     return text if len(text) <= MAX_ERROR else text[:MAX_ERROR - 1] + "…"
+
+
+def xero_unavailable(ws: Any, xero: Any, actions: str) -> str | None:
+    """Why ``actions`` (e.g. "Check and Export"), which need Xero, cannot run now (no
+    client, or the workspace disconnected), in words for the page; None when they can."""
+    if xero is None or ws.connection("xero") is None:
+        return (f"Not connected to Xero, so {actions} are off (the matches stay in the "
+                "workspace). Connect again with the wizard (notebook 01).")
+    return None
 
 
 class ErrorArea:

@@ -25,7 +25,7 @@ from ..export import (
 )
 from ..reconcile import reconcile_batch
 from ..store import Decision, Workspace
-from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
+from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table, xero_unavailable
 
 __all__ = ["ExportView"]
 
@@ -55,6 +55,7 @@ class ExportView:
         self.export_button = css(w.Button(description="Export to Xero", icon="upload",
                                           button_style="primary", disabled=True),
                                  "export-go")
+        self.offline = css(w.HTML(), "offline")  # why Check and Export are off
         self.summary = css(w.HTML(), "export-summary")
         self.reconciled = css(w.HTML(), "export-reconcile")
         self.problems = css(w.HTML(), "export-problems")
@@ -72,15 +73,33 @@ class ExportView:
         picker = [] if batch is not None else [w.HBox([self.date_from, self.date_to])]
         self.widget = css(w.VBox([
             *picker, w.HBox([self.status, self.create_customers]),
-            w.HBox([self.check_button, self.export_button]), self.errors.widget,
+            w.HBox([self.check_button, self.export_button]), self.offline, self.errors.widget,
             self.summary, self.reconciled, self.customers_box, self.problems, self.calls,
             self.progress.widget, self.links,
         ]), "export")
+        self.xero_actions()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)  # type: ignore[no-untyped-call]
+
+    def xero_actions(self) -> str | None:
+        """Check and Export need Xero: off, with the reason, while it is not connected."""
+        reason = xero_unavailable(self.ws, self.xero, "Check batch and Export to Xero")
+        for button in (self.check_button, self.export_button):
+            button.tooltip = reason or ""
+        self.check_button.disabled = reason is not None
+        if reason is not None:
+            self.export_button.disabled = True
+        self.offline.value = (f'<div class="mk-offline-box" style="color:#8a6d00">'
+                              f"{esc(reason)}</div>" if reason else "")
+        return reason
+
+    def _need_xero(self) -> None:
+        reason = self.xero_actions()
+        if reason is not None:
+            raise InputError(reason)
 
     def options(self) -> ExportOptions:
         return self._options.with_(status=self.status.value,
@@ -96,6 +115,7 @@ class ExportView:
 
     def check(self) -> ExportPlan:
         """Validate the batch and show every problem and every planned call."""
+        self._need_xero()
         batch = self._batch()
         self.plan = plan_export(self.ws, self.xero, batch, self.options())
         self.batch = batch
@@ -160,6 +180,7 @@ class ExportView:
 
     def export(self) -> ExportResult:
         """Export the checked batch with a progress bar; then show links and Xero's figures."""
+        self._need_xero()
         if self.plan is None or self.batch is None:
             self.check()
         assert self.batch is not None
