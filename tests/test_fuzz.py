@@ -455,3 +455,51 @@ def test_fuzz_cli_arguments(tmp_path: Path) -> None:
 @needs_stress
 def test_stress_fuzz_cli_arguments(tmp_path: Path) -> None:
     _fuzz_cli(tmp_path, 2000)
+
+
+# --- whole exports against the sandbox (stress only) ---------------------------------------
+
+@pytest.mark.stress
+@needs_stress
+def test_stress_fuzz_whole_exports(tmp_path: Path) -> None:
+    """Hostile batches through export_batch against the sandbox: what is exported is in Xero
+    exactly once, nothing refused or failed is, and running the batch again sends nothing."""
+    from matchkit.export import export_batch
+    from tests._export_fixtures import export_env
+
+    first = iter(range(200_001, 10**9, 1000))  # fresh numbers for every example
+    with export_env(tmp_path, in_memory=True) as env:
+        load_demo(env.ws)
+
+        def in_xero() -> Counter[str]:  # invoices and credit notes (negative totals)
+            return Counter(str(i["InvoiceNumber"]) for i in env.xero_invoices()) + Counter(
+                str(n["CreditNoteNumber"]) for n in env.xero_credit_notes())
+
+        @settings(max_examples=150, **PROFILE)
+        @given(invoice_batches())
+        def run(invoices: list[Any]) -> None:
+            base = next(first)
+            for i, inv in enumerate(invoices):
+                if isinstance(inv, dict) and isinstance(inv.get("InvoiceNumber"), int):
+                    inv["InvoiceNumber"] = base + i
+            path = tmp_path / "batch.json"
+            path.write_text(json.dumps(invoices))
+            try:
+                batch = batch_from_file(path)
+            except LoadError:
+                return
+            before = in_xero()
+            result = export_batch(env.ws, env.xero, batch, ExportOptions())
+            after = in_xero()
+            added = after - before
+            assert set(added) == set(result.exported), result.summary()
+            assert all(n == 1 for n in added.values())
+            assert not set(added) & (set(result.refused) | set(result.failed))
+            puts = env.sb.ledger.count(system="xero", method="PUT")
+            again = export_batch(env.ws, env.xero, batch, ExportOptions())
+            assert not again.exported and set(again.already) >= set(result.exported)
+            assert in_xero() == after
+            if not result.failed:  # a refused invoice is refused again without a request
+                assert env.sb.ledger.count(system="xero", method="PUT") == puts
+
+        run()
