@@ -25,7 +25,6 @@ __all__ = [
     "MAX_INVOICE_NUMBER",
     "MAX_PREFIX",
     "MAX_QUANTITY",
-    "MAX_REQUEST_BYTES",
     "MAX_UNIT_AMOUNT",
     "QUANTITY_DP",
     "UNIT_AMOUNT_DP",
@@ -39,9 +38,10 @@ __all__ = [
 
 # "By default, the API accepts unit prices (UnitAmount) to two decimals places"; unitdp=4 opts
 # into 4; "All summary values such as Total, LineAmount etc will remain at two decimal places"
-# (https://developer.xero.com/documentation/api-guides/rounding-in-xero). matchkit sends no
-# unitdp today, so Xero keeps 2: set 4 here when the export sends unitdp=4.
-UNIT_AMOUNT_DP = 2
+# (https://developer.xero.com/documentation/api-guides/rounding-in-xero). matchkit writes with
+# unitdp=4, and a rate whose 4 places would change the line goes as one unit of the line's
+# amount (export/_mapping.py), so no rate is refused for its decimals.
+UNIT_AMOUNT_DP = 4
 LINE_AMOUNT_DP = 2
 # Quantities: Xero keeps 4 decimals (its invoice screen turns 1.23456789 into 1.2346,
 # https://goflagship.com/help/fsp/app_xero.htm; Breadwinner's Xero notes: "only 4 decimal
@@ -80,9 +80,8 @@ MAX_DESCRIPTION = 4000
 MAX_ACCOUNT_CODE = 10
 # export.prefix + the longest Atera number (a BIGINT: 20 characters) stays within 255.
 MAX_PREFIX = MAX_INVOICE_NUMBER - 20
-# "A single POST ... has a size limit of 3.5MB" (FACTS.md §3): one invoice must fit in a
-# request on its own, whatever the batching.
-MAX_REQUEST_BYTES = 3_500_000
+# Elsewhere, next to the code that sends: the request size (matchkit/xero MAX_BODY_BYTES) and
+# the lengths of a contact's fields (matchkit/_presend.py CONTACT_LIMITS).
 
 # --- the workspace --------------------------------------------------------------------------
 

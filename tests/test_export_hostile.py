@@ -38,7 +38,8 @@ HOSTILE: list[tuple[Change, tuple[str, ...]]] = [
     (_line(Description="Support\x00\x1b[31m"), ("line 1", "control characters")),
     (_set(LineItems=[]), ("no lines",)),
     (_set(LineItems="all of them"), ("LineItems must be a list",)),
-    (_line(Quantity=1000, Rate=0.125), ("line 1", "Rate 0.125", "more than 2 decimals")),
+    (_line(Quantity=1.23456, Rate=1000), ("line 1", "Quantity 1.23456",
+                                           "more than 4 decimals")),
     (_line(Quantity="twelve"), ("line 1", "Quantity 'twelve' is not a number")),
 ]
 

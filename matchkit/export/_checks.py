@@ -3,15 +3,14 @@
 Every value that reaches Xero (or the export log) is checked here against the limits in
 ``matchkit/_limits.py``: numbers (finite, in range, no more decimals than Xero keeps when that
 would change the bill), dates Xero stores, text Xero takes, currencies the organisation has,
-discounts 0-100 %, the invoice fitting one request. Each problem names the invoice, the line and
-the Atera field, and says why in one sentence; validation (``_validate.py``) calls
-:func:`check_invoice` once per invoice and skips the lines it refused.
+discounts 0-100 %. Each problem names the invoice, the line and the Atera field, and says why
+in one sentence; validation (``_validate.py``) calls :func:`check_invoice` once per invoice
+and skips the lines it refused. What needs the organisation's own state (lock dates, the
+size of a request, contacts to create) is checked later, in ``_presend.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import _limits as L
-from ._mapping import ExportOptions, _date, map_invoice, xero_number
+from ._mapping import ExportOptions, _date, _units, xero_number
 from ._problem import Problem, Severity
 
 __all__ = ["Checked", "atera_money", "check_invoice"]
@@ -117,8 +116,6 @@ def check_invoice(inv: Mapping[str, Any], number: str, options: ExportOptions,
         add(None, "DiscountPercentage", "credit_discount", "the invoice totals "
             f"{_money(total)} and goes as a credit note, but Xero takes no discounts on credit "
             "notes; remove the discount in Atera")
-    if not out.refused and len(lines or []) > 100:
-        _check_size(inv, number, options, add)
     return out
 
 
@@ -208,6 +205,8 @@ def _check_line(line: Any, i: int, add: Any) -> Decimal | None:
         add(i, None, "too_large", f"the line amount {_money(exact)} (Quantity x Rate) is too "
             f"large; Xero lines and invoices must stay below {L.MAX_AMOUNT:,.0f}")
         return None
+    if _units(qty, rate, disc, "-") is not None:
+        return exact  # sent as one unit of the exact amount (see _mapping): nothing rounds
     kept = _line(L.xero_round(qty, L.QUANTITY_DP), L.xero_round(rate, L.UNIT_AMOUNT_DP),
                  L.xero_round(disc, L.DISCOUNT_DP))
     if kept != exact:
@@ -228,12 +227,3 @@ def _line(qty: Decimal, rate: Decimal, disc: Decimal) -> Decimal:
     return L.xero_round(qty * rate * (100 - disc) / 100, L.LINE_AMOUNT_DP)
 
 
-def _check_size(inv: Mapping[str, Any], number: str, options: ExportOptions,
-                add: Any) -> None:
-    body = map_invoice(inv, "00000000-0000-0000-0000-000000000000", {}, options,
-                       today=dt.date(2000, 1, 1))
-    size = len(json.dumps({"Invoices": [body]}).encode("utf-8"))
-    if size > L.MAX_REQUEST_BYTES:
-        add(None, "LineItems", "too_big", f"with {len(body['LineItems']):,} lines the invoice "
-            f"is {size / 1e6:.1f} MB as JSON; Xero takes at most "
-            f"{L.MAX_REQUEST_BYTES / 1e6:.1f} MB in one request, so split it in Atera")
