@@ -235,6 +235,7 @@ def test_fuzz_invoice_json(demo_ws: Workspace, tmp_path: Path) -> None:
 
 
 @pytest.mark.stress
+@pytest.mark.timeout(1800)
 @needs_stress
 def test_stress_fuzz_invoice_json(demo_ws: Workspace, tmp_path: Path) -> None:
     _fuzz_invoices(demo_ws, tmp_path, 1500)
@@ -353,6 +354,7 @@ def test_fuzz_load_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.stress
+@pytest.mark.timeout(1800)
 @needs_stress
 def test_stress_fuzz_load_files(tmp_path: Path) -> None:
     _fuzz_loads(tmp_path, 1500)
@@ -454,6 +456,7 @@ def test_fuzz_cli_arguments(tmp_path: Path) -> None:
 
 
 @pytest.mark.stress
+@pytest.mark.timeout(1800)
 @needs_stress
 def test_stress_fuzz_cli_arguments(tmp_path: Path) -> None:
     _fuzz_cli(tmp_path, 2000)
