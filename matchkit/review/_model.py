@@ -200,7 +200,7 @@ class Review:
                 raise InputError(
                     f"{len(stale)} row(s) changed since this review loaded them (e.g. Atera "
                     f"{stale[0]}), probably in another notebook or the CLI; nothing was "
-                    "written. Call refresh() (or press Refresh) and try again."
+                    "written. Press Refresh (in the CLI: run the command again) and try again."
                 )
             new_ids = self.ws.record_decisions(decisions)
         self._set_state([{"atera_id": d.atera_id, "action": d.action, "xero_id": d.xero_id,

@@ -256,7 +256,8 @@ class Wizard(Planner):
     def goto(self, step: Step) -> Step:
         """Manage page only: open any step."""
         if not self.manage:
-            raise WizardError("the wizard goes step by step; use next() and back()")
+            raise WizardError("the wizard goes step by step (Next and Back); only the manage "
+                              "page opens any step")
         self._require()
         if self._cat is None:
             raise WizardError("connect first")

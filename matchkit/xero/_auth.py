@@ -361,7 +361,8 @@ class XeroOAuth:
         if response.status_code not in (301, 302, 303, 307) or not location:
             raise AuthError(
                 f"Xero's login page answered {response.status_code} without a redirect: it "
-                "needs a person to log in; connect with browser=True", system="xero",
+                "needs a person to log in in a browser (only a loopback sandbox logs in "
+                "without one)", system="xero",
                 status=response.status_code, url=self.authorize_url)
         # urllib rather than httpx: httpx logs request URLs, and this one carries the code
         try:
