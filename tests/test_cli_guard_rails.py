@@ -4,6 +4,7 @@ that exists is left byte for byte as it was (same bytes, same mtime)."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -177,3 +178,41 @@ def test_help_and_version_still_exit_0(place: Place) -> None:
     for args in ([], ["--help"], ["export", "--help"], ["--version"]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
+
+
+# Errors only a programmer calling the API wrong can meet; no command or widget reaches them.
+API_MISUSE = {("matchkit/xero/_client.py", "invoices(): pass ids or numbers, not both"),
+              ("matchkit/widgets/_manage.py", "ManageView needs Wizard(..., manage=True)")}
+PYTHON_CALL = re.compile(r"\b\w+\(\)|\b\w+\([^)]*\.\.\.|\b[a-z_]+=(True|False|None)\b"
+                         r"|\bws\.\w+|\bExportOptions\(|\brecord_suggestions\b")
+
+
+def _says(func: object) -> bool:
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    return name.endswith("Error") or name in {"Problem", "add", "echo", "secho", "warn"}
+
+
+def test_no_message_speaks_of_python_calls() -> None:
+    """Every message matchkit raises (the sandbox aside: it speaks Xero's words) names commands,
+    buttons and settings, never a Python call such as ``ws.record_suggestions`` or
+    ``ExportOptions(...)``."""
+    import matchkit
+
+    root = Path(matchkit.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "sandbox" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                said: ast.AST = node.exc
+            elif isinstance(node, ast.Call) and _says(node.func):
+                said = node  # a refusal (Problem, add), an echo, an error built to raise later
+            else:
+                continue
+            text = "".join(c.value for c in ast.walk(said)
+                           if isinstance(c, ast.Constant) and isinstance(c.value, str))
+            where = f"matchkit/{path.relative_to(root).as_posix()}"
+            if PYTHON_CALL.search(text) and (where, text) not in API_MISUSE:
+                found.append(f"{where}:{node.lineno}: {text}")
+    assert not found, "\n".join(found)
