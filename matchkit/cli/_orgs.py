@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from .._exceptions import InputError
 from ._options import settings_from, xero_login
 
 __all__ = ["COMMANDS"]
@@ -25,6 +26,7 @@ __all__ = ["COMMANDS"]
 PER_ORG_MINUTE = 60
 APP_MINUTE = 10_000
 MAX_JOBS = APP_MINUTE // PER_ORG_MINUTE
+DEFAULT_FOLDER = "data/orgs"
 
 
 @click.command("tenants")
@@ -65,12 +67,24 @@ def workspace_for(folder: Path, name: str, tenant_id: str) -> Path:
     return folder / f"{slug}-{tag}.duckdb"
 
 
+def _workspaces_folder(folder: str) -> Path:
+    """The folder of the organisations' workspaces: one that exists, or a new one in a folder
+    that exists (as ``-w`` makes a new file only there); only the default's parents are made."""
+    where = Path(folder)
+    if where.exists() and not where.is_dir():
+        raise InputError(f"--workspaces {folder} is a file, not a folder")
+    if not where.exists() and folder != DEFAULT_FOLDER and not where.parent.is_dir():
+        raise InputError(f"no folder {where.parent} for --workspaces {folder}: create the "
+                         "folder first, or check the path")
+    return where
+
+
 @click.command("run-orgs", context_settings={"ignore_unknown_options": True,
                                              "allow_interspersed_args": False})
 @click.option("--tenant", "tenants", multiple=True, metavar="NAME-OR-ID",
               help="Only these organisations (repeat it); default: every one the login "
                    "reaches.")
-@click.option("--workspaces", "folder", default="data/orgs", show_default=True,
+@click.option("--workspaces", "folder", default=DEFAULT_FOLDER, show_default=True,
               metavar="DIR", help="Where each organisation's workspace lives.")
 @click.option("--jobs", type=click.IntRange(1, MAX_JOBS), default=2, show_default=True,
               help=f"Organisations run at once (at most {MAX_JOBS}: Xero's app limit of "
@@ -92,12 +106,12 @@ def run_orgs_cmd(tenants: tuple[str, ...], folder: str, jobs: int, command: str,
     if taken:
         raise click.UsageError(f"run-orgs gives each organisation its own --tenant and "
                                f"--workspace; leave out {', '.join(sorted(taken))}")
+    where = _workspaces_folder(folder)  # before the login: a mistyped DIR is said at once
     login = xero_login(settings_from())
     chosen = ([login.pick(t) for t in tenants] if tenants else login.tenants())
     if not chosen:
         raise click.UsageError("this Xero login reaches no organisation")
-    where = Path(folder)
-    where.mkdir(parents=True, exist_ok=True)
+    where.mkdir(parents=folder == DEFAULT_FOLDER, exist_ok=True)
     runs = [_Run(t.name, t.tenant_id, workspace_for(where, t.name, t.tenant_id))
             for t in dict((t.tenant_id, t) for t in chosen).values()]
 
