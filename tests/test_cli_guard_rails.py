@@ -112,6 +112,7 @@ MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     (["settings", "set", "export.prefix", "A\x01", *W], ("control characters",)),
     (["settings", "set", "export.sales_account", "12345678901", *W], ("1-10 characters",)),
     (["settings", "set", "export.due_days", "soon", *W], ("whole number",)),
+    (["settings", "set", "export.due_days", "-5", *W], ("due_days -5", "whole number 0-365")),
     (["settings", "set", "colour", "red", *W], ("unknown setting",)),
     (["suggest", "--top", "0", *W], ("--top", "0 is not in the range")),
     (["diff", "atera", "customers", "--old", "99999999999999999999", *W], ("--old",)),

@@ -61,7 +61,7 @@ def show_cmd(*, settings: Settings, ws: Workspace) -> None:
         click.echo(f"{key:<34} {getattr(options, f.name)!s:<14} ({origin})")
 
 
-@settings_group.command("set")
+@settings_group.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
 @click.argument("value")
 @workspace_option
