@@ -222,7 +222,9 @@ CATALOGUE: list[tuple[str, Callable[[Ctx], str], tuple[str, ...]]] = [
     # files: an invoice batch
     ("batch-broken-json", _batch_file('[{"InvoiceNumber": 1,'), ("batch.json", "not valid JSON")),
     ("batch-latin1", _batch_file('[{"InvoiceNumber": 1, "To": "Caf\xe9"}]'.encode("latin-1")),
-     ("batch.json", "utf-8")),
+     ("batch.json", "line 1", "not valid UTF-8 (byte 0xe9", "save the file as UTF-8")),
+    ("batch-utf16", _batch_file('[{"InvoiceNumber": 1}]'.encode("utf-16")),
+     ("batch.json", "UTF-16")),
     ("batch-not-a-list", _batch_file('{"rows": []}'), ("batch.json", "list of invoices")),
     ("batch-missing-field", _batch_file('[{"Total": 5}]'), ("row 1", "InvoiceNumber")),
     ("batch-number-not-whole", _batch_file('[{"InvoiceNumber": "7b", "LineItems": []}]'),

@@ -96,6 +96,11 @@ def test_batch_file_shapes_and_errors(tmp_path: Path) -> None:
         batch_from_file(f)
     with pytest.raises(LoadError, match="file not found"):
         batch_from_file(tmp_path / "missing.json")
+    f.write_bytes(b"\xef\xbb\xbf" + json.dumps([INV]).encode())  # Notepad's UTF-8 BOM
+    assert batch_from_file(f).numbers == ["1234"]
+    f.write_text("  \n")
+    with pytest.raises(LoadError, match=r"a\.json: the file is empty$"):
+        batch_from_file(f)
 
 
 @pytest.mark.parametrize(("status", "due", "paid", "date", "want"), [

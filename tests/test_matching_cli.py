@@ -75,7 +75,7 @@ def test_threshold_100_leaves_rows_without_candidates(tmp_path: Path) -> None:
         ("id,name\n1,\n", "left.csv: row 2: column 'name' is empty"),
         ("id,name\n1,a,extra\n", "left.csv: row 2: 3 fields, the header has 2"),
         ("id,name,id\n1,a,2\n", "left.csv: row 1: column 'id' appears twice"),
-        (b"id,name\n1,Caf\xe9\n", "left.csv: row 2: not UTF-8"),
+        (b"id,name\n1,Caf\xe9\n", "left.csv: line 2: not valid UTF-8 (byte 0xe9"),
         ("id,name\n1," + "x" * 200_000 + "\n", "left.csv: row 2: not readable as CSV"),
     ],
 )

@@ -13,6 +13,7 @@ import click
 import pandas as pd
 
 from .._exceptions import InputError
+from .._text import decode_utf8
 from ..matching import AUTO_ACCEPT, DEFAULT_THRESHOLD, auto_accepted, match_frames
 from ._options import output_file
 
@@ -28,13 +29,7 @@ def read_frame(path: Path) -> pd.DataFrame:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
-            "save the file as UTF-8") from None
+    text = decode_utf8(raw, str(path), what=" CSV")
     if not text.strip():
         raise InputError(f"{path}: the file is empty; expected a header with id,name")
     reader = csv.reader(io.StringIO(text))

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 from .._exceptions import InputError, LoadError
 from .._gate import NAMED_METHODS
 from .._limits import bad_text
+from .._text import decode_utf8
 from ..matching import exact_key, match_frames, normalise_company
 from ..store import Workspace
 
@@ -104,17 +105,16 @@ def batch_from_file(path: str | Path) -> Batch:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = decode_utf8(p.read_bytes(), str(p))
         if not text.strip():
             raise LoadError("the file is empty", file=str(p))
         data = json.loads(text)
+    except LoadError:
+        raise  # the text's own refusal (not UTF-8, empty): a ValueError, said as it is
     except FileNotFoundError:
         raise LoadError("file not found", file=str(p)) from None
     except OSError as exc:
         raise LoadError(f"cannot read the file ({exc.strerror})", file=str(p)) from None
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid JSON: not UTF-8 text at byte {exc.start}; save the file "
-                        "as UTF-8", file=str(p)) from None
     except json.JSONDecodeError as exc:
         raise LoadError(f"not valid JSON ({exc})", file=str(p)) from None
     except (ValueError, RecursionError) as exc:  # a 5,000-digit number; nesting too deep

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._exceptions import InputError
+from .._text import decode_utf8
 from ..store import Decision
 from ._types import KINDS, REJECTED, ApplyResult
 
@@ -62,14 +63,7 @@ def _open_file(path: str | Path) -> tuple[Any, list[str]]:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"{name}: cannot read the file ({exc.strerror})") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{name}: the file is UTF-16; save it as UTF-8 CSV")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{name}: line {line}: not valid UTF-8 (byte {exc.start}); save "
-                         "the file as UTF-8 CSV") from None
+    text = decode_utf8(data, name, what=" CSV")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]

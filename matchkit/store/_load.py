@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import LoadError
+from .._text import decode_utf8
 from ._entities import entity, typed_rows
 from ._workspace import Workspace
 
@@ -27,16 +28,7 @@ MAX_BYTES = 512 * 1024 * 1024
 def _decode(data: bytes, file: str) -> str:
     if not data.strip():
         raise LoadError("the file is empty", file=file)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LoadError("the file is UTF-16; save it as UTF-8", file=file)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoadError(
-            f"not valid UTF-8 at byte {exc.start} (line {line}); save the file as UTF-8",
-            file=file,
-        ) from None
+    return decode_utf8(data, file)
 
 
 def _unflatten(row: Mapping[str, str | None]) -> dict[str, Any]:
