@@ -16,6 +16,7 @@ import pandas as pd
 
 from .._exceptions import InputError, LoadError
 from .._sources import atera_catalogue
+from .._text import decode_utf8
 from ..store import Workspace
 from ..xero import XeroReader
 from ._apply import org_lists
@@ -90,11 +91,9 @@ def load_csv(ws: Workspace, path: str | Path, *, org: Org | None = None,
     and the first mistake raises :class:`LoadError` naming the file, row and field."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = decode_utf8(p.read_bytes(), str(p), what=" CSV")
     except FileNotFoundError:
         raise LoadError("file not found", file=str(p)) from None
-    except UnicodeDecodeError:
-        raise LoadError("not UTF-8 text", file=str(p)) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in ("kind", "atera_key", "account_code") if c not in header]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from .._config import Settings
-from .._exceptions import InputError
+from .._exceptions import InputError, LoadError
 from ..store import Workspace
-from ._options import tenant_option, workspace_option, xero_client
+from ._options import output_file, tenant_option, workspace_option, xero_client
 
 __all__ = ["COMMANDS"]
 
@@ -41,7 +42,7 @@ def _org(settings: Settings, ws: Workspace) -> Any:
 
 @mapping_group.command("show")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per Atera key.")
-@workspace_option
+@workspace_option(create=False)
 def show_cmd(as_json: bool, *, settings: Settings, ws: Workspace) -> None:
     """Every Atera category and contract type of the workspace, with its rule."""
     from ..accounts import atera_keys
@@ -94,7 +95,7 @@ def set_cmd(kind: str, atera_key: str, account_code: str | None, tracking: tuple
 @mapping_group.command("unset")
 @click.argument("kind", type=click.Choice(["category", "contract"]))
 @click.argument("atera_key")
-@workspace_option
+@workspace_option(create=False)
 def unset_cmd(kind: str, atera_key: str, *, settings: Settings, ws: Workspace) -> None:
     """Remove the rule of one Atera category (or contract type)."""
     from ..accounts import unset_rule
@@ -111,17 +112,20 @@ def load_cmd(path: str, *, settings: Settings, ws: Workspace) -> None:
     """Replace the whole mapping by a CSV file (`mapping export` writes one); all or nothing."""
     from ..accounts import load_csv
 
+    if not Path(path).is_file():  # before the login: a mistyped name is said at once
+        raise LoadError("file not found", file=path)
     rules = load_csv(ws, path, org=_org(settings, ws))
     click.echo(f"{len(rules)} rule(s) loaded from {path}")
 
 
 @mapping_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False))
-@workspace_option
+@workspace_option(create=False)
 def export_cmd(path: str, *, settings: Settings, ws: Workspace) -> None:
     """Write the mapping to a CSV file (UTF-8)."""
     from ..accounts import export_csv
 
+    output_file(Path(path))
     click.echo(f"{export_csv(ws, path)} rule(s) written to {path}")
 
 

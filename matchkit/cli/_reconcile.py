@@ -25,7 +25,7 @@ def _money(v: float | None, width: int) -> str:
 @click.option("--batch", "batch_id", metavar="ID", help="Only the invoices of this export batch.")
 @click.option("--json", "as_json", is_flag=True,
               help="Machine-readable: invoices[] and totals (keys in README).")
-@workspace_option
+@workspace_option(create=False)
 @tenant_option
 def reconcile_cmd(batch_id: str | None, as_json: bool, *, settings: Settings,
                   ws: Workspace) -> None:
