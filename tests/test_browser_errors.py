@@ -86,17 +86,17 @@ def test_manage_page_after_disconnect_and_errors_in_handlers(
                 page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
                 # The notebook's own cells end with Disconnect (auto mode).
                 manage = page.locator(".mk-manage").first
-                offline = manage.locator(".mk-offline")
-                expect(offline).to_contain_text("Not connected to Xero")
-                expect(offline).to_contain_text("Connect again with the wizard")
+                expect(manage.locator(".mk-connection")).to_contain_text(
+                    "Off: disconnected from Xero; connect again with notebook 01")
                 expect(manage.locator("button.mk-apply")).to_be_disabled()
                 expect(manage.locator("button.mk-disconnect")).to_be_disabled()
                 expect(manage.locator("button.mk-confirm-disconnect")).to_be_hidden()
                 manage.screenshot(path=str(shots / "manage-disconnected.png"))
                 manage.locator(".lm-TabBar-tab", has_text="Changes").click()
                 expect(manage.locator("button.mk-apply")).to_be_visible()
+                expect(manage.locator(".mk-summary")).to_contain_text("Off: disconnected")
                 assert manage.locator("button.mk-apply").get_attribute("title") \
-                    .startswith("Not connected to Xero")
+                    .startswith("Off: disconnected from Xero")
                 manage.screenshot(path=str(shots / "manage-apply-off.png"))
                 # A person's mistake, in the person's words: "Use" with no row picked.
                 manage.locator(".lm-TabBar-tab", has_text="Products").click()

@@ -9,6 +9,7 @@ import ipywidgets as w
 import pytest
 from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 
+from matchkit._exceptions import WizardError
 from matchkit.store import Workspace
 from matchkit.widgets import ManageView, WizardView, esc
 from matchkit.wizard import Step, Wizard, held_back
@@ -211,6 +212,23 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     mv.apply()
     assert mv.message.startswith("Apply changes is off: disconnected from Xero")
     assert m.ws.connection("xero") is None  # Apply did not record a connection again
+    assert mv.apply_button.tooltip == ("Off: disconnected from Xero; connect again with "
+                                       "notebook 01")
+    assert mv.confirm_disconnect.layout.display == "none"
+    decisions = len(m.ws.decision_history())
+    with pytest.raises(WizardError, match="not connected to Xero"):
+        m.done()  # what Apply would run: refused before anything is saved
+    assert len(m.ws.decision_history()) == decisions and m.ws.connection("xero") is None
+    # A page opened on a workspace that is not connected starts that way.
+    offline = Wizard(wiz.ws, xero=None, atera=a, suggest=fake_suggest, manage=True)
+    offline.use_workspace()
+    again = ManageView(offline, page_size=3)
+    assert again.apply_button.disabled and again.disconnect_button.disabled
+    assert again.mapping.refresh_button.disabled
+    again.show("Connection")
+    assert "Off: not connected to Xero" in again.connection.value
+    again.show("Changes")
+    assert again.apply_button.disabled and "Off: not connected to Xero" in again.summary.value
 
 
 def test_times_are_shown_in_local_time_to_the_second(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,6 +62,9 @@ class ManageView:
         self.message = ""  # the last outcome, as plain text
         self.mapping = MappingTab(wizard.ws, self.xero, self.errors, who=wizard.who)
         self.xero_off: str | None = None  # why actions that talk to Xero are off
+        if self.xero is None or wizard.ws.connection("xero") is None:
+            # opened on a workspace not connected (or without a client): off from the start
+            self.turn_off_xero("not connected to Xero; connect with the wizard (notebook 01)")
         self.tabs = css(w.Tab(children=[
             self.overview, self.products.widget, self.customers.widget, self.imports.widget,
             self.taxes, w.VBox([self.summary, self.apply_button]), self.mapping.widget,
@@ -162,6 +165,16 @@ class ManageView:
                 + (f"setup finished {esc(local_time(done))}.</p>" if done is not None
                    else "setup not finished yet (run the wizard, notebook 01).</p>"))
 
+    def turn_off_xero(self, reason: str) -> None:
+        """Everything here that talks to Xero (Apply changes, Disconnect, the Accounts tab's
+        Refresh) is off from now on; each says ``reason`` (in its tab and its tooltip)."""
+        self.xero_off = reason
+        for button in (self.apply_button, self.disconnect_button):
+            button.disabled = True
+            button.tooltip = f"Off: {reason}"
+        self.confirm_disconnect.layout.display = "none"
+        self.mapping.xero_off(reason)
+
     # --- actions ----------------------------------------------------------------------
 
     def show(self, tab: str) -> None:
@@ -194,8 +207,6 @@ class ManageView:
         self.message = disconnect(self.wizard.ws, self.xero)
         self.confirm_disconnect.layout.display = "none"
         # the client's access is revoked: nothing here may talk to Xero again
-        self.xero_off = "disconnected from Xero; connect again with notebook 01"
-        self.disconnect_button.disabled = True
-        self.mapping.xero_off(self.xero_off)
+        self.turn_off_xero("disconnected from Xero; connect again with notebook 01")
         self.status.value = esc(self.message)
         self.connection.value = self.connection_html() + self._off_html()
