@@ -360,7 +360,7 @@ class Wizard(Planner):
             raise SharedRecordError(
                 f"Xero {what} {self.label(kind, xero_id)!r} is matched to {rows} already; "
                 f"match {self.row(kind, atera_id).name!r} to it too only if both are the "
-                "same record (confirm: allow_shared=True)", [r.atera_id for r in held])
+                "same record (confirm with \"Match anyway\")", [r.atera_id for r in held])
         if score is None:
             score = next((o.score for o in self.options(kind, atera_id)
                           if o.xero_id == xero_id), None)
