@@ -126,7 +126,7 @@ def test_limits_helpers() -> None:
 
 def test_the_export_log_stores_absurd_figures_as_unknown_never_fails() -> None:
     ws = Workspace.open()
-    send.log_events(ws, [{"batch_id": "b", "tenant_id": "t", "atera_invoice": "1",
+    send.log_export(ws, [{"batch_id": "b", "tenant_id": "t", "atera_invoice": "1",
                           "status": "exported", "xero_total": send._money(1e30),
                           "atera_tax": send._money(float("nan")),
                           "amount_due": send._money("12.345")}])
@@ -143,7 +143,7 @@ def test_a_log_write_that_fails_after_xero_accepted_is_recovered_by_the_next_run
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Xero takes the invoices, then recording its answer fails (disk full, a broken file):
     the run stops with a plain message, and the next run finds them in Xero: none twice."""
-    real = send.log_events
+    real = send.log_export
     failed: list[int] = []
 
     def flaky(ws: Workspace, rows: Any) -> None:
@@ -155,7 +155,7 @@ def test_a_log_write_that_fails_after_xero_accepted_is_recovered_by_the_next_run
     with export_env(tmp_path) as env:
         load_demo(env.ws)
         batch = Batch(_invoices(4, 93001), source="test")
-        monkeypatch.setattr(send, "log_events", flaky)
+        monkeypatch.setattr(send, "log_export", flaky)
         with pytest.raises(ExportError) as err:
             export_batch(env.ws, env.xero, batch, ExportOptions())
         message = str(err.value)
@@ -166,7 +166,7 @@ def test_a_log_write_that_fails_after_xero_accepted_is_recovered_by_the_next_run
         state = env.ws.sql("SELECT status FROM export_state")["status"].tolist()
         assert state == ["sending"] * 4  # the log only knows they went out
 
-        monkeypatch.setattr(send, "log_events", real)
+        monkeypatch.setattr(send, "log_export", real)
         again = export_batch(env.ws, env.xero, Batch(batch.invoices, source="test"),
                              ExportOptions())
         assert sorted(again.already) == sorted(batch.numbers) and not again.exported

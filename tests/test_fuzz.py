@@ -42,8 +42,8 @@ from matchkit.cli import main
 from matchkit.export import ExportOptions, XeroCatalogue, batch_from_file, validate_batch
 from matchkit.export._plan import build_payloads
 from matchkit.export._presend import refuse_unsendable
-from matchkit.export._send import _money, log_events
-from matchkit.store import ENTITIES, Workspace, load_file
+from matchkit.export._send import _money
+from matchkit.store import ENTITIES, Workspace, load_file, log_export
 from matchkit.xero import MAX_BODY_BYTES
 from tests._export_fixtures import SEED_DIR, load_demo
 from tests._reliability_fixtures import big_batch
@@ -213,7 +213,7 @@ def check_invoice_batch(ws: Workspace, tmp: Path, invoices: list[Any]) -> None:
                      "status": "exported", "payload": body, "sent_total": _money(p.subtotal),
                      "atera_tax": _money(p.atera_tax), "xero_total": _money(p.subtotal)})
     log = Workspace.open()
-    log_events(log, rows)
+    log_export(log, rows)
     assert log.sql("SELECT count(*) AS n FROM export_log")["n"].iloc[0] == len(rows)
     log.execute("INSERT INTO export_batches VALUES (?, 't', ?, ?, '{}', ?, 'r', now())",
                 [batch.batch_id, batch.source, len(batch),
