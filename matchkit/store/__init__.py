@@ -5,8 +5,9 @@ from ._derive import derive
 from ._entities import ENTITIES, Column, Entity, entity, typed_rows
 from ._holds import HOLD_ENTITIES, held_rows, record_holds
 from ._load import load_file, read_records
+from ._open import registered
 from ._reports import PAYMENT_COLUMNS, export_state, payment_states
-from ._workspace import SnapshotInfo, Workspace, registered
+from ._workspace import SnapshotInfo, Workspace
 from ._writes import (
     EXPORT_COLUMNS,
     LockRow,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .._exceptions import WorkspaceError
+from ._open import registered
 
 if TYPE_CHECKING:
     from ._workspace import Workspace
@@ -74,16 +75,13 @@ def record_decisions(ws: Workspace, decisions: list[Decision]) -> list[int]:
         # column by column: dataclasses.asdict deep-copies and was half of a bulk write
         frame = pd.DataFrame({"decision_id": ids, **{
             name: [getattr(d, name) for d in decisions] for name in _DECISION_FIELDS}})
-        conn.register("_mk_dec", frame)
-        try:
+        with registered(conn, "_mk_dec", frame):
             conn.execute(
                 "INSERT INTO decisions (decision_id, entity, atera_id, xero_id, action, "
                 "method, score, who, decided_at, run_id, note) SELECT decision_id, entity, "
                 "atera_id, xero_id, action, method, score, who, decided_at, run_id, note "
                 "FROM _mk_dec"
             )
-        finally:
-            conn.unregister("_mk_dec")
     return ids
 
 
@@ -95,16 +93,12 @@ def record_suggestions(ws: Workspace, kind: str, frame: pd.DataFrame, run_id: st
     data = data.astype(object).where(data.notna(), None)
     data["right_id"] = [None if v in (None, "") else str(v) for v in data["right_id"]]
     data["left_id"] = data["left_id"].astype(str)
-    with ws.transaction() as conn:
-        conn.register("_mk_sugg", data)
-        try:
-            conn.execute(
-                "INSERT INTO suggestions SELECT ?, ?, left_id, right_id, "
-                "CAST(score AS DOUBLE), method, CAST(rank AS INTEGER), "
-                "CAST(ambiguous AS BOOLEAN), evidence, left_name, right_name, ? "
-                "FROM _mk_sugg",
-                [run_id, kind, _now()],
-            )
-        finally:
-            conn.unregister("_mk_sugg")
+    with ws.transaction() as conn, registered(conn, "_mk_sugg", data):
+        conn.execute(
+            "INSERT INTO suggestions SELECT ?, ?, left_id, right_id, "
+            "CAST(score AS DOUBLE), method, CAST(rank AS INTEGER), "
+            "CAST(ambiguous AS BOOLEAN), evidence, left_name, right_name, ? "
+            "FROM _mk_sugg",
+            [run_id, kind, _now()],
+        )
     return run_id

@@ -16,6 +16,7 @@ from typing import Any
 
 from .._exceptions import LoadError
 from .._limits import BIGINT_MAX, BIGINT_MIN, bad_text
+from .._text import short_repr as _short
 
 __all__ = ["ENTITIES", "Column", "Entity", "entity", "typed_rows"]
 
@@ -374,11 +375,6 @@ def _to_int(v: Any) -> int:
     if not BIGINT_MIN <= n <= BIGINT_MAX:  # the workspace's BIGINT
         raise ValueError(f"{_short(v)} is out of range (a whole number of at most 19 digits)")
     return n
-
-
-def _short(v: Any) -> str:
-    text = repr(v)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _to_float(v: Any) -> float:

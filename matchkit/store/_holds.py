@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .._exceptions import WorkspaceError
+from ._open import registered
 
 if TYPE_CHECKING:
     from ._workspace import Workspace
@@ -36,14 +37,10 @@ def record_holds(ws: Workspace, holds: Iterable[tuple[str, str, str]], run_id: s
         return
     frame = pd.DataFrame({"entity": [r[0] for r in rows], "record_id": [r[1] for r in rows],
                           "reason": [r[2] or "" for r in rows]})
-    with ws.transaction() as conn:
-        conn.register("_mk_holds", frame)
-        try:
-            conn.execute("INSERT INTO review_holds SELECT DISTINCT ON (entity, record_id) "
-                         "entity, record_id, reason, ?, ? FROM _mk_holds "
-                         "ON CONFLICT DO NOTHING", [run_id, dt.datetime.now(dt.UTC)])
-        finally:
-            conn.unregister("_mk_holds")
+    with ws.transaction() as conn, registered(conn, "_mk_holds", frame):
+        conn.execute("INSERT INTO review_holds SELECT DISTINCT ON (entity, record_id) "
+                     "entity, record_id, reason, ?, ? FROM _mk_holds "
+                     "ON CONFLICT DO NOTHING", [run_id, dt.datetime.now(dt.UTC)])
 
 
 def held_rows(ws: Workspace, entity: str) -> dict[str, str]:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._open import registered
+
 if TYPE_CHECKING:
     from ._workspace import Workspace
 
@@ -84,12 +86,9 @@ def record_reconciliation(ws: Workspace, tenant_id: str, run_id: str,
         ids = conn.execute("SELECT nextval('reconcile_seq') AS i FROM range(?) ORDER BY i",
                            [len(frame)]).fetchall()
         frame.insert(0, "event_id", [int(r[0]) for r in ids])
-        conn.register("_mk_reconcile", frame)
-        try:
+        with registered(conn, "_mk_reconcile", frame):
             conn.execute(f"INSERT INTO reconcile_log (event_id, {cols}) SELECT event_id, {cols} "
                          "FROM _mk_reconcile")
-        finally:
-            conn.unregister("_mk_reconcile")
 
 
 def reconciliation(ws: Workspace, tenant_id: str | None = None,

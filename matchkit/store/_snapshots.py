@@ -13,6 +13,7 @@ import pandas as pd
 from .._exceptions import WorkspaceError
 from ._derive import derivations
 from ._entities import Entity, entity, typed_rows
+from ._open import registered
 
 if TYPE_CHECKING:
     from ._workspace import Workspace
@@ -81,11 +82,8 @@ def _insert(  # one entity's snapshot row and typed rows
             + [f'CAST("{c.name}" AS {c.type})' for c in ent.columns]
             + ["CAST(raw AS JSON)"]
         )
-        conn.register("_mk_frame", frame)
-        try:
+        with registered(conn, "_mk_frame", frame):
             conn.execute(f"INSERT INTO {ent.table} SELECT {select} FROM _mk_frame")
-        finally:
-            conn.unregister("_mk_frame")
     return sid
 
 

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,8 +29,9 @@ from .._exceptions import WorkspaceBusyError, WorkspaceError
 from . import _accounts, _decisions, _reconcile, _snapshots, _tenant
 from ._decisions import Decision
 from ._entities import ENTITIES, Entity
+from ._open import check_schema, check_workspace_path, removed_on_failure
 
-__all__ = ["Decision", "SnapshotInfo", "Workspace", "check_workspace_path", "registered"]
+__all__ = ["Decision", "SnapshotInfo", "Workspace"]
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -58,52 +59,6 @@ def _holder(pid: str) -> str:
     return f"PID {pid}" + (f" ({cmd[:120]})" if cmd else "")
 
 
-@contextmanager
-def registered(conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
-               ) -> Iterator[None]:
-    """``frame`` visible to SQL as ``name`` for the block. When the block failed, the
-    transaction is aborted and unregistering would raise again: the first error is the one
-    that says what went wrong, so it is the one that propagates."""
-    conn.register(name, frame)
-    try:
-        yield
-    except BaseException:
-        with suppress(duckdb.Error):
-            conn.unregister(name)
-        raise
-    conn.unregister(name)
-
-
-_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
-
-
-def check_workspace_path(path: Path, *, create: bool = True) -> None:
-    """Raise :class:`WorkspaceError` unless ``path`` is a workspace file, or (``create``) a
-    new file in a folder that exists. Reads at most 12 bytes; changes nothing."""
-    if path.is_dir():
-        raise WorkspaceError(f"{path} is a folder; give the workspace file, e.g. "
-                             f"{path / 'matchkit.duckdb'}")
-    if not path.exists():
-        folder = path.parent
-        if not folder.is_dir():
-            raise WorkspaceError(f"no folder {folder} for the workspace {path}: create the "
-                                 "folder first, or check the path")
-        if not create:
-            raise WorkspaceError(f"no workspace at {path}: check the path, or start one with "
-                                 "`matchkit snapshot`, `matchkit load` or `matchkit wizard "
-                                 "--auto`")
-        return
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(12)
-    except OSError as exc:
-        raise WorkspaceError(f"cannot read workspace {path} ({exc.strerror})") from None
-    if head[8:12] != _DUCKDB_MAGIC:
-        what = "an empty file" if not head else "not a DuckDB database file"
-        raise WorkspaceError(f"{path} is not a matchkit workspace ({what}); choose another "
-                             "file")
-
-
 class Workspace:
     """A matchkit workspace in one DuckDB file (``":memory:"`` for tests).
 
@@ -123,28 +78,14 @@ class Workspace:
     @classmethod
     def open(cls, path: str | os.PathLike[str] = ":memory:", *, busy_timeout: float = 15.0,
              create: bool = True) -> Workspace:
-        """Open the workspace at ``path`` and bring its schema up to date.
-
-        A missing file is created (``create=False``: :class:`WorkspaceError` instead) only in
-        a folder that exists: matchkit makes no folders, so a mistyped path is an error, not
-        a new empty workspace somewhere. A file that is not a matchkit workspace (a CSV, an
-        empty file, another program's DuckDB database) is refused and left as it was; so is
-        a workspace made by a newer matchkit.
-        """
+        """Open the workspace at ``path`` and bring its schema up to date. A missing file is
+        made (``create``) only in a folder that exists; a file that is not a matchkit
+        workspace, or is from a newer matchkit, is refused and left as it was (``_open``)."""
         ws = cls(path, busy_timeout=busy_timeout)
-        if ws.path == ":memory:":
+        if ws.path != ":memory:":
+            check_workspace_path(Path(ws.path), create=create)
+        with removed_on_failure(ws.path):
             ws.migrate()
-            return ws
-        target = Path(ws.path)
-        fresh = not target.exists()
-        check_workspace_path(target, create=create)
-        try:
-            ws.migrate()
-        except BaseException:
-            if fresh:  # a file made by this call, with nothing in it: not left behind
-                for leftover in (target, target.with_name(target.name + ".wal")):
-                    leftover.unlink(missing_ok=True)
-            raise
         return ws
 
     def __repr__(self) -> str:
@@ -241,7 +182,7 @@ class Workspace:
         )
         known = max(int(f.name.split("_", 1)[0]) for f in files)
         with self.transaction() as conn:
-            self._check_foreign(conn, known)
+            check_schema(conn, self.path, known)
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                 "name VARCHAR, applied_at TIMESTAMPTZ)"
@@ -261,24 +202,6 @@ class Workspace:
                 )
                 current = version
         return current
-
-    def _check_foreign(self, conn: duckdb.DuckDBPyConnection, known: int) -> None:
-        """Refuse a DuckDB database that is not a matchkit workspace, or one from a newer
-        matchkit, before anything is written to it."""
-        tables = {str(r[0]) for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
-            "current_database()").fetchall()}
-        if tables and "schema_version" not in tables:
-            shown = ", ".join(sorted(tables)[:5]) + (" ..." if len(tables) > 5 else "")
-            raise WorkspaceError(f"{self.path} is a DuckDB database but not a matchkit "
-                                 f"workspace (its tables: {shown}); choose another file")
-        if "schema_version" in tables:
-            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-            version = int(row[0]) if row and row[0] is not None else 0
-            if version > known:
-                raise WorkspaceError(f"{self.path} was written by a newer matchkit (schema "
-                                     f"{version}; this one knows up to {known}): upgrade "
-                                     "matchkit to use it")
 
     @staticmethod
     def _entity_ddl(ent: Entity) -> str:

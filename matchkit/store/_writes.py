@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._workspace import Workspace, registered
+from ._open import registered
+from ._workspace import Workspace
 
 __all__ = ["EXPORT_COLUMNS", "LockRow", "beat_export_lock", "claim_export_lock",
            "export_rows", "first_logged", "log_export", "log_sync", "record_batch",
