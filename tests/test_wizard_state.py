@@ -46,7 +46,7 @@ def test_steps_in_order_and_refusals() -> None:
     with pytest.raises(WizardError, match="cannot be exported"):
         w.next()
     assert w.back() == Step.PRODUCTS
-    with pytest.raises(WizardError, match="step by step"):
+    with pytest.raises(WizardError, match="one step at a time"):
         w.goto(Step.SUMMARY)
     with pytest.raises(WizardError, match="unknown kind"):
         w.rows("invoices")

@@ -256,8 +256,7 @@ class Wizard(Planner):
     def goto(self, step: Step) -> Step:
         """Manage page only: open any step."""
         if not self.manage:
-            raise WizardError("the wizard goes step by step (Next and Back); only the manage "
-                              "page opens any step")
+            raise WizardError("one step at a time (Next and Back); the manage page opens any")
         self._require()
         if self._cat is None:
             raise WizardError("connect first")
