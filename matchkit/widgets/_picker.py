@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 
+from .._exceptions import InputError
 from .._gate import Verdict
 from ..wizard import Bin, Option, Row, Wizard
 from ._common import ErrorArea, css, esc, guard
@@ -86,9 +87,9 @@ class SearchPanel:
 
     def use_hit(self) -> None:
         if self.atera_id is None:
-            raise ValueError("pick a row first (its “Search…” button)")
+            raise InputError("pick a row first (its “Search…” button)")
         if not self.hits.value:
-            raise ValueError("no Xero record selected in the search results")
+            raise InputError("no Xero record selected in the search results")
         self.on_use(self.atera_id, str(self.hits.value))
 
 
