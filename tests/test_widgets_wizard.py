@@ -9,6 +9,7 @@ import ipywidgets as w
 import pytest
 from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 
+from matchkit._exceptions import WizardError
 from matchkit.store import Workspace
 from matchkit.widgets import ManageView, WizardView, esc
 from matchkit.wizard import Step, Wizard, held_back
@@ -121,6 +122,7 @@ def test_errors_are_shown_not_swallowed() -> None:
     table = view.tables["products"]
     table.use.click()  # no row picked (the button is off; a call from code says why)
     assert "pick a row first" in view.errors.widget.value
+    assert "unexpected" not in view.errors.widget.value  # a person's mistake, not a bug
     assert "mk-error" in view.errors.widget._dom_classes
     table.choices[0].value = "create"  # "Managed Firewall" is in Xero: refused, said why
     assert "has the same name" in view.errors.widget.value
@@ -217,6 +219,9 @@ def test_manage_view_tabs_apply_and_disconnect() -> None:
     decisions = len(m.ws.decision_history())
     mv.apply_button.click()  # the handler runs even so (a stale page): refused, nothing saved
     assert mv.message.startswith("Apply changes is off") and mv.errors.last is None
+    assert len(m.ws.decision_history()) == decisions and m.ws.connection("xero") is None
+    with pytest.raises(WizardError, match="not connected to Xero"):
+        m.done()  # what Apply runs, called from code: refused before anything is saved
     assert len(m.ws.decision_history()) == decisions and m.ws.connection("xero") is None
     # A page opened on a workspace that is not connected starts that way.
     offline = Wizard(wiz.ws, xero=None, atera=a, suggest=fake_suggest, manage=True)

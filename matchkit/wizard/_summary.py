@@ -198,6 +198,12 @@ class Planner(AteraSide):
         self._require(Step.SUMMARY)
         if self._step != Step.SUMMARY and not self.manage:
             raise WizardError("Done is on the Summary step")
+        if self.manage and self.ws.connection("xero") is None:
+            # before anything is saved: applying needs Xero, and recording this run's
+            # connection again would undo the disconnect
+            raise WizardError("not connected to Xero (disconnected): the matches stay in the "
+                              "workspace; to apply changes, connect again with the wizard "
+                              "(notebook 01)")
         plan = self.summary()
         self.plan = plan
         if not self._recorded:
