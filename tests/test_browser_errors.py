@@ -98,11 +98,24 @@ def test_manage_page_after_disconnect_and_errors_in_handlers(
                 assert manage.locator("button.mk-apply").get_attribute("title") \
                     .startswith("Off: disconnected from Xero")
                 manage.screenshot(path=str(shots / "manage-apply-off.png"))
-                # A person's mistake, in the person's words: "Use" with no row picked.
+                # A person's mistake, in the person's words: create in Xero a product that
+                # is matched to a Xero item of the very same name.
                 manage.locator(".lm-TabBar-tab", has_text="Products").click()
-                manage.locator("button.mk-search-use").first.click()
-                expect(manage.locator(".mk-error").first).to_have_text(
-                    "Error: pick a row first (its “Search…” button)")
+                table = manage.locator(".mk-table-products")
+                expect(table.locator(".mk-row-0 select")).to_be_visible()
+                shown = table.locator(".mk-choice select").evaluate_all(
+                    "els => els.map(e => (e.options[e.selectedIndex]?.text || '')"
+                    ".replace(/\\u00a0/g, ' '))")
+                names = [n.strip().split("\n")[0].strip()
+                         for n in table.locator(".mk-row-name").all_inner_texts()]
+                held = next(i for i, (s, n) in enumerate(zip(shown, names, strict=True))
+                            if n and f" — {n} (" in s)
+                table.locator(".mk-choice select").nth(held).select_option(
+                    label="+\u00a0Create\u00a0in\u00a0Xero")
+                error = manage.locator(".mk-error").first
+                expect(error).to_contain_text("match it instead of creating another")
+                assert error.inner_text().startswith("Error: ")
+                assert "unexpected" not in error.inner_text()
                 manage.screenshot(path=str(shots / "manage-refused.png"))
                 # The export view needs Xero too: off, with the reason.
                 export = page.locator(".mk-export").first
