@@ -61,6 +61,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Place]:
 
 
 W = ["-w", "ws.duckdb"]
+LONG = "x" * 300  # a file name longer than any file system takes (255 bytes)
 # (arguments, words the one line must hold)
 MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     # the workspace
@@ -115,6 +116,17 @@ MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     (["run-orgs", "--workspaces", "typo/orgs", "snapshot"], ("no folder typo",
                                                               "--workspaces typo/orgs")),
     (["run-orgs", "--workspaces", "notes.csv", "snapshot"], ("notes.csv is a file",)),
+    # a name the file system refuses (the fuzz run found these were unexpected OSErrors)
+    (["load", "atera", "customers", LONG, *W], (f"{LONG[:40]}...", "(300 characters)",
+                                                "file name too long")),
+    (["status", "-w", LONG], ("file name too long",)),
+    (["mapping", "export", LONG, *W], ("file name too long",)),
+    (["review", "export", "--kind", "customers", "-o", LONG, *W], ("file name too long",)),
+    (["match", "left.csv", "left.csv", "--kind", "customers", "-o", LONG],
+     ("file name too long",)),
+    (["run-orgs", "--workspaces", LONG, "snapshot"], ("file name too long",)),
+    (["match", "left.csv", "left.csv", "--kind", "customers", "-o", "/proc/out.csv"],
+     ("/proc/out.csv: cannot write in /proc",)),
     (["settings", "set", "export.prefix", "A\x01", *W], ("control characters",)),
     (["settings", "set", "export.sales_account", "12345678901", *W], ("1-10 characters",)),
     (["settings", "set", "export.due_days", "soon", *W], ("whole number",)),

@@ -369,7 +369,7 @@ DATES = st.sampled_from(["2026-08-01", "2026-08-31", "31/08/2026", "2026-13-01",
                          "9999-12-31", "0001-01-01", "", "today", "2026-8-1", "\x00"])
 PATHS = st.sampled_from(["ws.duckdb", "notes.csv", "batch.json", "bad.json", "missing.json",
                          "typo/x.duckdb", "typo/out.csv", ".", "out.csv", "", "new.duckdb",
-                         "empty.duckdb", "customers.csv"])
+                         "empty.duckdb", "customers.csv", "x" * 300])
 VALUES = st.one_of(DATES, PATHS, TEXTS.filter(lambda t: "\x00" not in t),
                    st.integers(-3, 10**20).map(str))
 COMMANDS: list[tuple[list[str], list[tuple[str, st.SearchStrategy[Any] | None]]]] = [

@@ -2,12 +2,14 @@
 
 Every mistake a user can make ends in one line on stderr, ``error: ...``, and exit code 2:
 a refused option or value (click's usage errors, reworded to one line), an input matchkit
-refuses (:class:`MatchkitError`). Anything else is a bug in matchkit: one line that says so,
-exit code 70 (``EX_SOFTWARE``), and the traceback only with ``MATCHKIT_DEBUG=1``.
+refuses (:class:`MatchkitError`), a path the file system refuses (too long, not allowed).
+Anything else is a bug in matchkit: one line that says so, exit code 70 (``EX_SOFTWARE``),
+and the traceback only with ``MATCHKIT_DEBUG=1``.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import pkgutil
@@ -49,6 +51,21 @@ def _check_text(args: Sequence[str]) -> None:
                   "retype the value in UTF-8", 2)
 
 
+# What the file system answers about a path someone gave (too long, not allowed, read-only,
+# full): the user's to act on, not a bug in matchkit.
+_PATH_ERRORS = {errno.ENAMETOOLONG, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
+                errno.EDQUOT, errno.ELOOP, errno.ENOTDIR, errno.EISDIR}
+
+
+def _path_problem(exc: Exception) -> str | None:
+    """One line for an OS error on a named path (``None`` for any other error)."""
+    if not isinstance(exc, OSError) or exc.errno not in _PATH_ERRORS or exc.filename is None:
+        return None
+    name = os.fsdecode(exc.filename)
+    shown = name if len(name) <= 80 else f"{name[:40]}...{name[-20:]} ({len(name)} characters)"
+    return f"{shown}: {(exc.strerror or 'cannot use this path').lower()}; choose another path"
+
+
 class _Group(click.Group):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -73,6 +90,8 @@ class _Group(click.Group):
         except (KeyboardInterrupt, BrokenPipeError):
             _fail("stopped", 130)
         except Exception as exc:
+            if (problem := _path_problem(exc)) is not None:
+                _fail(problem, 2)
             if os.environ.get("MATCHKIT_DEBUG"):
                 raise
             _fail(f"unexpected {type(exc).__name__} in matchkit: {exc} (a bug; run again with "

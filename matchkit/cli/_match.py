@@ -112,7 +112,10 @@ def match_cmd(left: Path, right: Path, kind: str, top: int, threshold: float,
         ["_o", "rank"], kind="stable", na_position="first").drop(columns="_o")
     out["rank"] = out["rank"].astype("Int64")
     # write beside the target, then rename: a failed run never leaves half a file
-    fd, tmp = tempfile.mkstemp(prefix=".match-", suffix=".csv", dir=output.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".match-", suffix=".csv", dir=output.parent)
+    except OSError as exc:  # a folder that takes no files (read-only, not allowed, /proc)
+        raise InputError(f"{output}: cannot write in {output.parent} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             out.to_csv(fh, index=False)
