@@ -49,6 +49,11 @@ from tests._export_fixtures import SEED_DIR, load_demo
 from tests._reliability_fixtures import big_batch
 
 STRESS = os.environ.get("MATCHKIT_STRESS") == "1"
+# make stress follows make test in CI (2 cores, 90 minutes for both) and must stay well under
+# 30 minutes with the crash runs. Measured on a shared 2-core machine: 1,000 invoice batches
+# 152 s, 1,000 load files 87 s, 2,000 command lines 74 s, 40 whole exports 132 s (7.5 min in
+# all; 1,500/1,500/2,000/60 took 16 min under a heavier load). Each run is capped at 15
+# minutes (pytest-timeout) so a slow example cannot hold CI.
 needs_stress = pytest.mark.skipif(
     not STRESS, reason="long fuzz run: set MATCHKIT_STRESS=1 (make stress) to run it")
 # No example database: these tests run in temporary folders they check for stray files. No
@@ -238,10 +243,10 @@ def test_fuzz_invoice_json(demo_ws: Workspace, tmp_path: Path) -> None:
 
 
 @pytest.mark.stress
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(900)
 @needs_stress
 def test_stress_fuzz_invoice_json(demo_ws: Workspace, tmp_path: Path) -> None:
-    _fuzz_invoices(demo_ws, tmp_path, 1500)
+    _fuzz_invoices(demo_ws, tmp_path, 1000)
 
 
 # --- load files ---------------------------------------------------------------------------
@@ -357,10 +362,10 @@ def test_fuzz_load_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.stress
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(900)
 @needs_stress
 def test_stress_fuzz_load_files(tmp_path: Path) -> None:
-    _fuzz_loads(tmp_path, 1500)
+    _fuzz_loads(tmp_path, 1000)
 
 
 # --- CLI arguments --------------------------------------------------------------------------
@@ -464,7 +469,7 @@ def test_fuzz_cli_arguments(tmp_path: Path) -> None:
 
 
 @pytest.mark.stress
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(900)
 @needs_stress
 def test_stress_fuzz_cli_arguments(tmp_path: Path) -> None:
     _fuzz_cli(tmp_path, 2000)
@@ -473,7 +478,7 @@ def test_stress_fuzz_cli_arguments(tmp_path: Path) -> None:
 # --- whole exports against the sandbox (stress only) ---------------------------------------
 
 @pytest.mark.stress
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(900)
 @needs_stress
 def test_stress_fuzz_whole_exports(tmp_path: Path) -> None:
     """Hostile batches through export_batch against the sandbox: what is exported is in Xero
@@ -489,7 +494,7 @@ def test_stress_fuzz_whole_exports(tmp_path: Path) -> None:
             return Counter(str(i["InvoiceNumber"]) for i in env.xero_invoices()) + Counter(
                 str(n["CreditNoteNumber"]) for n in env.xero_credit_notes())
 
-        @settings(max_examples=60, **PROFILE)
+        @settings(max_examples=40, **PROFILE)
         @given(invoice_batches())
         def run(invoices: list[Any]) -> None:
             base = next(first)
