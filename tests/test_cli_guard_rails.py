@@ -127,7 +127,12 @@ MISTAKES: list[tuple[list[str], tuple[str, ...]]] = [
     (["run-orgs", "--workspaces", LONG, "snapshot"], ("file name too long",)),
     (["match", "left.csv", "left.csv", "--kind", "customers", "-o", "/proc/out.csv"],
      ("/proc/out.csv: cannot write in /proc",)),
-    (["settings", "set", "export.prefix", "A\x01", *W], ("control characters",)),
+    # the demo replaces its workspace: never a file that is not an earlier demo's
+    (["demo", "-w", "notes.csv"], ("notes.csv is not a matchkit workspace",)),
+    (["demo", "-w", "ws.duckdb"], ("ws.duckdb is not a demo workspace (no demo organisation)",
+                                   "give a new file, or leave out -w")),
+    (["demo", "-w", "nodone.duckdb"], ("nodone.duckdb is not a demo workspace (Xero "
+                                       "organisation Demo)",)),
     (["settings", "set", "export.sales_account", "12345678901", *W], ("1-10 characters",)),
     (["settings", "set", "export.due_days", "soon", *W], ("whole number",)),
     (["settings", "set", "export.due_days", "-5", *W], ("due_days -5", "whole number 0-365")),
@@ -240,3 +245,12 @@ def test_no_message_speaks_of_python_calls() -> None:
             if PYTHON_CALL.search(text) and (where, text) not in API_MISUSE:
                 found.append(f"{where}:{node.lineno}: {text}")
     assert not found, "\n".join(found)
+
+
+def test_the_demo_replaces_a_workspace_an_earlier_demo_made(tmp_path: Path) -> None:
+    from matchkit.cli._demo import _check_replaceable
+
+    earlier = Workspace.open(tmp_path / "demo.duckdb")
+    earlier.record_connection("xero", tenant_id="sandbox-org", tenant_name="Demo Company")
+    earlier.close()
+    _check_replaceable(tmp_path / "demo.duckdb", {"sandbox-org"})  # no refusal

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .._config import Settings
+from .._exceptions import InputError
 from .._status import format_status, status
 from ..store import Workspace
 
@@ -28,9 +29,26 @@ def _done(started: float) -> None:
     click.echo(f"   ({time.monotonic() - started:.1f} s)")
 
 
+def _check_replaceable(path: Path, sandbox_tenants: set[str]) -> None:
+    """The demo replaces its workspace: a file given with -w must be one an earlier demo
+    made (its Xero organisation is the sandbox's), never someone's real work or another
+    file."""
+    ws = Workspace.open(path, create=False)  # a file that is no workspace is refused here
+    try:
+        org = ws.xero_organisation()
+    finally:
+        ws.close()
+    if org is None or org["tenant_id"] not in sandbox_tenants:
+        whose = (f"Xero organisation {org['tenant_name'] or org['tenant_id']}" if org
+                 else "no demo organisation")
+        raise InputError(f"{path} is not a demo workspace ({whose}); the demo replaces its "
+                         "workspace on every run: give a new file, or leave out -w")
+
+
 @click.command("demo")
 @click.option("-w", "--workspace", "workspace_path", default=DEMO_WORKSPACE,
-              show_default=True, help="Workspace for the demo (replaced on every run).")
+              show_default=True, help="Workspace for the demo (replaced on every run: a new "
+                                      "file, or one an earlier demo made).")
 def demo_cmd(workspace_path: str) -> None:
     """Start the sandbox and run the whole sync: connect, snapshot, match, the wizard's
     auto mode, export every invoice to Xero, read payment status back, status."""
@@ -42,10 +60,12 @@ def demo_cmd(workspace_path: str) -> None:
     path = Path(workspace_path)
     if workspace_path == DEMO_WORKSPACE:
         path.parent.mkdir(exist_ok=True)  # the demo's own default; a path given must exist
-    for old in (path, path.with_name(path.name + ".wal")):
-        old.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="matchkit-demo-tokens-") as tokens, \
             start(seed="demo") as sb:
+        if workspace_path != DEMO_WORKSPACE and path.exists():
+            _check_replaceable(path, {t["tenant_id"] for t in sb.tenants})
+        for old in (path, path.with_name(path.name + ".wal")):
+            old.unlink(missing_ok=True)
         settings = Settings.from_env(sb.env, workspace=str(path), token_dir=tokens)
         t = _step(f"Sandbox: Xero {sb.xero_url}  Atera {sb.atera_url}")
         ws = Workspace.open(settings.workspace)
