@@ -10,7 +10,7 @@ import click
 
 from .._config import Settings
 from .._exceptions import InputError
-from ..store import Workspace
+from ..store import Workspace, export_state
 from ._options import IsoDate, atera_client, tenant_option, workspace_option, xero_client
 
 __all__ = ["COMMANDS"]
@@ -160,8 +160,7 @@ def refresh_cmd(*, settings: Settings, ws: Workspace) -> None:
     """Read status, amount due and amount paid of exported invoices back from Xero."""
     from ..export import refresh_invoices
 
-    if ws.sql("SELECT count(*) AS n FROM export_state WHERE status = 'exported'")["n"].iloc[0] \
-            == 0:
+    if export_state(ws, exported=True).empty:
         raise InputError(f"no invoice of the workspace {ws.path} is exported yet, so there is "
                          "nothing to read back: run `matchkit export` first")
 

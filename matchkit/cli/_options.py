@@ -13,7 +13,7 @@ import click
 
 from .._config import Settings
 from .._exceptions import InputError
-from ..store import Workspace
+from ..store import Workspace, remove_if_empty
 
 __all__ = ["IsoDate", "atera_client", "chosen_tenant", "output_file", "settings_from",
            "tenant_option", "workspace_option", "xero_client", "xero_login"]
@@ -55,30 +55,13 @@ def workspace_option(func: F | None = None, *, create: bool = True) -> Any:
                 return fn(*args, settings=settings, ws=ws, **kwargs)
             finally:
                 if fresh:
-                    _remove_if_empty(path)
+                    remove_if_empty(path)
                 if made_folder and path.parent.exists() and not any(path.parent.iterdir()):
                     path.parent.rmdir()
 
         return wrapper  # type: ignore[return-value]
 
     return deco(func) if func is not None else deco
-
-
-def _remove_if_empty(path: Path) -> None:
-    """Remove a workspace file that holds nothing but its schema (made by a failed command)."""
-    if not path.exists():
-        return
-    try:
-        ws = Workspace(str(path), busy_timeout=1.0)
-        tables = ws.sql("SELECT table_name FROM information_schema.tables WHERE table_type = "
-                        "'BASE TABLE' AND table_name <> 'schema_version'")["table_name"]
-        rows = sum(int(ws.sql(f'SELECT count(*) AS n FROM "{t}"')["n"].iloc[0])
-                   for t in tables)
-    except Exception:  # cannot tell: keep it (never delete what may hold data)
-        return
-    if rows == 0:
-        for leftover in (path, path.with_name(path.name + ".wal")):
-            leftover.unlink(missing_ok=True)
 
 
 _TENANT = "matchkit.tenant"

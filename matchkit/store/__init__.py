@@ -5,7 +5,7 @@ from ._derive import derive
 from ._entities import ENTITIES, Column, Entity, entity, typed_rows
 from ._holds import HOLD_ENTITIES, held_rows, record_holds
 from ._load import load_file, read_records
-from ._open import registered
+from ._open import registered, remove_if_empty
 from ._reports import PAYMENT_COLUMNS, export_state, payment_states
 from ._workspace import SnapshotInfo, Workspace
 from ._writes import (
@@ -50,6 +50,7 @@ __all__ = [
     "record_holds",
     "registered",
     "release_export_lock",
+    "remove_if_empty",
     "sync_intents",
     "typed_rows",
 ]

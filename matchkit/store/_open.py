@@ -13,7 +13,8 @@ import pandas as pd
 
 from .._exceptions import WorkspaceError
 
-__all__ = ["check_schema", "check_workspace_path", "registered", "removed_on_failure"]
+__all__ = ["check_schema", "check_workspace_path", "registered", "remove_if_empty",
+           "removed_on_failure"]
 
 
 @contextmanager
@@ -93,3 +94,27 @@ def removed_on_failure(path: str) -> Iterator[None]:
             for leftover in (Path(path), Path(path + ".wal")):
                 leftover.unlink(missing_ok=True)
         raise
+
+
+def remove_if_empty(path: Path) -> None:
+    """Remove a workspace file that holds nothing but its schema (the command that made it
+    failed, or only read). One that may hold data, or cannot be read, is kept."""
+    if not path.exists():
+        return
+    try:
+        conn = duckdb.connect(str(path))
+        try:
+            tables = [str(r[0]) for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = "
+                "'BASE TABLE' AND table_name <> 'schema_version'").fetchall()]
+            rows = 0
+            for table in tables:
+                found = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+                rows += int(found[0]) if found else 0
+        finally:
+            conn.close()
+    except Exception:  # cannot tell: keep it (never delete what may hold data)
+        return
+    if rows == 0:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
