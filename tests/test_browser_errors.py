@@ -103,11 +103,25 @@ def test_manage_page_after_disconnect_and_errors_in_handlers(
                 manage.locator(".lm-TabBar-tab", has_text="Products").click()
                 table = manage.locator(".mk-table-products")
                 expect(table.locator(".mk-row-0 select")).to_be_visible()
-                shown = table.locator(".mk-choice select").evaluate_all(
-                    "els => els.map(e => (e.options[e.selectedIndex]?.text || '')"
-                    ".replace(/\\u00a0/g, ' '))")
-                names = [n.strip().split("\n")[0].strip()
-                         for n in table.locator(".mk-row-name").all_inner_texts()]
+
+                def rows_now() -> tuple[list[str], list[str]]:
+                    shown = table.locator(".mk-choice select").evaluate_all(
+                        "els => els.map(e => (e.options[e.selectedIndex]?.text || '')"
+                        ".replace(/\\u00a0/g, ' '))")
+                    names = [n.strip().split("\n")[0].strip()
+                             for n in table.locator(".mk-row-name").all_inner_texts()]
+                    return shown, names
+
+                # The rows are slots the kernel refills: under load a read can catch them
+                # half-drawn (names of one state, choices of another). Read until two reads
+                # a second apart agree, so the row picked is the row acted on.
+                shown, names = rows_now()
+                for _ in range(30):
+                    page.wait_for_timeout(1000)
+                    again = rows_now()
+                    if again == (shown, names):
+                        break
+                    shown, names = again
                 held = next(i for i, (s, n) in enumerate(zip(shown, names, strict=True))
                             if n and f" — {n} (" in s)
                 table.locator(".mk-choice select").nth(held).select_option(
