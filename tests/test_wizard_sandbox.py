@@ -176,6 +176,9 @@ def test_cli_wizard_auto_and_disconnect(sandbox: Sandbox, tmp_path: Path) -> Non
     exact = runner.invoke(main, ["wizard", "--auto", "--exact-only", "--dry-run", "--json"],
                           env=env)
     assert exact.exit_code == 0, exact.output
+    text = runner.invoke(main, ["wizard", "--auto", "--dry-run"], env=env)
+    assert text.exit_code == 0, text.output
+    assert text.stdout.startswith("Summary (dry run): when Done runs, matchkit will\n")
     counts = [json.loads(r.stdout.strip().splitlines()[-1])["summary"]["counts"]
               for r in (dry, exact)]
     # without the safe suggestions the same rows are created, more wait for a person
@@ -190,6 +193,14 @@ def test_cli_wizard_auto_and_disconnect(sandbox: Sandbox, tmp_path: Path) -> Non
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert len(xero.items()) == items_before + out["summary"]["counts"]["xero items to create"]
     assert out["done"]["xero items"] == out["summary"]["counts"]["xero items to create"]
+    # without --json a person reads sentences, not the JSON's labels
+    assert f"Create {counts[0]['xero contacts to create']} contacts in Xero." in text.stdout
+    assert "decisions customers" not in text.stdout
+    again = runner.invoke(main, ["wizard", "--auto"], env=env)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines() == [
+        "Summary (dry run): nothing to change, Done would write nothing.",
+        "Done:", "  Nothing needed changing in Xero or Atera."]
     bye = runner.invoke(main, ["disconnect"], env=env)
     assert bye.exit_code == 0, bye.output
     assert "tax features can be used again" in bye.output

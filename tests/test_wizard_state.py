@@ -104,7 +104,9 @@ def test_summary_is_a_dry_run_with_key_codes_and_no_renamed_duplicates() -> None
     review = {(h.kind, h.key) for h in plan.left_for_review()}
     assert review == {("products", "product:11"), ("customers", "2")}
     assert plan.counts()["left for review"] == 2
-    assert "Left for review" in plan.text() and "Cloud Backup 100 GB" in plan.text()
+    text = plan.text()  # sentences, each with its records
+    assert "2 Atera rows look like a Xero record and wait for you" in text
+    assert "Cloud Backup 100 GB" in text and "decisions products" not in text
     # the look-alikes get no decision: neither created nor left unmatched (archived)
     assert not {d.atera_id for d in plan.decisions} & {"product:11", "2"}
     assert "product:11" not in {a.key for a in plan.atera_archive}
@@ -441,7 +443,10 @@ def test_done_keeps_the_suggestions_and_puts_link_keys_on_matched_contacts() -> 
     plan = w.auto(add_items=True)
     assert [(k.contact_id, k.key) for k in plan.xero_keys] == [("c-acme", "ATERA-1")]
     assert [(k.contact_id, k.current) for k in plan.keys_kept] == [("c-blue", "CUST-0002")]
-    assert "Contact Code left as it is" in plan.text()
+    assert "1 matched Xero contact keeps the Contact Code someone else gave it" in plan.text()
+    kept = [items for title, items in plan.sections()  # JSON's stable titles
+            if title.startswith("Contact Code left as it is")]
+    assert kept == [["Blue Sky Dental Group: keeps CUST-0002 (Atera 2, key ATERA-2)"]]
     assert w.ws.latest_suggestions("customers").empty  # nothing saved before Done
     result = w.done()
     numbers = {c["ContactID"]: c.get("ContactNumber") for c in x.contact_list}

@@ -55,7 +55,7 @@ def demo_cmd(workspace_path: str) -> None:
     from .._connect import connect_atera, connect_xero
     from ..export import ExportOptions, batch_from_selection, export_batch, refresh_invoices
     from ..sandbox import start
-    from ..wizard import Wizard
+    from ..wizard import Wizard, done_sentences, summary_sentences
 
     path = Path(workspace_path)
     if workspace_path == DEMO_WORKSPACE:
@@ -83,11 +83,16 @@ def demo_cmd(workspace_path: str) -> None:
         t = _step("Wizard: auto mode (what Xero has, safe suggestions, create only the "
                   "clearly new), Done")
         plan = wiz.auto()
-        # the counts; every change is listed in the wizard (notebook 01) and `wizard --dry-run`
-        click.echo("   Summary (dry run): " + ", ".join(f"{k} {v}" for k, v in
-                                                      plan.counts().items()))
+        # the sentences; every record is listed in the wizard (notebook 01) and by
+        # `matchkit wizard --auto --dry-run`
+        will, _ = summary_sentences(plan)
+        click.echo("   Summary (dry run), what Done will do:")
+        for s in will:
+            click.echo(f"     {s.text}")
         result = wiz.done()
-        click.echo("   Done: " + ", ".join(f"{k} {v}" for k, v in result.counts().items()))
+        click.echo("   Done:")
+        for line in done_sentences(result, None):
+            click.echo(f"     {line}")
         review = plan.left_for_review()
         if review:
             click.echo(f"   left for a person: {len(review)} row(s) look like a Xero record "

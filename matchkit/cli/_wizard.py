@@ -10,7 +10,7 @@ import click
 
 from .._config import Settings
 from ..store import Workspace
-from ..wizard import Wizard, disconnect, pending_run
+from ..wizard import Wizard, disconnect, done_sentences, pending_run
 from ._options import tenant_option, workspace_option, xero_client
 
 __all__ = ["COMMANDS"]
@@ -88,8 +88,10 @@ def wizard_cmd(auto: bool, import_all: bool, add_items: bool, exact_only: bool,
         click.echo(json.dumps({"summary": plan.as_dict(), "done": result.counts()},
                               default=str))
     else:
-        click.echo("Done: " + ", ".join(f"{k} {v}" for k, v in result.counts().items()))
-    for line in result.held + result.notes:
+        click.echo("Done:")
+        for line in done_sentences(result, plan):  # its notes among them
+            click.echo(f"  {line}")
+    for line in result.held:
         click.echo(f"note: {line}", err=True)
 
 

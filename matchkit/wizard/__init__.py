@@ -7,9 +7,11 @@ from ._model import Choice, ImportRow, Option, Row, TaxInfo
 from ._orgs import Organisation
 from ._picker import Bin, preselected, preselection_rule, score_histogram
 from ._plan import Plan
+from ._sentences import Sentence, done_sentences, plural, summary_sentences, summary_text
 from ._wizard import Confirmation, SharedRecordError, Step, Wizard
 
 __all__ = ["PLAUSIBLE", "TAX_NOTE", "ApplyResult", "Bin", "Choice", "Confirmation", "ImportRow",
-           "LooksLike", "Option", "Organisation", "Plan", "Row", "SharedRecordError", "Step",
-           "TaxInfo", "Wizard", "apply_pending", "disconnect", "export_status", "held_back",
-           "looks_like", "pending_run", "preselected", "preselection_rule", "score_histogram"]
+           "LooksLike", "Option", "Organisation", "Plan", "Row", "Sentence", "SharedRecordError",
+           "Step", "TaxInfo", "Wizard", "apply_pending", "disconnect", "done_sentences",
+           "export_status", "held_back", "looks_like", "pending_run", "plural", "preselected",
+           "preselection_rule", "score_histogram", "summary_sentences", "summary_text"]

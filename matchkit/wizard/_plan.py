@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..store import Decision
+from ._sentences import left_alone, summary_text, will_do
 
 __all__ = ["AteraProductAdd", "ContactCreate", "ContactKey", "Held", "ItemCreate", "Plan"]
 
@@ -110,54 +111,14 @@ class Plan:
                     or self.xero_keys)
 
     def sections(self) -> list[tuple[str, list[str]]]:
-        """Titled lists of plain-text lines (escape before putting them into HTML)."""
+        """Every Summary section by its stable title, with its plain-text records (escape
+        them before they reach HTML); empty ones included."""
+        return [(s.key, list(s.items)) for s in (*will_do(self), *left_alone(self))]
 
-        def price(p: float | None) -> str:
-            return "no price" if p is None else f"{p:.2f}"
-
-        return [
-            ("Create in Xero: items",
-             [f"{i.code} — {i.name} ({price(i.price)})" for i in self.xero_items]),
-            ("Create in Xero: contacts",
-             [(c.name if c.name == c.atera_name else f"{c.name} (Atera: {c.atera_name})")
-              + (f" [Contact Code {c.key}]" if c.key else "") for c in self.xero_contacts]),
-            ("Left for review: Xero has something like these, a person decides (match one, "
-             "or create it by naming it)",
-             [f"{h.name} ({h.kind[:-1]} {h.key}): {h.reason}"
-              for h in self.left_for_review()]),
-            ("Set the link key (Contact Code) on matched Xero contacts",
-             [f"{k.name}: {k.key}" for k in self.xero_keys]),
-            ("Contact Code left as it is (set by someone else; matching still works from "
-             "this workspace's decisions)",
-             [f"{k.name}: keeps {k.current} (Atera {k.atera_id}, key {k.key})"
-              for k in self.keys_kept]),
-            ("Create in Atera: customers (imported from Xero)",
-             [c.name for c in self.atera_customers]),
-            ("Archive in Atera: products no longer offered",
-             [a.name for a in self.atera_archive]),
-            ("Add to Atera's product list: Xero items",
-             [f"{p.code} — {p.name} ({price(p.price)})" for p in self.atera_products]),
-            ("Left as they are: labour rates without a match (Atera's API cannot archive them)",
-             [r.name for r in self.rates_kept]),
-            ("Not added to Atera: Xero items whose name a matched Atera product has",
-             [r.name for r in self.adds_skipped]),
-            ("Not imported: a matched Atera customer has the same name (match it instead)",
-             [r.name for r in self.imports_skipped]),
-            ("Not imported or added to Atera: Atera has something like these (tick one by "
-             "itself to import it anyway)",
-             [f"{h.name}: {h.reason}" for h in self.review
-              if h.kind in ("imports", "adds")]),
-        ]
-
-    def text(self) -> str:
-        """The Summary as plain text: counts, then every change listed."""
-        lines = ["Summary (dry run): Done will make these changes"]
-        lines += [f"  {k}: {v}" for k, v in self.counts().items()]
-        for title, items in self.sections():
-            if items:
-                lines.append(f"{title}:")
-                lines += [f"  - {x}" for x in items]
-        return "\n".join(lines)
+    def text(self, button: str = "Done") -> str:
+        """The Summary as plain text: what ``button`` will do in sentences, each with its
+        records listed, then what it leaves alone."""
+        return summary_text(self, button)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "counts": self.counts(),
