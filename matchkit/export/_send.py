@@ -23,7 +23,9 @@ import pandas as pd
 from .._exceptions import ExportError, InputError, WorkspaceError
 from .._limits import bad_text, fits_money
 from .._presend import account_numbers_of
-from .._xero_sync import (
+from ..accounts import check_line_accounts
+from ..outbox import (
+    Outbox,
     SyncPreview,
     XeroSyncError,
     ensure_contacts,
@@ -31,8 +33,6 @@ from .._xero_sync import (
     preview_contacts,
     preview_items,
 )
-from ..accounts import check_line_accounts
-from ..outbox import Outbox
 from ..store import (
     EXPORT_COLUMNS,
     Workspace,

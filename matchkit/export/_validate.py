@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from .._gate import NAMED_METHODS
-from .._xero_sync import ContactSpec, ItemSpec, default_sales_account
 from ..matching import normalise_product
+from ..outbox import ContactSpec, ItemSpec, default_sales_account
 from ..store import Workspace
 from ._batch import Batch, CustomerLink, invoice_number, link_customers
 from ._checks import atera_money, check_invoice
