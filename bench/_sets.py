@@ -55,11 +55,11 @@ def _read(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 def seed_sets() -> list[LabelledSet]:
     """The demo seed (data/seed/*.json) loaded into an in-memory workspace and read back
-    through matchkit._sources, scored against data/seed/truth.json; [] when absent."""
+    through matchkit.sources, scored against data/seed/truth.json; [] when absent."""
     folder = ROOT / "data" / "seed"
     if not (folder / "truth.json").exists():
         return []
-    from matchkit._sources import atera_frame, xero_frame
+    from matchkit.sources import atera_frame, xero_frame
     from matchkit.store import Workspace
 
     atera = json.loads((folder / "atera_demo.json").read_text())

@@ -39,7 +39,7 @@ SCALE = 60.0  # one real second is a sandbox minute: Xero's limits are not what 
 def _done(tmp: Path) -> dict[str, Any]:
     """In the child: connect, auto, Done on this version's code."""
     from matchkit._config import Settings
-    from matchkit._connect import connect_atera, connect_xero
+    from matchkit.connect import connect_atera, connect_xero
     from matchkit.store import Workspace
     from matchkit.wizard import Wizard
 

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, os.environ.get("MATCHKIT_BENCH_CODE") or str(ROOT))
 
 from matchkit._config import Settings  # noqa: E402
-from matchkit._connect import connect_xero  # noqa: E402
+from matchkit.connect import connect_xero  # noqa: E402
 from matchkit.export import Batch, ExportOptions, export_batch  # noqa: E402
 from matchkit.sandbox import start  # noqa: E402
 from matchkit.store import Decision, Workspace  # noqa: E402

@@ -43,7 +43,7 @@ SCALE = 60.0  # sandbox minutes in real seconds: Xero's limits are not what is m
 
 def _clients(env: dict[str, str], tmp: Path) -> tuple[Any, Any, Any]:
     from matchkit._config import Settings
-    from matchkit._connect import connect_atera, connect_xero
+    from matchkit.connect import connect_atera, connect_xero
 
     s = Settings.from_env(env, token_dir=str(tmp / "tokens"), workspace=str(tmp / "ws.duckdb"))
     return connect_xero(None, s, time_scale=SCALE), connect_atera(s, rate=0), s

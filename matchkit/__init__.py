@@ -27,12 +27,12 @@ from ._exceptions import (
     WorkspaceError,
     WorkspaceTenantError,
 )
-from ._status import status
 from .atera import invoice_lines as _invoice_lines
 from .atera import labour_rates as _labour_rates
 from .snapshot import take_snapshots
 from .store import Decision, Workspace, load_file
 from .store import derive as _derive
+from .workspace_status import status
 
 # The store writes Atera's invoice lines and labour rates beside their parent snapshots; the
 # Atera connector computes them. Wired here, above both, so the store imports no connector

@@ -23,8 +23,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from ._sources import suggest_threshold
-from .matching import match_frames, triage
+from .matching import match_frames, suggest_threshold, triage
 
 __all__ = ["NAMED_METHODS", "Verdict", "judge", "keep_held", "verdicts_from"]
 
@@ -79,7 +78,7 @@ def judge(kind: str, todo: pd.DataFrame, existing: pd.DataFrame,
           matches: pd.DataFrame | None = None, held: Mapping[str, str] | None = None
           ) -> dict[str, Verdict]:
     """A :class:`Verdict` for every row of ``todo`` (matching frames: ``id``, ``name``,
-    ``key`` and evidence, see ``matchkit._sources``) against the records of ``existing``.
+    ``key`` and evidence, see ``matchkit.sources``) against the records of ``existing``.
     ``matches`` is ``match_frames(todo, existing)`` when the caller has it already;
     ``held``: the rows an earlier run left for a person (:func:`keep_held`)."""
     if todo.empty:

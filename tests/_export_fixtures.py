@@ -155,7 +155,7 @@ class Env:
     tmp: Path
 
     def client(self, **kwargs: Any) -> Any:
-        from matchkit._connect import connect_xero
+        from matchkit.connect import connect_xero
 
         return connect_xero(None, self.settings, **kwargs)
 
@@ -176,7 +176,7 @@ def export_env(tmp_path: Path, *, time_scale: float = 60.0, in_memory: bool = Fa
                **connect: Any) -> Iterator[Env]:
     """The demo sandbox, a connected client and a workspace (a file unless ``in_memory``,
     which only tests that stay in this process may use)."""
-    from matchkit._connect import connect_xero
+    from matchkit.connect import connect_xero
     from matchkit.sandbox import start
 
     with start(seed="demo", time_scale=time_scale) as sb:

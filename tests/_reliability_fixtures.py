@@ -78,7 +78,7 @@ class Rig:
         return proc.returncode, out, err
 
     def client(self, **kwargs: Any) -> Any:
-        from matchkit._connect import connect_xero
+        from matchkit.connect import connect_xero
 
         kwargs.setdefault("time_scale", self.time_scale)
         return connect_xero(None, self.settings, **kwargs)
@@ -115,7 +115,7 @@ def rig(tmp_path: Path, *, seed: str = "demo", time_scale: float = 60.0,
     """A sandbox (time-scaled so Xero's 60/min limit costs seconds, not minutes) and a file
     workspace under ``tmp_path``; with ``connect`` the Xero connection is made and recorded
     once, so child processes find stored tokens."""
-    from matchkit._connect import connect_xero
+    from matchkit.connect import connect_xero
     from matchkit.sandbox import start
 
     with start(seed=seed, time_scale=time_scale, **options) as sb:

@@ -24,8 +24,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed "
                        "(apt-get install chromium; `make test` does it)"),
-    pytest.mark.skipif(importlib.util.find_spec("matchkit._sources") is None,
-                       reason="the matching service (matchkit._sources) is missing"),
+    pytest.mark.skipif(importlib.util.find_spec("matchkit.sources") is None,
+                       reason="the matching service (matchkit.sources) is missing"),
 ]
 
 

@@ -19,7 +19,7 @@ import pytest
 from _jupyterlab import CHROMIUM_ARGS, Lab, chromium_path, jupyter_lab
 
 from matchkit._config import Settings
-from matchkit._connect import connect_atera, connect_xero
+from matchkit.connect import connect_atera, connect_xero
 from matchkit.sandbox import start
 from matchkit.store import Workspace
 
@@ -32,8 +32,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed "
                        "(apt-get install chromium; `make test` does it)"),
-    pytest.mark.skipif(importlib.util.find_spec("matchkit._sources") is None,
-                       reason="the matching service (matchkit._sources) is missing"),
+    pytest.mark.skipif(importlib.util.find_spec("matchkit.sources") is None,
+                       reason="the matching service (matchkit.sources) is missing"),
 ]
 
 # Find an undecided row with suggestions (or any undecided row) and its option labels.

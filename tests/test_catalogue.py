@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from matchkit import WorkspaceError
-from matchkit._sources import atera_catalogue, atera_frame, is_archived
 from matchkit.accounts._apply import _Keys
 from matchkit.review._records import atera_records
+from matchkit.sources import atera_catalogue, atera_frame, is_archived
 from matchkit.store import Workspace
 from matchkit.store import _derive as derive_mod
 from matchkit.wizard._model import _product_rows

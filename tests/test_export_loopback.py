@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from matchkit._connect import connect_xero
 from matchkit._exceptions import ConfigError
+from matchkit.connect import connect_xero
 from matchkit.export import (
     ExportOptions,
     batch_from_file,

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from matchkit import Settings, Workspace, status
-from matchkit._connect import connect_xero
 from matchkit.cli import main
+from matchkit.connect import connect_xero
 from matchkit.sandbox import Sandbox
 
 
@@ -45,7 +45,7 @@ def test_items_created_by_the_wizard_carry_the_sales_account_so_xero_taxes_them(
                                  token_dir=str(tmp_path / "tokens"))
     ws = Workspace.open(settings.workspace)
     xero = connect_xero(ws, settings)
-    from matchkit._connect import connect_atera
+    from matchkit.connect import connect_atera
 
     wiz = Wizard(ws, xero=xero, atera=connect_atera(settings), who="test")
     wiz.connect(progress=lambda line: None)

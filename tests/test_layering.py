@@ -77,7 +77,7 @@ def test_the_walk_resolves_relative_imports(tmp_path: Path) -> None:
     assert "matchkit._exceptions" in names
     assert "matchkit.store._entities" in names
     assert "matchkit.store._tenant" in names  # from . import _tenant
-    assert "matchkit._sources" in _imports(ROOT / "wizard" / "_model.py")
+    assert "matchkit.sources" in _imports(ROOT / "wizard" / "_model.py")
     assert "matchkit.store" in _imports(ROOT / "__init__.py")
 
 

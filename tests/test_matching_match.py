@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matchkit._exceptions import MatchConfigError
-from matchkit._sources import atera_frame, suggest, xero_frame
 from matchkit.matching import AUTO_ACCEPT, OUTPUT_COLUMNS, auto_accepted, match_frames
+from matchkit.sources import atera_frame, suggest, xero_frame
 from matchkit.store import Workspace
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"

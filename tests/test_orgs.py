@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from matchkit._config import Settings
-from matchkit._connect import connect_atera, connect_xero, xero_login
 from matchkit._exceptions import ConfigError, WizardError, WorkspaceTenantError
 from matchkit.cli import main
+from matchkit.connect import connect_atera, connect_xero, xero_login
 from matchkit.export import Batch, export_batch, plan_export, refresh_invoices
 from matchkit.sandbox import Sandbox, start
 from matchkit.snapshot import take_snapshots

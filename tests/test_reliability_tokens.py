@@ -54,7 +54,7 @@ def _rotate_behind_matchkits_back(r: Rig) -> None:
 _CHILD = textwrap.dedent("""
     import json, sys, time
     from matchkit._config import Settings
-    from matchkit._connect import connect_xero
+    from matchkit.connect import connect_xero
     settings = Settings.from_env()
     go = float(sys.argv[1])
     while time.time() < go:   # both children start their refresh together

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from matchkit import ConfigError, Settings, Workspace, take_snapshots
-from matchkit._connect import connect_atera, connect_xero
 from matchkit.cli import main
+from matchkit.connect import connect_atera, connect_xero
 from matchkit.sandbox import Sandbox
 
 

@@ -20,8 +20,8 @@ NOTEBOOKS = ["notebooks/01_connect_and_sync.ipynb", "notebooks/02_manage_integra
 pytestmark = [
     pytest.mark.notebook,
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("matchkit._sources") is None,
-                       reason="the matching service (matchkit._sources) is missing"),
+    pytest.mark.skipif(importlib.util.find_spec("matchkit.sources") is None,
+                       reason="the matching service (matchkit.sources) is missing"),
 ]
 
 

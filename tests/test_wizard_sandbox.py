@@ -15,13 +15,13 @@ from _wizard_fixtures import fake_suggest
 from click.testing import CliRunner
 
 from matchkit._config import Settings
-from matchkit._connect import connect_atera, connect_xero
 from matchkit.cli import main
+from matchkit.connect import connect_atera, connect_xero
 from matchkit.sandbox import Sandbox, start
 from matchkit.store import Workspace
 from matchkit.wizard import Plan, Step, Wizard, pending_run
 
-HAS_SOURCES = importlib.util.find_spec("matchkit._sources") is not None
+HAS_SOURCES = importlib.util.find_spec("matchkit.sources") is not None
 # The real matching service when it is there; until then a stand-in with its output shape.
 SUGGEST: Any = None if HAS_SOURCES else fake_suggest
 
@@ -165,7 +165,7 @@ def test_crash_half_way_twice_then_done_again(sandbox: Sandbox, tmp_path: Path) 
     _assert_created_as_planned(before, world, plan)
 
 
-@pytest.mark.skipif(not HAS_SOURCES, reason="the matching service (matchkit._sources) is "
+@pytest.mark.skipif(not HAS_SOURCES, reason="the matching service (matchkit.sources) is "
                     "missing; the CLI uses it")
 def test_cli_wizard_auto_and_disconnect(sandbox: Sandbox, tmp_path: Path) -> None:
     env = {**sandbox.env, "MATCHKIT_TOKEN_DIR": str(tmp_path / "tokens"),

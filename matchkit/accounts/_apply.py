@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._sources import atera_catalogue
 from ..matching import normalise_product
+from ..sources import atera_catalogue
 from ..store import Workspace
 from ..xero import XeroReader
 from ._rules import MAX_TRACKING, LineAccount, Rule, org_problems, resolve

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import InputError, LoadError
-from .._sources import atera_catalogue
 from .._text import decode_utf8
+from ..sources import atera_catalogue
 from ..store import Workspace
 from ..xero import XeroReader
 from ._apply import org_lists

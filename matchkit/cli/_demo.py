@@ -10,8 +10,8 @@ import click
 
 from .._config import Settings
 from .._exceptions import InputError
-from .._status import format_status, status
 from ..store import Workspace
+from ..workspace_status import format_status, status
 
 __all__ = ["COMMANDS"]
 
@@ -52,7 +52,7 @@ def _check_replaceable(path: Path, sandbox_tenants: set[str]) -> None:
 def demo_cmd(workspace_path: str) -> None:
     """Start the sandbox and run the whole sync: connect, snapshot, match, the wizard's
     auto mode, export every invoice to Xero, read payment status back, status."""
-    from .._connect import connect_atera, connect_xero
+    from ..connect import connect_atera, connect_xero
     from ..export import ExportOptions, batch_from_selection, export_batch, refresh_invoices
     from ..sandbox import start
     from ..wizard import Wizard, done_sentences, summary_sentences

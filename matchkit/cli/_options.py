@@ -131,7 +131,7 @@ def xero_client(settings: Settings, ws: Workspace | None = None, *, record: bool
                 ) -> Any:
     """A connected Xero client (OAuth as configured; see README) for ``--tenant``, else the
     workspace's organisation, else the only one; with ``record`` recorded in ``ws``."""
-    from .._connect import connect_xero
+    from ..connect import connect_xero
 
     return connect_xero(ws, settings, tenant=chosen_tenant(), record=record,
                         on_url=_say_url, on_wait=_say_wait)
@@ -139,7 +139,7 @@ def xero_client(settings: Settings, ws: Workspace | None = None, *, record: bool
 
 def xero_login(settings: Settings) -> Any:
     """The Xero login alone (its organisations: ``.tenants()``)."""
-    from .._connect import xero_login as login
+    from ..connect import xero_login as login
 
     return login(settings, on_url=_say_url, on_wait=_say_wait)
 
@@ -154,6 +154,6 @@ def _say_wait(seconds: float, reason: str) -> None:
 
 
 def atera_client(settings: Settings) -> Any:
-    from .._connect import connect_atera
+    from ..connect import connect_atera
 
     return connect_atera(settings)

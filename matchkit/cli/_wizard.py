@@ -17,7 +17,7 @@ __all__ = ["COMMANDS"]
 
 
 def _clients(settings: Settings, ws: Workspace) -> tuple[Any, Any]:
-    from .._connect import connect_atera, is_loopback
+    from ..connect import connect_atera, is_loopback
 
     # record=False: the wizard records the connection itself, at Done ("without Done,
     # nothing is saved"); the workspace's organisation is still the only one allowed.

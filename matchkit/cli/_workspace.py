@@ -9,8 +9,8 @@ import click
 
 from .._config import Settings
 from .._exceptions import InputError
-from .._status import format_status, status
 from ..store import ENTITIES, Workspace, load_file
+from ..workspace_status import format_status, status
 from ._options import atera_client, tenant_option, workspace_option, xero_client
 
 _ENTITY_HELP = "; ".join(
@@ -93,7 +93,7 @@ def diff_cmd(system: str, entity: str, old: int | None, new: int | None, as_json
 @workspace_option
 def suggest_cmd(kind: str, top: int, *, settings: Settings, ws: Workspace) -> None:
     """Match the latest snapshots and store the suggestions in the workspace."""
-    from .._sources import suggest
+    from ..sources import suggest
 
     kinds = ("customers", "products") if kind == "all" else (kind,)
     for k in kinds:  # every prerequisite first: a refused run stores nothing

@@ -1,6 +1,6 @@
 """Matching (core, pure): two frames in, scored and explained candidate pairs out.
 
-No I/O here: ``matchkit._sources`` builds the frames from the workspace, the CLI from CSVs.
+No I/O here: ``matchkit.sources`` builds the frames from the workspace, the CLI from CSVs.
 """
 
 from ._assign import NEAR_TIE
@@ -14,7 +14,15 @@ from ._match import (
     match_frames,
     pair_features,
 )
-from ._new import CLEARLY_NEW, STATUSES, NewBar, acronyms, similar_names, triage
+from ._new import (
+    CLEARLY_NEW,
+    STATUSES,
+    NewBar,
+    acronyms,
+    similar_names,
+    suggest_threshold,
+    triage,
+)
 from ._normalise import (
     domain_key,
     exact_key,
@@ -47,5 +55,6 @@ __all__ = [
     "phone_key",
     "product_codes",
     "similar_names",
+    "suggest_threshold",
     "triage",
 ]

@@ -23,10 +23,11 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .._exceptions import MatchConfigError
-from ._match import KINDS, auto_accepted
+from ._match import DEFAULT_THRESHOLD, KINDS, auto_accepted
 from ._normalise import company_parts, normalise_company, normalise_product
 
-__all__ = ["CLEARLY_NEW", "STATUSES", "NewBar", "acronyms", "similar_names", "triage"]
+__all__ = ["CLEARLY_NEW", "STATUSES", "NewBar", "acronyms", "similar_names",
+           "suggest_threshold", "triage"]
 
 Status = Literal["link", "exact", "safe", "review", "new"]
 # link: a right row carries the left row's key; exact: the same name (case, spaces and
@@ -52,6 +53,15 @@ CLEARLY_NEW: dict[str, NewBar] = {
     "customers": NewBar(score=15.0, similar=90.0, words="sort"),
     "products": NewBar(score=25.0, similar=60.0, words="set", alone=90.0),
 }
+
+
+def suggest_threshold(kind: str) -> float:
+    """The threshold suggestions are kept from: low enough that every candidate which keeps
+    a row from being "clearly new" (``CLEARLY_NEW``) is shown to the person deciding."""
+    if kind not in CLEARLY_NEW:
+        raise MatchConfigError(f"kind must be 'customers' or 'products', got {kind!r}")
+    return min(DEFAULT_THRESHOLD, CLEARLY_NEW[kind].score)
+
 
 _CHUNK = 256  # left rows per cdist block: 256 x 100,000 bytes at most
 # a word's plural "s" (on both sides alike): "Tolls" is "Toll Charges"' toll

@@ -19,7 +19,7 @@ import pandas as pd
 from .._gate import judge
 from .._keys import contact_key_of
 from .._presend import account_numbers_of, contact_problems
-from .._sources import contacts_frame, to_create, typed
+from ..sources import contacts_frame, to_create, typed
 from ..store import Workspace, held_rows, sync_intents
 from ._channel import (
     Job,

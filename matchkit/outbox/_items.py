@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._gate import judge
 from .._keys import CODE_MAX, item_key_of
-from .._sources import items_frame, to_create, typed
+from ..sources import items_frame, to_create, typed
 from ..store import Workspace, held_rows, sync_intents
 from ._channel import (
     Job,

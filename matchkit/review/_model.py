@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError
-from .._sources import xero_frame
+from ..sources import xero_frame
 from ..store import Decision, Workspace
 from . import _build, _bulk, _files, _view
 from ._records import atera_records

@@ -1,11 +1,11 @@
 """The Atera records a review lists, read from the workspace's latest snapshots (the Xero
-side is matching's own frame, ``matchkit._sources.xero_frame``)."""
+side is matching's own frame, ``matchkit.sources.xero_frame``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .._sources import atera_catalogue
+from ..sources import atera_catalogue
 from ..store import Workspace
 
 __all__ = ["atera_records"]

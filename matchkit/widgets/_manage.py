@@ -8,8 +8,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from .._status import status
 from ..wizard import Step, Wizard, disconnect, export_status
+from ..workspace_status import status
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
 from ._imports_table import ImportTable
 from ._mapping import MappingTab

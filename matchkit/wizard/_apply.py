@@ -18,15 +18,6 @@ from typing import Any, Protocol
 from .._exceptions import NotFoundError, ValidationError, WizardError
 from .._gate import NAMED_METHODS, Verdict, judge
 from .._keys import contact_key
-from .._sources import (
-    atera_catalogue,
-    contacts_frame,
-    customers_frame,
-    is_archived,
-    items_frame,
-    products_frame,
-    typed,
-)
 from ..outbox import (
     ContactSpec,
     ItemSpec,
@@ -34,6 +25,15 @@ from ..outbox import (
     ensure_contacts,
     ensure_items,
     fold_name,
+)
+from ..sources import (
+    atera_catalogue,
+    contacts_frame,
+    customers_frame,
+    is_archived,
+    items_frame,
+    products_frame,
+    typed,
 )
 from ..store import Decision, Workspace, held_rows
 from ..xero import XeroWriter
@@ -335,7 +335,7 @@ def _add_products(ws: Workspace, atera: AteraWriter, todo: list[dict[str, Any]],
                 "SKU": _text(item.get("Code"))}
         return atera.create_product({k: v for k, v in body.items() if v is not None})
 
-    # products_frame leaves archived ones out (the one rule, matchkit._sources.is_archived)
+    # products_frame leaves archived ones out (the one rule, matchkit.sources.is_archived)
     live = products_frame(typed("atera", "products", atera.products()),
                           typed("atera", "expenses", atera.expenses()),
                           ws.rows("atera", "contract_rates"))

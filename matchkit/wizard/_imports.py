@@ -47,8 +47,8 @@ def _matched(wizard: Wizard) -> dict[str, dict[str, float]]:
     hit = _MATCHED.get(id(cat))
     if hit is not None and hit[0]() is cat:
         return hit[1]
-    from .._sources import atera_frame, xero_frame
     from ..matching import match_frames
+    from ..sources import atera_frame, xero_frame
 
     ids = {r.xero_id for r in cat.import_rows()}
     left = xero_frame(wizard.ws, "customers")

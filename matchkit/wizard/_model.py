@@ -17,7 +17,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .._gate import Verdict, judge, keep_held, verdicts_from
-from .._sources import atera_catalogue, atera_frame, xero_frame
+from ..sources import atera_catalogue, atera_frame, xero_frame
 from ..store import Workspace, held_rows
 
 __all__ = ["SEARCH_CUTOFF", "AddRow", "Catalogue", "Choice", "ImportRow", "Option", "Row",
@@ -156,8 +156,8 @@ def _triage(ws: Workspace, kind: str, df: pd.DataFrame) -> dict[str, Verdict]:
     """Per Atera row: linked, exact, safe, needs review, or clearly new (``matchkit._gate``).
     ``df`` is the suggestions; a stand-in without match_frames' columns does not decide
     what may be created: the matcher runs for the verdicts then."""
-    from .._sources import suggest  # late, as in _wizard: the heavy part
     from ..matching import triage
+    from ..sources import suggest  # late, as in _wizard: the heavy part
 
     need = {"left_id", "right_id", "score", "ambiguous", "proposed", "method", "rank",
             "evidence", "right_name", "conflict", "alone"}

@@ -53,7 +53,7 @@ _UNMATCHED_WARNING = {
 
 def _default_suggest() -> SuggestFn:
     # The matching service; imported late because it is the heavy part.
-    fn: SuggestFn = importlib.import_module("matchkit._sources").suggest
+    fn: SuggestFn = importlib.import_module("matchkit.sources").suggest
     return fn
 
 

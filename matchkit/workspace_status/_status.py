@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from ._sources import atera_catalogue
-from .reconcile import stored_totals
-from .store import ENTITIES, Workspace, export_state
+from ..reconcile import stored_totals
+from ..sources import atera_catalogue
+from ..store import ENTITIES, Workspace, export_state
 
 __all__ = ["format_status", "status"]
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ._exceptions import ConfigError
-from .store import ENTITIES, Workspace
-from .xero import XeroReader
+from .._exceptions import ConfigError
+from ..store import ENTITIES, Workspace
+from ..xero import XeroReader
 
 __all__ = ["ATERA_ENTITIES", "XERO_ENTITIES", "SnapshotResult", "take_snapshots"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._config import Settings
-from ._exceptions import WorkspaceTenantError
-from .store import Workspace
-from .xero import XeroReader
+from .._config import Settings
+from .._exceptions import WorkspaceTenantError
+from ..store import Workspace
+from ..xero import XeroReader
 
 __all__ = ["bind_workspace", "connect_atera", "connect_xero", "is_loopback", "xero_login"]
 
@@ -25,7 +25,7 @@ def xero_login(settings: Settings, **kwargs: Any) -> Any:
     organisations it reaches. Where the login page is on this machine (the sandbox, which
     consents by itself) the login completes without a browser; against the real Xero a
     browser window opens."""
-    from .xero import login
+    from ..xero import login
 
     kwargs.setdefault("browser", not is_loopback(settings.xero_login_url))
     kwargs.setdefault("redirect_port", settings.xero_redirect_port)
@@ -81,6 +81,6 @@ def bind_workspace(ws: Workspace, xero: XeroReader, settings: Settings | None = 
 
 def connect_atera(settings: Settings, **kwargs: Any) -> Any:
     """An :class:`matchkit.atera.AteraClient` for ``settings``."""
-    from .atera import AteraClient
+    from ..atera import AteraClient
 
     return AteraClient.from_settings(settings, **kwargs)

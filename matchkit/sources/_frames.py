@@ -13,87 +13,22 @@ read from an API), so the wizard, Done and the export judge the same way.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from ._exceptions import MatchConfigError
-from ._keys import contact_key, contact_key_of, item_key, item_key_of
-from .matching import CLEARLY_NEW, DEFAULT_THRESHOLD, match_frames
-from .store import Workspace, entity, typed_rows
+from .._exceptions import MatchConfigError
+from .._keys import contact_key, contact_key_of, item_key, item_key_of
+from ..matching import match_frames, suggest_threshold
+from ..store import Workspace, entity, typed_rows
+from ._catalogue import atera_catalogue, catalogue, not_archived
+from ._catalogue import text_column as _text
 
-__all__ = ["CATALOGUE_COLUMNS", "atera_catalogue", "atera_frame", "catalogue",
-           "contacts_frame", "customers_frame", "is_archived", "items_frame", "products_frame",
-           "suggest", "suggest_threshold", "to_create", "typed", "xero_frame"]
+__all__ = ["atera_frame", "contacts_frame", "customers_frame", "items_frame", "products_frame",
+           "suggest", "to_create", "typed", "xero_frame"]
 
 _KINDS = ("customers", "products")
-
-
-def _text(df: pd.DataFrame, col: str) -> pd.Series:
-    if col not in df.columns:
-        return pd.Series([""] * len(df), index=df.index, dtype=object)
-    s = df[col].astype(object)
-    return s.where(s.notna(), "").astype(str)
-
-
-def is_archived(value: object) -> bool:
-    """The one archived rule for Atera's products and expenses: archived only when the
-    record says so (``Archived`` true); a missing flag is not archived."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return False
-    return bool(value)
-
-
-def not_archived(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows :func:`is_archived` keeps (Atera contacts have the flag too)."""
-    if "Archived" not in df.columns or df.empty:
-        return df
-    return df[~df["Archived"].map(is_archived).astype(bool)]
-
-
-# Atera's catalogue, one row per product, expense or labour rate: ``id`` as decisions spell
-# it, ``source`` (product, expense, rate), ``name`` (Description), ``price`` (Amount, NaN
-# when missing), ``sku``, ``category`` ("" when missing), ``archived``.
-CATALOGUE_COLUMNS = ("id", "source", "name", "price", "sku", "category", "archived")
-
-
-def catalogue(products: pd.DataFrame, expenses: pd.DataFrame | None = None,
-              rates: pd.DataFrame | None = None, *, include_archived: bool = False
-              ) -> pd.DataFrame:
-    """Atera's catalogue (see :data:`CATALOGUE_COLUMNS`) from typed rows, products first,
-    then expenses, then labour rates (which contracts hold: never archived). Archived
-    products and expenses (:func:`is_archived`) are left out unless asked for."""
-    parts = []
-    for rows, source, key in ((products, "product", "RateID"), (expenses, "expense", "RateID"),
-                              (rates, "rate", "RateKey")):
-        if rows is None or rows.empty:
-            continue
-        archived = (rows["Archived"].map(is_archived).astype(bool) if "Archived" in rows.columns
-                    else pd.Series(False, index=rows.index))
-        if not include_archived:
-            rows, archived = rows[~archived], archived[~archived]
-        ids = (_text(rows, key) if source == "rate"
-               else f"{source}:" + rows[key].astype("Int64").astype(str))
-        parts.append(pd.DataFrame({
-            "id": ids.astype(object), "source": source, "name": _text(rows, "Description"),
-            "price": (pd.to_numeric(rows["Amount"], errors="coerce").astype(float)
-                      if "Amount" in rows.columns else float("nan")),
-            "sku": _text(rows, "SKU"), "category": _text(rows, "Category"),
-            "archived": archived.to_numpy(dtype=bool)}))
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=float if c == "price" else bool
-                                          if c == "archived" else object)
-                             for c in CATALOGUE_COLUMNS})
-    return pd.concat(parts, ignore_index=True)
-
-
-def atera_catalogue(ws: Workspace, *, include_archived: bool = False) -> pd.DataFrame:
-    """Atera's catalogue in the workspace's latest snapshots (:func:`catalogue`): what the
-    wizard, Done, the review, the export and matching all take Atera's products from."""
-    return catalogue(ws.rows("atera", "products"), ws.rows("atera", "expenses"),
-                     ws.rows("atera", "contract_rates"), include_archived=include_archived)
 
 
 def _check_kind(kind: str) -> None:
@@ -204,13 +139,6 @@ def xero_frame(ws: Workspace, kind: str, *, include_archived: bool = False) -> p
     if kind == "customers":
         return contacts_frame(ws.rows("xero", "contacts"), include_archived=include_archived)
     return items_frame(ws.rows("xero", "items"))
-
-
-def suggest_threshold(kind: str) -> float:
-    """The threshold suggestions are kept from: low enough that every candidate which keeps
-    a row from being "clearly new" (``CLEARLY_NEW``) is shown to the person deciding."""
-    _check_kind(kind)
-    return min(DEFAULT_THRESHOLD, CLEARLY_NEW[kind].score)
 
 
 def suggest(ws: Workspace, kind: str, top: int = 5,
