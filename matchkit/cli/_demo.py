@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from .._config import Settings
 from .._exceptions import InputError
 from ..store import Workspace
 from ..workspace_status import format_status, status
+
+if TYPE_CHECKING:  # the wizard is imported when the command runs
+    from ..wizard import Plan
 
 __all__ = ["COMMANDS"]
 
@@ -93,14 +97,7 @@ def demo_cmd(workspace_path: str) -> None:
         click.echo("   Done:")
         for line in done_sentences(result, None):
             click.echo(f"     {line}")
-        review = plan.left_for_review()
-        if review:
-            click.echo(f"   left for a person: {len(review)} row(s) look like a Xero record "
-                       "(never created automatically), e.g.")
-            for h in review[:3]:
-                click.echo(f"     {h.name} ({h.key}): {h.reason}")
-            click.echo(f"   decide them in notebook 01, or: matchkit review export -w {path} "
-                       "--kind customers -o review.csv (and --kind products)")
+        _left_for_review(plan, path)
         _done(t)
 
         t = _step("Export every Atera invoice to Xero (missing customers created on the way)")
@@ -132,4 +129,17 @@ def demo_cmd(workspace_path: str) -> None:
         raise SystemExit(1)
 
 
+def _left_for_review(plan: Plan, path: Path) -> None:
+    """The rows the wizard's auto mode left for a person, three of them named."""
+    review = plan.left_for_review()
+    if review:
+        click.echo(f"   left for a person: {len(review)} row(s) look like a Xero record "
+                   "(never created automatically), e.g.")
+        for h in review[:3]:
+            click.echo(f"     {h.name} ({h.key}): {h.reason}")
+        click.echo(f"   decide them in notebook 01, or: matchkit review export -w {path} "
+                   "--kind customers -o review.csv (and --kind products)")
+
+
 COMMANDS = [demo_cmd]
+
