@@ -70,6 +70,9 @@ def test_review_grid_in_jupyterlab(tmp_path: Path) -> None:
             counts = page.locator(".mk-review-counts")
             expect(counts).to_contain_text(f"{N} shown", timeout=90_000)
             expect(page.locator(".mk-review-grid canvas").first).to_be_visible()
+            # The grid paints a screen with one copy to the screen, not one a cell (GridEvents:
+            # 0.3-0.6 s a screen otherwise; a Lumino that renamed its internals fails here).
+            expect(page.locator(".mk-review-grid [data-mk-blits='batched']")).to_have_count(1)
 
             detail = page.locator(".mk-review-detail")
             order = _view_order(N)
