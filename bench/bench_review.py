@@ -8,14 +8,18 @@ cell; a filter, a page flip or an accept answered within 200 ms.
 
 Kernel-side figures time the Python work of each action (model + widget state changes); the
 browser figures time what a person sees, from the click to the change on the page. Both are
-printed for the grid now and, side by side, as it was before the streaming change (its module
-taken from git, see ``tests/_review_lab.py``).
+printed for the grid now and, side by side, for the grid of ``--before COMMIT`` (default: the
+last full-resend grid): that commit's whole ``matchkit`` package taken with ``git archive``
+and imported in processes of its own (a child process here, its own kernel in the Lab), never
+mixed with this checkout's.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# MATCHKIT_BENCH_CODE: a folder holding another version's matchkit/ (the --before child)
+sys.path.insert(0, os.environ.get("MATCHKIT_BENCH_CODE") or str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from _review_fixtures import build  # noqa: E402
@@ -125,22 +131,31 @@ def main() -> None:
     ap.add_argument("--before", metavar="COMMIT", default=None,
                     help="compare with the grid of this git commit (default: the last "
                          "full-resend grid, 853e199)")
+    ap.add_argument("--widget-only", metavar="LABEL", help=argparse.SUPPRESS)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
-    with tempfile.TemporaryDirectory(prefix="mk-bench-review-") as tmp:
-        bench_model(Path(tmp))
-    from _review_lab import BEFORE_COMMIT, browser_figures, write_before_module
+    from _review_lab import BEFORE_COMMIT, browser_figures, extract_package
 
     from matchkit.widgets import ReviewGrid
 
+    if args.widget_only:  # the child process of --before, on that version's code
+        import matchkit
+
+        code = os.environ.get("MATCHKIT_BENCH_CODE", "")
+        assert code and matchkit.__file__.startswith(code), matchkit.__file__
+        bench_widget(ReviewGrid, args.widget_only)
+        return
+    with tempfile.TemporaryDirectory(prefix="mk-bench-review-") as tmp:
+        bench_model(Path(tmp))
     commit = args.before or BEFORE_COMMIT
     bench_widget(ReviewGrid, "now (streaming)")
     with tempfile.TemporaryDirectory(prefix="mk-bench-before-") as tmp:
-        if write_before_module(Path(tmp) / "review_grid_before.py", commit):
-            sys.path.insert(0, tmp)
-            import review_grid_before
-
-            bench_widget(review_grid_before.ReviewGrid, f"before ({commit})")
+        if extract_package(commit, Path(tmp)):
+            sys.stdout.flush()
+            subprocess.run([sys.executable, __file__, "--widget-only", f"before ({commit})"],
+                           env={**os.environ, "MATCHKIT_BENCH_CODE": tmp}, check=True)
+        else:
+            print(f"no git commit {commit} here: no figures before")
     if args.browser:
         browser_figures(N, rounds=args.rounds, commit=commit)
 

@@ -22,40 +22,41 @@ KERNEL_ENV = {"PYTHONPATH": str(TESTS)}
 
 #: The grid as it was before the streaming change (full resends), for side-by-side figures.
 BEFORE_COMMIT = "853e199"
-_RELATIVE = {"from .._exceptions ": "from matchkit._exceptions ",
-             "from ..review ": "from matchkit.review ", "from ..store ": "from matchkit.store ",
-             "from ._common ": "from matchkit.widgets._common "}
 
 
-def write_before_module(dest: Path, commit: str = BEFORE_COMMIT) -> bool:
-    """Write the grid module of ``commit`` as ``dest`` (a plain module); False when git or
-    that commit is not there."""
+def extract_package(commit: str, dest: Path) -> bool:
+    """Put the ``matchkit`` package of ``commit`` (all its modules, as ``git archive`` gives
+    them) under ``dest``: with ``dest`` first on ``sys.path`` a process imports that version
+    whole, relative imports and all. False when git or that commit is not there."""
     try:
-        src = subprocess.run(["git", "show", f"{commit}:matchkit/widgets/_review.py"],
-                             cwd=TESTS.parent, capture_output=True, text=True, check=True,
-                             timeout=30).stdout
+        archive = subprocess.run(["git", "-C", str(TESTS.parent), "archive", commit,
+                                  "matchkit"], capture_output=True, check=True,
+                                 timeout=60).stdout
+        dest.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return False
-    for rel, absolute in _RELATIVE.items():
-        src = src.replace(rel, absolute)
-    dest.write_text(src)
-    return True
+    return (dest / "matchkit" / "widgets").is_dir()
 
 
-def write_notebook(path: Path, n: int, workspace: Path, grid_module: str = "matchkit.widgets",
+def write_notebook(path: Path, n: int, workspace: Path, code: Path | None = None,
                    fill: bool = True) -> None:
     """A notebook that fills a workspace with ``n`` suggestions (unless ``fill`` is false:
-    the workspace is there already) and shows the grid from ``grid_module``."""
+    the workspace is there already) and shows the grid; the matchkit under ``code`` (see
+    :func:`extract_package`) when given, else this checkout's."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     nb.cells = [
         nbformat.v4.new_code_cell(
             "import time\n"
-            "from _review_fixtures import build\n"
+            + ("" if code is None else
+               f"import sys\nsys.path.insert(0, {str(code)!r})\nimport matchkit\n"
+               f"assert matchkit.__file__.startswith({str(code)!r}), matchkit.__file__\n")
+            + "from _review_fixtures import build\n"
             "from matchkit.review import Review\n"
             "from matchkit.store import Workspace\n"
-            f"from {grid_module} import ReviewGrid\n"
+            "from matchkit.widgets import ReviewGrid\n"
             + (f"ws, sugg = build({n}, path={str(workspace)!r}, "
                "names={3: \"<script>alert('x')</script>\"})\n"
                "ws.record_suggestions('customers', sugg)" if fill
@@ -272,8 +273,8 @@ def browser_figures(n: int, rounds: int = 3, before: bool = True,
         db = work / "ws.duckdb"
         write_notebook(root / "review.ipynb", n, db)
         variants = [("now (streaming)", "review.ipynb")]
-        if before and write_before_module(root / "review_grid_before.py", commit):
-            write_notebook(root / "review_before.ipynb", n, db, "review_grid_before",
+        if before and extract_package(commit, work / "before"):
+            write_notebook(root / "review_before.ipynb", n, db, code=work / "before",
                            fill=False)
             variants.append((f"before ({commit})", "review_before.ipynb"))
         elif before:
