@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._types import _blank, _natural, _text
+from ._types import _natural, _texts
 
 __all__ = ["build_candidates", "build_table", "xero_choices"]
 
@@ -38,11 +38,11 @@ def build_candidates(suggestions: pd.DataFrame, atera: pd.DataFrame | None) -> _
             s[col] = default
     s["left_id"] = s["left_id"].astype(str)
     s = s.astype({"right_id": object}).reset_index(drop=True)
-    has = s["right_id"].map(lambda v: not _blank(v))
+    has = s["right_id"].notna() & s["right_id"].ne("")
     s.loc[has, "right_id"] = s.loc[has, "right_id"].astype(str)
     s["score"] = pd.to_numeric(s["score"], errors="coerce").astype(float)
     s["ambiguous"] = s["ambiguous"].fillna(False).astype(bool)
-    names = s.drop_duplicates("left_id").set_index("left_id")["left_name"].map(_text)
+    names = _texts(s.drop_duplicates("left_id").set_index("left_id")["left_name"])
     cands = s[has].sort_values(["left_id", "score", "rank"], ascending=[True, False, True],
                                kind="stable").reset_index(drop=True)
     # Candidates are sorted by Atera id: each row's slice is found without a groupby.
@@ -65,7 +65,7 @@ def xero_choices(xero: pd.DataFrame, cands: pd.DataFrame) -> pd.DataFrame:
         xero = pd.concat([xero, pd.DataFrame({"id": extra["right_id"],
                                               "name": extra["right_name"]})],
                          ignore_index=True)
-    xero["name"] = xero["name"].map(_text)
+    xero["name"] = _texts(xero["name"])
     return xero.reset_index(drop=True)
 
 
@@ -74,7 +74,7 @@ def build_table(c: _Candidates) -> pd.DataFrame:
     top = c.frame.drop_duplicates("left_id")
     counts = c.frame.groupby("left_id").size()
     t = pd.DataFrame({"atera_id": pd.Series(c.order, dtype=object)})
-    t["atera_name"] = t["atera_id"].map(c.names).map(_text).astype(object)
+    t["atera_name"] = _texts(t["atera_id"].map(c.names)).astype(object)
     t = t.merge(
         top[["left_id", "right_id", "right_name", "score", "method", "ambiguous",
              "evidence"]].rename(columns={"left_id": "atera_id", "right_id": "xero_id",
@@ -82,7 +82,7 @@ def build_table(c: _Candidates) -> pd.DataFrame:
         on="atera_id", how="left")
     t["candidates"] = t["atera_id"].map(counts).fillna(0).astype(int)
     for col in ("xero_id", "xero_name", "method", "evidence"):
-        t[col] = t[col].map(_text).astype(object)
+        t[col] = _texts(t[col]).astype(object)
     t["ambiguous"] = t["ambiguous"].astype(object).fillna(False).astype(bool)
     t["score"] = t["score"].astype(float)
     for col in ("decision", "decided_xero_id", "decided_xero_name", "_method", "_note"):
