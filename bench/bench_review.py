@@ -136,10 +136,9 @@ def main() -> None:
     warnings.simplefilter("ignore")
     from _review_lab import BEFORE_COMMIT, browser_figures, extract_package
 
-    from matchkit.widgets import ReviewGrid
-
-    if args.widget_only:  # the child process of --before, on that version's code
+    if args.widget_only:  # a child process, on the code under MATCHKIT_BENCH_CODE
         import matchkit
+        from matchkit.widgets import ReviewGrid
 
         code = os.environ.get("MATCHKIT_BENCH_CODE", "")
         assert code and matchkit.__file__.startswith(code), matchkit.__file__
@@ -148,14 +147,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mk-bench-review-") as tmp:
         bench_model(Path(tmp))
     commit = args.before or BEFORE_COMMIT
-    bench_widget(ReviewGrid, "now (streaming)")
+    # Both grids in fresh child processes, one after the other: the same start for each.
+    sys.stdout.flush()
     with tempfile.TemporaryDirectory(prefix="mk-bench-before-") as tmp:
+        versions = [("now", str(ROOT))]
         if extract_package(commit, Path(tmp)):
-            sys.stdout.flush()
-            subprocess.run([sys.executable, __file__, "--widget-only", f"before ({commit})"],
-                           env={**os.environ, "MATCHKIT_BENCH_CODE": tmp}, check=True)
+            versions.append((f"before ({commit})", tmp))
         else:
             print(f"no git commit {commit} here: no figures before")
+        for label, code in versions:
+            subprocess.run([sys.executable, __file__, "--widget-only", label],
+                           env={**os.environ, "MATCHKIT_BENCH_CODE": code}, check=True)
     if args.browser:
         browser_figures(N, rounds=args.rounds, commit=commit)
 
