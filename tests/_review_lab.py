@@ -218,7 +218,8 @@ def _measure(page: Any, lab: Lab, name: str, n: int, rounds: int,
                 page.mouse.wheel(0, delta)
                 flip = float(page.evaluate(_SETTLE_WAIT, 1000))
                 if flip < 0:  # the grid never changed: nothing was measured, say so
-                    print(f"    page flip ({delta:+d} px): the grid did not change; not timed")
+                    print(f"    {name}: page flip ({delta:+d} px): the grid did not change "
+                          "within 1 s; not timed")
                     continue
                 figures.setdefault("page flip (wheel, one screen) -> grid settled",
                                    []).append((flip, 0))
