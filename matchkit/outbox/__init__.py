@@ -7,8 +7,10 @@
 - **create missing contacts and items**: :func:`ensure_contacts` (``_contacts``),
   :func:`ensure_items` (``_items``), each found by link key or name first and created only
   when clearly new; :func:`ensure_contact_keys` (``_contact_keys``) puts link keys on
-  matched contacts; ``preview_*`` are their dry runs. ``_channel`` is their outbox channel
-  (the sync log, decisions), ``_specs`` what they take and give, ``_names`` Xero's names.
+  matched contacts; ``preview_*`` are their dry runs. ``_create`` is the run contacts and
+  items share (an earlier run's work, a name twice, the gate, the decisions), ``_channel``
+  their outbox channel (the sync log), ``_specs`` what they take and give, ``_names`` Xero's
+  names.
 """
 
 from ._channel import CHUNK

@@ -1,6 +1,5 @@
-"""The outbox channel of contacts, items and link keys, and the checks creating contacts and
-items share (a name twice in one run, a look-alike held for a person, what an earlier run
-finished).
+"""The outbox channel of contacts, items and link keys (what creating them shares, a name
+twice in one run, a look-alike held, what an earlier run finished: ``_create``).
 
 The order is what makes it safe to kill the process at any moment:
 
@@ -21,19 +20,16 @@ those up first; nothing is ever created twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._exceptions import ApiError
-from .._gate import Verdict
-from ..store import Decision, Workspace, log_sync
+from ..store import Workspace, log_sync
 from ._engine import Outbox, Sent
 from ._names import fold_name
-from ._specs import ContactSpec, ItemSpec, SyncFailure, XeroSyncError
+from ._specs import SyncFailure
 
-__all__ = ["CHUNK", "Job", "SyncChannel", "check_unique", "finished_before", "hold",
-           "run_and_record", "twice"]
+__all__ = ["CHUNK", "Job", "SyncChannel"]
 
 CHUNK = 50  # Xero's advice: at most 50 elements per request
 
@@ -133,75 +129,3 @@ class SyncChannel:
     def fail(self, job: Job, reason: str, *, held: bool = False) -> None:
         self.rows.append(self._row(job, "failed", error=reason[:2000]))
         self.failures.append(SyncFailure(self.kind, job.atera_id, job.name, reason, held))
-
-
-_METHOD = {"created": "created", "exact": "exact", "link": "link"}
-_NOTE = {"exact": "found in Xero by name before creating",
-         "link": "found in Xero by its link key before creating"}
-
-
-def run_and_record(ws: Workspace, engine: SyncChannel, jobs: list[Job], entity: str, who: str | None
-         ) -> dict[str, str]:
-    """Send ``jobs``, then record every Xero id as a decision. When the run must stop (the
-    connection refused, Xero's daily limit) what was done is recorded before the error
-    goes on: the next run takes it from the log and looks the unsure ones up."""
-    try:
-        engine.run(jobs)
-    except ApiError:
-        _decide(ws, engine, entity, who)
-        raise
-    return _finish(ws, engine, entity, who)
-
-
-def _decide(ws: Workspace, engine: SyncChannel, entity: str, who: str | None) -> None:
-    engine.flush()
-    decisions = [
-        Decision(entity=entity, action="match", atera_id=aid, xero_id=xid,
-                 method=_METHOD[engine.how[aid]], score=100.0, who=who, run_id=engine.run_id,
-                 note=_NOTE.get(engine.how[aid]))
-        for aid, xid in engine.done_ids.items()
-    ]
-    ws.record_decisions(decisions)
-
-
-def _finish(ws: Workspace, engine: SyncChannel, entity: str, who: str | None) -> dict[str, str]:
-    _decide(ws, engine, entity, who)
-    if engine.failures:
-        raise XeroSyncError(engine.failures, engine.done_ids)
-    return dict(engine.done_ids)
-
-
-def check_unique(specs: Sequence[ContactSpec] | Sequence[ItemSpec]) -> None:
-    seen: set[str] = set()
-    for s in specs:
-        if not str(s.atera_id).strip():
-            raise ValueError(f"{type(s).__name__} {s.name!r} has no atera_id")
-        if s.atera_id in seen:
-            raise ValueError(f"atera_id {s.atera_id!r} appears twice")
-        seen.add(s.atera_id)
-
-
-def twice(engine: SyncChannel, job: Job, planned: dict[str, Job]) -> bool:
-    """A second record of one name in the same run: only the first is created (two of one
-    name would be the very look-alikes this module exists to prevent)."""
-    first = planned.setdefault(fold_name(job.name), job)
-    if first is job:
-        return False
-    engine.fail(job, f"not created: Atera {first.atera_id} has the same name and is created "
-                 "in this run; match this one to that record once it exists, or rename it in "
-                 "Atera", held=True)
-    return True
-
-
-def hold(engine: SyncChannel, job: Job, verdict: Verdict, where: str) -> None:
-    engine.failures.append(SyncFailure(engine.kind, job.atera_id, job.name,
-                                       "not created: " + verdict.why_not(where), held=True))
-
-
-def finished_before(engine: SyncChannel, atera_id: str, prior: Mapping[str, Any] | None) -> bool:
-    """An earlier run already created or found this record: take its id, send nothing."""
-    if prior is None or prior["status"] not in ("created", "found") or not prior["xero_id"]:
-        return False
-    engine.done_ids[atera_id] = str(prior["xero_id"])
-    engine.how[atera_id] = "created" if prior["status"] == "created" else "exact"
-    return True

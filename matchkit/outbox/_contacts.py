@@ -11,25 +11,18 @@ ever created twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
-from .._gate import judge
 from .._keys import contact_key_of
 from .._presend import account_numbers_of, contact_problems
-from ..sources import contacts_frame, to_create, typed
-from ..store import Workspace, held_rows, sync_intents
-from ._channel import (
-    Job,
-    SyncChannel,
-    check_unique,
-    finished_before,
-    hold,
-    run_and_record,
-    twice,
-)
+from ..sources import contacts_frame, typed
+from ..store import Workspace
+from ._channel import Job, SyncChannel
+from ._create import Placed, ensure, plan_jobs, preview
 from ._names import fold_name, xero_contact_name
 from ._specs import ContactSpec, SyncPreview, XeroWriter
 
@@ -46,29 +39,22 @@ def ensure_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec
     Raises :class:`XeroSyncError` (after recording every success) when some were not
     created, a look-alike held for a person among them; its ``done`` holds the others.
     """
-    check_unique(specs)
-    if not specs:
-        return {}
-    engine, jobs = _contact_jobs(ws, xero, specs, run_id)
-    # What Xero would refuse (e-mail, AccountNumber, lengths) fails here, never sent.
-    verdicts = contact_problems([j.payload for j in jobs], lambda: account_numbers_of(xero))
-    for job, why in zip(jobs, verdicts, strict=True):
-        if why:
-            engine.fail(job, why)
-    return run_and_record(ws, engine, [j for j, why in zip(jobs, verdicts, strict=True) if not why],
-                "customers", who)
+    def refuse(engine: SyncChannel, jobs: list[Job]) -> list[Job]:
+        # What Xero would refuse (e-mail, AccountNumber, lengths) fails here, never sent.
+        why = contact_problems([j.payload for j in jobs], lambda: account_numbers_of(xero))
+        for job, reason in zip(jobs, why, strict=True):
+            if reason:
+                engine.fail(job, reason)
+        return [j for j, reason in zip(jobs, why, strict=True) if not reason]
+
+    return ensure(ws, specs, lambda run: _contact_jobs(ws, xero, specs, run), run_id,
+                  "customers", who, refuse)
 
 
 def preview_contacts(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec]
                      ) -> SyncPreview:
     """The dry run of :func:`ensure_contacts`: reads Xero, writes and sends nothing."""
-    check_unique(specs)
-    if not specs:
-        return SyncPreview({}, [])
-    engine, jobs = _contact_jobs(ws, xero, specs, "preview")
-    return SyncPreview(dict(engine.done_ids), [j.payload for j in jobs],
-                       {f.atera_id: f.reason for f in engine.failures},
-                       [j.atera_id for j in jobs])
+    return preview(specs, lambda run: _contact_jobs(ws, xero, specs, run))
 
 
 def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec], run_id: str
@@ -87,23 +73,17 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
     by_key = {str(contact_key_of(c.get("ContactNumber"))): c for c in live
               if contact_key_of(c.get("ContactNumber"))}
     by_name = {fold_name(c["Name"]): c for c in live}
-    earlier = sync_intents(ws, tenant, "contact")
     engine = SyncChannel(ws, "contact", tenant, run_id, lookup,
-                     lambda p, k: xero.create_contacts(p, idempotency_key=k), "ContactID")
-    fresh: list[tuple[ContactSpec, Job]] = []
-    jobs: list[Job] = []
-    planned: dict[str, Job] = {}
-    for spec in specs:
-        prior = earlier.get(spec.atera_id)
-        if finished_before(engine, spec.atera_id, prior):
-            continue
+                         lambda p, k: xero.create_contacts(p, idempotency_key=k), "ContactID")
+
+    def place(spec: ContactSpec, prior: Mapping[str, Any] | None) -> Placed:
         name = xero_contact_name(spec.name)
         job = Job(spec.atera_id, spec.key, spec.payload(name), name)
         sent = prior is not None and prior["status"] == "sending"
         hit = by_key.get(spec.key)
         if hit is not None:  # (made by that earlier run, when one sent it)
             engine.ok(job, str(hit["ContactID"]), "created" if sent else "link")
-            continue
+            return None
         if sent:
             assert prior is not None
             # An earlier run sent this and may have created it (before link keys, by name).
@@ -111,24 +91,22 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
             old = by_name.get(fold_name(name))
             if old is not None:
                 engine.ok(replace(job, name=name), str(old["ContactID"]), "created")
-                continue
-            jobs.append(Job(spec.atera_id, spec.key, spec.payload(name), name))
-            continue
+                return None
+            return Job(spec.atera_id, spec.key, spec.payload(name), name), True
         same = by_name.get(fold_name(name))
-        if same is not None:
-            other = contact_key_of(same.get("ContactNumber"))
-            if other is not None and other != spec.key:
-                engine.fail(job, f"not created: Xero contact {same['Name']!r} has this name "
-                             f"and carries the link key of another Atera customer ({other}); "
-                             "match it by hand if it is the same company", held=True)
-            else:
-                engine.ok(job, str(same["ContactID"]), "exact")
-            continue
-        if twice(engine, job, planned):
-            continue
-        fresh.append((spec, job))
-    if fresh:
-        todo = to_create(ws, "customers", pd.DataFrame({
+        if same is None:
+            return job, False
+        other = contact_key_of(same.get("ContactNumber"))
+        if other is not None and other != spec.key:
+            engine.fail(job, f"not created: Xero contact {same['Name']!r} has this name "
+                        f"and carries the link key of another Atera customer ({other}); "
+                        "match it by hand if it is the same company", held=True)
+        else:
+            engine.ok(job, str(same["ContactID"]), "exact")
+        return None
+
+    def todo(fresh: list[tuple[ContactSpec, Job]]) -> pd.DataFrame:
+        return pd.DataFrame({
             "id": [s.atera_id for s, _ in fresh], "name": [j.name for _, j in fresh],
             "key": [s.key for s, _ in fresh],
             "email": [s.email or "" for s, _ in fresh],
@@ -136,13 +114,8 @@ def _contact_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ContactSpec],
             "phone": [s.phone or "" for s, _ in fresh],
             "tax_number": [s.tax_number or "" for s, _ in fresh],
             "city": [s.city or "" for s, _ in fresh],
-            "country": [s.country or "" for s, _ in fresh]}))
-        verdicts = judge("customers", todo, contacts_frame(typed("xero", "contacts", live)),
-                         held=held_rows(ws, "customers"))
-        for spec, job in fresh:
-            v = verdicts[spec.atera_id]
-            if v.allows(spec.confirmed):
-                jobs.append(job)
-            else:
-                hold(engine, job, v, "Xero contact")
+            "country": [s.country or "" for s, _ in fresh]})
+
+    jobs = plan_jobs(ws, engine, specs, "customers", place, todo,
+                     lambda: contacts_frame(typed("xero", "contacts", live)), "Xero contact")
     return engine, jobs

@@ -8,25 +8,17 @@ person named it), through the outbox as contacts are (``_contacts``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from .._gate import judge
 from .._keys import CODE_MAX, item_key_of
-from ..sources import items_frame, to_create, typed
-from ..store import Workspace, held_rows, sync_intents
-from ._channel import (
-    Job,
-    SyncChannel,
-    check_unique,
-    finished_before,
-    hold,
-    run_and_record,
-    twice,
-)
+from ..sources import items_frame, typed
+from ..store import Workspace
+from ._channel import Job, SyncChannel
+from ._create import Placed, ensure, plan_jobs, preview
 from ._names import fold_name, xero_item_name
 from ._specs import ItemSpec, SyncPreview, XeroWriter
 
@@ -42,22 +34,13 @@ def ensure_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], *,
     Code and the Atera price, when ``matchkit._gate`` finds nothing like it (or a person
     named it). Raises :class:`XeroSyncError` as :func:`ensure_contacts` does.
     """
-    check_unique(specs)
-    if not specs:
-        return {}
-    engine, jobs = _item_jobs(ws, xero, specs, run_id)
-    return run_and_record(ws, engine, jobs, "products", who)
+    return ensure(ws, specs, lambda run: _item_jobs(ws, xero, specs, run), run_id, "products",
+                  who)
 
 
 def preview_items(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec]) -> SyncPreview:
     """The dry run of :func:`ensure_items`: reads Xero, writes and sends nothing."""
-    check_unique(specs)
-    if not specs:
-        return SyncPreview({}, [])
-    engine, jobs = _item_jobs(ws, xero, specs, "preview")
-    return SyncPreview(dict(engine.done_ids), [j.payload for j in jobs],
-                       {f.atera_id: f.reason for f in engine.failures},
-                       [j.atera_id for j in jobs])
+    return preview(specs, lambda run: _item_jobs(ws, xero, specs, run))
 
 
 def default_sales_account(accounts: list[dict[str, Any]]) -> str | None:
@@ -93,16 +76,10 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
     by_key = {str(item_key_of(i.get("Code"))): str(i["ItemID"]) for i in live
               if item_key_of(i.get("Code"))}
     by_name = {fold_name(str(i["Name"])): str(i["ItemID"]) for i in live if i.get("Name")}
-    earlier = sync_intents(ws, tenant, "item")
     engine = SyncChannel(ws, "item", tenant, run_id, lookup,
-                     lambda p, k: xero.create_items(p, idempotency_key=k), "ItemID")
-    fresh: list[tuple[ItemSpec, Job]] = []
-    jobs: list[Job] = []
-    planned: dict[str, Job] = {}
-    for spec in specs:
-        prior = earlier.get(spec.atera_id)
-        if finished_before(engine, spec.atera_id, prior):
-            continue
+                         lambda p, k: xero.create_items(p, idempotency_key=k), "ItemID")
+
+    def place(spec: ItemSpec, prior: Mapping[str, Any] | None) -> Placed:
         name = xero_item_name(spec.name)
         if prior is not None and prior["status"] == "sending" and prior["code"]:
             code = str(prior["code"])
@@ -110,8 +87,8 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
             code = spec.wanted_code()
         if len(code) > CODE_MAX:
             engine.fail(Job(spec.atera_id, code, {}, name, code),
-                         f"the Code {code!r} is longer than Xero's {CODE_MAX} characters")
-            continue
+                        f"the Code {code!r} is longer than Xero's {CODE_MAX} characters")
+            return None
         job = Job(spec.atera_id, code, {}, name, code)
         # what exists: our key (whatever a person made of the rest of the code), the very
         # code, an item of the same name
@@ -120,27 +97,18 @@ def _item_jobs(ws: Workspace, xero: XeroWriter, specs: Sequence[ItemSpec], run_i
                          (by_name.get(fold_name(name)), "exact")):
             if xid:
                 engine.ok(job, xid, "created" if sent else how)
-                break
-        else:
-            if not spec.sales_account:
-                spec = replace(spec, sales_account=sales_account())
-            job = replace(job, payload=spec.payload(code))
-            if sent:
-                jobs.append(job)  # judged when it was first sent
-            elif not twice(engine, job, planned):
-                fresh.append((spec, job))
-    if fresh:
-        todo = to_create(ws, "products", pd.DataFrame({
+                return None
+        if not spec.sales_account:
+            spec = replace(spec, sales_account=sales_account())
+        return replace(job, payload=spec.payload(code)), sent
+
+    def todo(fresh: list[tuple[ItemSpec, Job]]) -> pd.DataFrame:
+        return pd.DataFrame({
             "id": [s.atera_id for s, _ in fresh], "name": [j.name for _, j in fresh],
             "key": [s.key for s, _ in fresh],
             "price": [s.price for s, _ in fresh],
-            "description": [s.description or "" for s, _ in fresh]}))
-        verdicts = judge("products", todo, items_frame(typed("xero", "items", live)),
-                         held=held_rows(ws, "products"))
-        for spec, job in fresh:
-            v = verdicts[spec.atera_id]
-            if v.allows(spec.confirmed):
-                jobs.append(job)
-            else:
-                hold(engine, job, v, "Xero item")
+            "description": [s.description or "" for s, _ in fresh]})
+
+    jobs = plan_jobs(ws, engine, specs, "products", place, todo,
+                     lambda: items_frame(typed("xero", "items", live)), "Xero item")
     return engine, jobs
