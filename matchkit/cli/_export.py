@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .._config import Settings
 from .._exceptions import InputError
 from ..store import Workspace, export_state
+from ..xero import XeroReader
 from ._options import IsoDate, atera_client, tenant_option, workspace_option, xero_client
+
+if TYPE_CHECKING:  # the export package is imported when a command runs
+    from ..export import ExportResult
 
 __all__ = ["COMMANDS"]
 
@@ -115,7 +119,7 @@ def export_cmd(date_from: dt.date | None, date_to: dt.date | None, file: str | N
         sys.exit(1)
 
 
-def _reconcile(ws: Workspace, xero: Any, result: Any) -> str | None:
+def _reconcile(ws: Workspace, xero: XeroReader, result: ExportResult) -> str | None:
     """The batch read back from Xero and reconciled: its one-line summary."""
     from ..reconcile import reconcile_batch
 

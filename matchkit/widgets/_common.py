@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 import ipywidgets as w
 
 from .._exceptions import MatchkitError, one_line
+from ..store import Workspace
+from ..xero import XeroReader
 
 __all__ = ["ErrorArea", "ProgressBar", "css", "esc", "guard", "html_list", "html_table",
            "slug", "xero_unavailable"]
@@ -80,7 +82,7 @@ def error_line(exc: BaseException) -> str:
     return text if len(text) <= MAX_ERROR else text[:MAX_ERROR - 1] + "…"
 
 
-def xero_unavailable(ws: Any, xero: Any, actions: str) -> str | None:
+def xero_unavailable(ws: Workspace, xero: XeroReader | None, actions: str) -> str | None:
     """Why ``actions`` (e.g. "Check and Export"), which need Xero, cannot run now (no
     client, or the workspace disconnected), in words for the page; None when they can."""
     if xero is None or ws.connection("xero") is None:

@@ -25,6 +25,7 @@ from ..export import (
 )
 from ..reconcile import reconcile_batch
 from ..store import Decision, Workspace
+from ..xero import XeroWriter
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table, xero_unavailable
 
 __all__ = ["ExportView"]
@@ -35,7 +36,7 @@ _SEVERITY_COLOUR = {"error": "#b00020", "fix": "#8a6d00", "info": "#555"}
 class ExportView:
     """``ExportView(ws, xero, batch=None)``; without a batch, pick dates from the workspace."""
 
-    def __init__(self, ws: Workspace, xero: Any, batch: Batch | None = None,
+    def __init__(self, ws: Workspace, xero: XeroWriter | None, batch: Batch | None = None,
                  options: ExportOptions | None = None) -> None:
         self.ws, self.xero, self.batch = ws, xero, batch
         opts = options or ExportOptions.from_workspace(ws)
@@ -96,10 +97,13 @@ class ExportView:
                               f"{esc(reason)}</div>" if reason else "")
         return reason
 
-    def _need_xero(self) -> None:
+    def _need_xero(self) -> XeroWriter:
+        """The client, or the reason Check and Export are off as one refusal."""
         reason = self.xero_actions()
         if reason is not None:
             raise InputError(reason)
+        assert self.xero is not None  # xero_unavailable gives a reason for None
+        return self.xero
 
     def options(self) -> ExportOptions:
         return self._options.with_(status=self.status.value,
@@ -115,9 +119,9 @@ class ExportView:
 
     def check(self) -> ExportPlan:
         """Validate the batch and show every problem and every planned call."""
-        self._need_xero()
+        xero = self._need_xero()
         batch = self._batch()
-        self.plan = plan_export(self.ws, self.xero, batch, self.options())
+        self.plan = plan_export(self.ws, xero, batch, self.options())
         self.batch = batch
         report = self.plan.report
         self.summary.value = f"<p>{esc(report.summary())}</p>"
@@ -180,21 +184,21 @@ class ExportView:
 
     def export(self) -> ExportResult:
         """Export the checked batch with a progress bar; then show links and Xero's figures."""
-        self._need_xero()
+        xero = self._need_xero()
         if self.plan is None or self.batch is None:
             self.check()
         assert self.batch is not None
         self.export_button.disabled = True
         try:
             self.result = export_batch(
-                self.ws, self.xero, self.batch, self.options(),
+                self.ws, xero, self.batch, self.options(),
                 progress=lambda done, total: self.progress("Exporting", done, total))
         finally:
             self.export_button.disabled = False
         self.summary.value = f"<p>{esc(self.result.summary())}</p>"
         self.reconciled.value = ""
         if self.result.exported:  # as the CLI: the batch read back and reconciled
-            line, ok = reconcile_batch(self.ws, self.xero, self.result.batch_id)
+            line, ok = reconcile_batch(self.ws, xero, self.result.batch_id)
             colour = "" if ok else ' style="color:#b00020"'
             self.reconciled.value = f"<p{colour}>{esc(line)}</p>"
         self.links.value = self.links_html()
@@ -202,7 +206,7 @@ class ExportView:
 
     def links_html(self) -> str:
         """Each invoice of the batch: its link into Xero, Xero's tax and total beside Atera's."""
-        if self.result is None:
+        if self.result is None or self.xero is None:  # (a result needs a client)
             return ""
         df = exported_invoices(self.ws, self.xero.tenant_id)
         df = df[df["atera_invoice"].isin(list(self.result.outcomes))]

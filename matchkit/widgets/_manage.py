@@ -4,12 +4,11 @@ state, and Disconnect (after which every action that talks to Xero is off, and s
 
 from __future__ import annotations
 
-from typing import Any
-
 import ipywidgets as w
 
 from ..wizard import Step, Wizard, disconnect, export_status
 from ..workspace_status import status
+from ..xero import XeroWriter
 from ._common import ErrorArea, ProgressBar, css, esc, guard, html_table
 from ._imports_table import ImportTable
 from ._mapping import MappingTab
@@ -29,7 +28,8 @@ _TITLES = [t for t, _ in _TABS]
 class ManageView:
     """Tabs over a manage-mode :class:`Wizard`; Apply runs Done for what was changed."""
 
-    def __init__(self, wizard: Wizard, xero: Any = None, page_size: int = 15) -> None:
+    def __init__(self, wizard: Wizard, xero: XeroWriter | None = None, page_size: int = 15
+                 ) -> None:
         if not wizard.manage:
             raise ValueError("ManageView needs Wizard(..., manage=True)")
         self.wizard = wizard

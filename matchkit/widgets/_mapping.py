@@ -27,6 +27,7 @@ from ..accounts import (
     unset_rule,
 )
 from ..store import Workspace
+from ..xero import XeroReader
 from ._common import ErrorArea, css, esc, guard
 from ._texts import local_time, plural
 
@@ -42,7 +43,7 @@ _TD = ' style="padding:1px 14px 1px 0;text-align:left;white-space:nowrap"'
 class MappingTab:
     """``MappingTab(ws, xero, errors, who=None)``; ``xero=None``: nothing to read from."""
 
-    def __init__(self, ws: Workspace, xero: Any, errors: ErrorArea,
+    def __init__(self, ws: Workspace, xero: XeroReader | None, errors: ErrorArea,
                  who: str | None = None) -> None:
         self.ws, self.xero, self.who = ws, xero, who
         self.off_reason: str | None = (
@@ -258,6 +259,7 @@ class MappingTab:
             self.message = f"Refresh from Xero is off: {self.off_reason}."
             self.status.value = f'<p style="{_OFF_STYLE}">{esc(self.message)}</p>'
             return
+        assert self.xero is not None  # no client: off_reason says so from the start
         accounts, categories = refresh_org(self.ws, self.xero)
         choices = org_choices(accounts, categories)
         self.refresh()
