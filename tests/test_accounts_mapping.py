@@ -24,7 +24,7 @@ from matchkit.accounts import (
     set_rule,
 )
 from matchkit.cli import main
-from matchkit.export import batch_from_selection, export_batch, plan_export
+from matchkit.export import batch_from_selection, export_batch, parse_invoice, plan_export
 from matchkit.store import Workspace
 from tests._export_fixtures import Env, demo_seed, export_env, load_demo
 
@@ -70,7 +70,7 @@ def test_rules_are_checked_against_the_organisation() -> None:
 def _keys_of_demo(ws: Workspace) -> tuple[dict[str, Any], dict[str, tuple[Any, list[Any]]]]:
     atera = load_demo(ws)
     invoices = {str(i["InvoiceNumber"]): i for i in atera["invoices"]}
-    return invoices, line_keys(ws, list(invoices.values()))
+    return invoices, line_keys(ws, [parse_invoice(i) for i in invoices.values()])
 
 
 def test_lines_land_in_xero_with_the_mapped_account_and_tracking(tmp_path: Path) -> None:

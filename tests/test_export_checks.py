@@ -35,14 +35,14 @@ def _check(options: ExportOptions | None = None, **changes: Any) -> list[tuple[A
             inv["LineItems"][0][key.removeprefix("line_")] = value
         else:
             inv[key] = value
-    found = check_invoice(inv, "501", options or ExportOptions(), {"AUD", "NZD"})
+    found = check_invoice(inv, options or ExportOptions(), {"AUD", "NZD"})
     return [(p.line, p.field, p.severity, p.message) for p in found.problems]
 
 
 def test_a_good_invoice_has_no_problem_and_xero_computes_its_amounts() -> None:
-    found = check_invoice(GOOD, "501", ExportOptions(), {"AUD"})
+    found = check_invoice(GOOD, ExportOptions(), {"AUD"})
     assert found.problems == [] and not found.bad_lines
-    assert [str(a) for a in found.amounts.values()] == ["181.00", "40.00"]
+    assert [str(line.amount) for line in found.invoice.lines] == ["181.00", "40.00"]
 
 
 @pytest.mark.parametrize(("changes", "line", "field", "words"), [

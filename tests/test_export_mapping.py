@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from matchkit._exceptions import ConfigError, LoadError
-from matchkit.export import ExportOptions, batch_from_file, map_invoice, payment_state
-from matchkit.export._mapping import line_amount, reference_for
+from matchkit._exceptions import ConfigError, InputError, LoadError
+from matchkit.export import (
+    ExportOptions,
+    batch_from_file,
+    map_invoice,
+    parse_invoice,
+    payment_state,
+)
+from matchkit.export._mapping import reference_for
 from matchkit.store import Workspace
 
 INV = {
@@ -25,7 +31,7 @@ INV = {
 
 
 def test_default_mapping_is_tax_free_draft_with_atera_number() -> None:
-    body = map_invoice(INV, "c-1", {1: "SUPPORT", 2: None}, ExportOptions(),
+    body = map_invoice(parse_invoice(INV), "c-1", {1: "SUPPORT", 2: None}, ExportOptions(),
                        line_account="200")
     assert body["Type"] == "ACCREC" and body["Status"] == "DRAFT"
     assert body["InvoiceNumber"] == "1234" and body["LineAmountTypes"] == "Exclusive"
@@ -43,14 +49,15 @@ def test_default_mapping_is_tax_free_draft_with_atera_number() -> None:
 def test_numbering_status_dates_and_credit_notes() -> None:
     opts = ExportOptions(numbering="prefix", prefix="AT-", status="AUTHORISED",
                          sales_account="200", invoice_date="today", due_days=30)
-    body = map_invoice(INV, "c-1", {1: "SUPPORT"}, opts, today=dt.date(2026, 9, 1))
+    body = map_invoice(parse_invoice(INV, opts), "c-1", {1: "SUPPORT"}, opts,
+                       today=dt.date(2026, 9, 1))
     assert body["InvoiceNumber"] == "AT-1234" and body["Status"] == "AUTHORISED"
     assert body["Date"] == "2026-09-01" and body["DueDate"] == "2026-10-01"
     assert all(line["AccountCode"] == "200" for line in body["LineItems"])
-    xero_numbered = map_invoice(INV, "c-1", {}, ExportOptions(numbering="xero"))
+    xero_numbered = map_invoice(parse_invoice(INV), "c-1", {}, ExportOptions(numbering="xero"))
     assert "InvoiceNumber" not in xero_numbered and xero_numbered["Reference"]
     negative = {**INV, "LineItems": [{"Description": "Refund", "Quantity": 1, "Rate": -50}]}
-    note = map_invoice(negative, "c-1", {}, ExportOptions(), credit=True)
+    note = map_invoice(parse_invoice(negative), "c-1", {}, ExportOptions(), credit=True)
     assert note["Type"] == "ACCRECCREDIT" and note["CreditNoteNumber"] == "1234"
     assert note["LineItems"][0]["UnitAmount"] == 50 and "DueDate" not in note
 
@@ -72,12 +79,24 @@ def test_options_refuse_what_cannot_work_and_come_from_settings() -> None:
     ws.close()
 
 
-def test_line_amount_and_reference() -> None:
-    assert line_amount(INV["LineItems"][0]) == 216.0
-    assert line_amount({"Rate": 5}) == 5.0  # quantity defaults to 1
-    with pytest.raises(ValueError):
-        line_amount({"Quantity": "x", "Rate": 1})
-    assert reference_for({"InvoiceNumber": 7}) == "Atera #7"
+def test_the_invoice_is_parsed_once_into_typed_values() -> None:
+    """What mapping, the plan and sending read: frozen, typed, amounts as Xero computes."""
+    inv = parse_invoice(INV)
+    assert (inv.number, inv.date, inv.currency, inv.contract) == (
+        "1234", dt.date(2026, 8, 3), "AUD", "Managed IT")
+    first, second = inv.lines
+    assert (first.position, first.product, first.description) == (
+        1, "Remote Support", "Support, August")
+    assert (first.quantity, first.rate, first.discount) == (2, 120, 10)
+    assert str(first.amount) == "216.00" and str(inv.subtotal) == "246.00"
+    assert (second.product, second.description) == ("", "Travel")
+    with pytest.raises(AttributeError):
+        inv.number = "9"  # type: ignore[misc]
+    one = {"InvoiceNumber": 1, "LineItems": [{"Description": "Fee", "Rate": 5}]}
+    assert parse_invoice(one).lines[0].amount == 5  # the quantity defaults to 1
+    with pytest.raises(InputError, match=r"invoice 1 line 1: Quantity 'x' is not a number"):
+        parse_invoice({"InvoiceNumber": 1, "LineItems": [{"Quantity": "x", "Product": "P"}]})
+    assert reference_for(parse_invoice({"InvoiceNumber": 7})) == "Atera #7"
 
 
 def test_batch_file_shapes_and_errors(tmp_path: Path) -> None:

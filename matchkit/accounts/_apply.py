@@ -8,8 +8,8 @@ invoice whose rule Xero would refuse (or misbook) is refused with one sentence p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from ..matching import normalise_product
 from ..sources import atera_catalogue
@@ -34,6 +34,27 @@ def org_lists(xero: XeroReader) -> tuple[list[dict[str, Any]], list[dict[str, An
     return list(xero.accounts()), list(body.get("TrackingCategories") or [])
 
 
+class _Line(Protocol):
+    @property
+    def product(self) -> str: ...
+
+
+class _Invoice(Protocol):
+    """What the mapping reads of an invoice: ``matchkit.export``'s parsed one is one."""
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def company(self) -> str: ...
+
+    @property
+    def contract(self) -> str: ...
+
+    @property
+    def lines(self) -> Sequence[_Line]: ...
+
+
 class _Keys:
     """Atera product name -> Category, and (customer, contract name) -> ContractType."""
 
@@ -54,12 +75,11 @@ class _Keys:
             self.contract[(_k(r.get("CustomerName")), name)] = kind
             self.contract_any.setdefault(name, set()).add(kind)
 
-    def of_invoice(self, inv: Mapping[str, Any]) -> str | None:
-        name = _k(inv.get("ContractName"))
+    def of_invoice(self, inv: _Invoice) -> str | None:
+        name = _k(inv.contract)
         if not name:
             return None
-        to = inv.get("To") if isinstance(inv.get("To"), Mapping) else {}
-        found = self.contract.get((_k((to or {}).get("CompanyName")), name))
+        found = self.contract.get((_k(inv.company), name))
         if found:
             return found
         kinds = self.contract_any.get(name, set())
@@ -72,17 +92,13 @@ class _Keys:
                 for p, k in zip(products, normalise_product(products), strict=True)]
 
 
-def line_keys(ws: Workspace, invoices: list[Mapping[str, Any]]
+def line_keys(ws: Workspace, invoices: Sequence[_Invoice]
               ) -> dict[str, tuple[str | None, list[str | None]]]:
-    """Per Atera invoice number: its contract type and each line's product category."""
+    """Per Atera invoice number: its contract type and each line's product category, in the
+    order of its lines."""
     keys = _Keys(ws)
-    out = {}
-    for inv in invoices:
-        lines = [ln for ln in inv.get("LineItems") or [] if isinstance(ln, Mapping)]
-        products = [str(ln.get("Product") or "").strip() for ln in lines]
-        out[str(inv.get("InvoiceNumber")).strip()] = (keys.of_invoice(inv),
-                                                      keys.of_products(products))
-    return out
+    return {inv.number: (keys.of_invoice(inv), keys.of_products([ln.product for ln in inv.lines]))
+            for inv in invoices}
 
 
 def check_line_accounts(ws: Workspace, xero: XeroReader, report: Any) -> LineAccounts:

@@ -12,6 +12,8 @@ from ._batch import (
     link_customers,
     load_batch,
 )
+from ._checks import parse_invoice
+from ._invoice import Invoice, Line
 from ._lock import ExportLock, export_lock
 from ._mapping import ExportOptions, map_invoice
 from ._plan import ExportPlan, PlannedCall
@@ -26,7 +28,9 @@ __all__ = [
     "ExportOptions",
     "ExportPlan",
     "ExportResult",
+    "Invoice",
     "InvoiceOutcome",
+    "Line",
     "PlannedCall",
     "Prepared",
     "Problem",
@@ -41,6 +45,7 @@ __all__ = [
     "link_customers",
     "load_batch",
     "map_invoice",
+    "parse_invoice",
     "payment_state",
     "plan_export",
     "refresh_invoices",

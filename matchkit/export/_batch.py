@@ -26,7 +26,7 @@ from .._gate import NAMED_METHODS
 from .._limits import bad_text
 from .._text import decode_utf8
 from ..matching import exact_key, match_frames, normalise_company
-from ..store import Workspace
+from ..store import Workspace, saved_batch
 
 __all__ = ["Batch", "CustomerLink", "batch_from_api", "batch_from_file",
            "batch_from_selection", "link_customers", "load_batch"]
@@ -171,11 +171,11 @@ def batch_from_selection(ws: Workspace, numbers: Sequence[int | str] | None = No
 
 def load_batch(ws: Workspace, batch_id: str) -> Batch:
     """A batch saved by an earlier export (to resume it)."""
-    df = ws.sql("SELECT source, invoices FROM export_batches WHERE batch_id = ?", [batch_id])
-    if df.empty:
+    saved = saved_batch(ws, batch_id)
+    if saved is None:
         raise InputError(f"no saved batch {batch_id!r}")
-    return Batch(json.loads(df["invoices"].iloc[0]), source=str(df["source"].iloc[0]),
-                 batch_id=batch_id)
+    source, invoices = saved
+    return Batch(invoices, source=source, batch_id=batch_id)
 
 
 def _date(value: dt.date | str | None, name: str) -> dt.date:

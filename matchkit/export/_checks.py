@@ -4,25 +4,31 @@ Every value that reaches Xero (or the export log) is checked here against the li
 ``matchkit/_limits.py``: numbers (finite, in range, no more decimals than Xero keeps when that
 would change the bill), dates Xero stores, text Xero takes, currencies the organisation has,
 discounts 0-100 %. Each problem names the invoice, the line and the Atera field, and says why
-in one sentence; validation (``_validate.py``) calls :func:`check_invoice` once per invoice
-and skips the lines it refused. What needs the organisation's own state (lock dates, the
-size of a request, contacts to create) is checked later, in ``_presend.py``.
+in one sentence. :func:`check_invoice` is also where an invoice is parsed, once: it gives the
+typed :class:`~matchkit.export._invoice.Invoice` (the lines it did not refuse) that validation
+(``_validate.py``), mapping, the plan and sending read. What needs the organisation's own
+state (lock dates, the size of a request, contacts to create) is checked later, in
+``_presend.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from .. import _limits as L
+from .._exceptions import InputError
+from ._batch import invoice_number
+from ._invoice import Invoice, Line
 from ._mapping import ExportOptions, _date, _units, xero_number
 from ._problem import Problem, Severity
 
-__all__ = ["Checked", "atera_money", "check_invoice"]
+__all__ = ["Checked", "atera_money", "check_invoice", "parse_invoice"]
 
 # C0 controls but tab/newline/CR, DEL and C1 controls: invisible, and refused or mangled by Xero.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -30,15 +36,14 @@ _NUMBERS = (("Quantity", 1.0, L.MAX_QUANTITY), ("Rate", 0.0, L.MAX_UNIT_AMOUNT),
             ("DiscountPercentage", 0.0, L.DISCOUNT_MAX))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Checked:
-    """What :func:`check_invoice` found: its problems, the lines it refused, and the lines'
-    amounts as Xero will compute them (for the total)."""
+    """What :func:`check_invoice` found: the invoice as parsed (with the lines it did not
+    refuse), its problems, and the positions of the lines it refused."""
 
+    invoice: Invoice
     problems: list[Problem] = field(default_factory=list)
-    bad_lines: set[int] = field(default_factory=set)
-    amounts: dict[int, Decimal] = field(default_factory=dict)
-    discounted: bool = False  # some good line carries a discount
+    bad_lines: frozenset[int] = frozenset()
 
     @property
     def refused(self) -> bool:
@@ -77,57 +82,90 @@ def _number(value: Any, default: float) -> float | str:
     return f
 
 
-def check_invoice(inv: Mapping[str, Any], number: str, options: ExportOptions,
-                  currencies: set[str]) -> Checked:
-    """Every value problem of one invoice (it has passed the batch's shape check)."""
-    out = Checked()
+_Add = Callable[..., None]
+
+
+def check_invoice(inv: Mapping[str, Any], options: ExportOptions,
+                  currencies: Collection[str] | None) -> Checked:
+    """Parse one invoice (it has passed the batch's shape check) and find every value
+    problem; ``currencies`` None: the currency is not checked."""
+    number = invoice_number(inv)
+    problems: list[Problem] = []
 
     def add(line: int | None, fld: str | None, code: str, msg: str,
             sev: Severity = "error") -> None:
-        out.problems.append(Problem(number, line, code, msg, sev, fld))
+        problems.append(Problem(number, line, code, msg, sev, fld))
 
     lines = inv.get("LineItems")
     if lines is not None and not isinstance(lines, list):
         add(None, "LineItems", "bad_shape", "LineItems must be a list of lines, got "
             f"{type(lines).__name__}")
         lines = []
-    sent_number = xero_number(inv, options)
+    sent_number = xero_number(number, options)
     if sent_number is not None and len(sent_number) > L.MAX_INVOICE_NUMBER:
         add(None, "InvoiceNumber", "too_long", f"the invoice number sent to Xero would be "
             f"{len(sent_number)} characters; Xero takes at most {L.MAX_INVOICE_NUMBER}")
-    _check_dates(inv, options, add)
-    _check_currency(inv, currencies, add)
+    day = _check_dates(inv, options, add)
+    if currencies is not None:
+        _check_currency(inv, currencies, add)
     tax = inv.get("Tax")
     if tax is not None and atera_money(tax) is None:
         add(None, "Tax", "atera_tax", f"Atera's Tax {_show(tax)} is not a usable amount; it is "
             "not compared with Xero's tax", "info")
+    good: list[Line] = []
+    bad: set[int] = set()
     for i, line in enumerate(lines or [], start=1):
-        amount = _check_line(line, i, add)
-        if amount is None:
-            out.bad_lines.add(i)
+        parsed = _check_line(line, i, add)
+        if parsed is None:
+            bad.add(i)
         else:
-            out.amounts[i] = amount
-            out.discounted |= _number(line.get("DiscountPercentage"), 0.0) != 0.0
-    total = sum(out.amounts.values(), Decimal(0))
-    if not out.bad_lines and abs(total) >= Decimal(repr(L.MAX_AMOUNT)):
+            good.append(parsed)
+    invoice = _invoice(inv, number, day, tuple(good))
+    total = invoice.subtotal
+    if not bad and abs(total) >= Decimal(repr(L.MAX_AMOUNT)):
         add(None, None, "too_large", f"the invoice totals {_money(total)}; Xero invoices must "
             f"stay below {L.MAX_AMOUNT:,.0f}")
-    if total < 0 and options.credit_notes and out.discounted:
+    if total < 0 and options.credit_notes and any(ln.discount for ln in good):
         add(None, "DiscountPercentage", "credit_discount", "the invoice totals "
             f"{_money(total)} and goes as a credit note, but Xero takes no discounts on credit "
             "notes; remove the discount in Atera")
-    return out
+    return Checked(invoice, problems, frozenset(bad))
 
 
-def _check_dates(inv: Mapping[str, Any], options: ExportOptions, add: Any) -> None:
+def parse_invoice(inv: Mapping[str, Any], options: ExportOptions | None = None) -> Invoice:
+    """One Atera invoice as typed values (its currency is not checked); raises
+    :class:`InputError` naming the first refused line and field when Xero could not take it."""
+    checked = check_invoice(inv, options or ExportOptions(), None)
+    errors = [p for p in checked.problems if p.severity == "error"]
+    if errors:
+        raise InputError(str(errors[0]))
+    return checked.invoice
+
+
+def _invoice(inv: Mapping[str, Any], number: str, day: dt.date | None,
+             lines: tuple[Line, ...]) -> Invoice:
+    to = inv.get("To") or {}
+    to = to if isinstance(to, Mapping) else {}
+    email = to.get("Email")
+    return Invoice(
+        number=number, company=str(to.get("CompanyName") or "").strip(),
+        email=str(email) if email else None, date=day,
+        currency=str(inv.get("Currency") or "").strip().upper(),
+        contract=str(inv.get("ContractName") or "").strip(),
+        stated_subtotal=atera_money(inv.get("Subtotal")), tax=atera_money(inv.get("Tax")),
+        lines=lines)
+
+
+def _check_dates(inv: Mapping[str, Any], options: ExportOptions, add: _Add) -> dt.date | None:
+    """The InvoiceDate as a date (None: none, or refused)."""
     raw = inv.get("InvoiceDate")
     if raw is None or raw == "":
-        return
+        return None
     day = _date(raw) if isinstance(raw, str) else None
     if day is None:
         add(None, "InvoiceDate", "bad_date", f"InvoiceDate {_show(raw)} is not an ISO date "
             "(YYYY-MM-DD)")
-        return
+        return None
     if day < L.FIRST_DATE:
         add(None, "InvoiceDate", "bad_date", f"InvoiceDate {day.isoformat()} is before "
             f"{L.FIRST_DATE.isoformat()}, the first date Xero keeps")
@@ -136,9 +174,10 @@ def _check_dates(inv: Mapping[str, Any], options: ExportOptions, add: Any) -> No
         add(None, "InvoiceDate", "bad_date", f"InvoiceDate {day.isoformat()} plus "
             f"{options.due_days} days to pay (setting export.due_days) is after "
             f"{L.LAST_DATE.isoformat()}, the last date Xero keeps")
+    return day
 
 
-def _check_currency(inv: Mapping[str, Any], currencies: set[str], add: Any) -> None:
+def _check_currency(inv: Mapping[str, Any], currencies: Collection[str], add: _Add) -> None:
     raw = inv.get("Currency")
     if raw is None or raw == "":
         return
@@ -152,8 +191,8 @@ def _check_currency(inv: Mapping[str, Any], currencies: set[str], add: Any) -> N
             f"Xero organisation (enabled: {', '.join(sorted(currencies)) or 'none'})")
 
 
-def _check_line(line: Any, i: int, add: Any) -> Decimal | None:
-    """The line amount as Xero will compute it, or None when the line is refused."""
+def _check_line(line: Any, i: int, add: _Add) -> Line | None:
+    """The line with its amount as Xero will compute it, or None when it is refused."""
     if not isinstance(line, Mapping):
         add(i, None, "bad_line", f"the line is not an object (got {type(line).__name__})")
         return None
@@ -205,8 +244,11 @@ def _check_line(line: Any, i: int, add: Any) -> Decimal | None:
         add(i, None, "too_large", f"the line amount {_money(exact)} (Quantity x Rate) is too "
             f"large; Xero lines and invoices must stay below {L.MAX_AMOUNT:,.0f}")
         return None
+    parsed = Line(position=i, product=str(line.get("Product") or "").strip(),
+                  description=str(line.get("Description") or line.get("Product") or "").strip(),
+                  quantity=_dec(qty), rate=_dec(rate), discount=_dec(disc), amount=exact)
     if _units(qty, rate, disc, "-") is not None:
-        return exact  # sent as one unit of the exact amount (see _mapping): nothing rounds
+        return parsed  # sent as one unit of the exact amount (see _mapping): nothing rounds
     kept = _line(L.xero_round(qty, L.QUANTITY_DP), L.xero_round(rate, L.UNIT_AMOUNT_DP),
                  L.xero_round(disc, L.DISCOUNT_DP))
     if kept != exact:
@@ -218,7 +260,12 @@ def _check_line(line: Any, i: int, add: Any) -> Decimal | None:
         add(i, fields[0] if fields else None, "precision", f"{what}: Xero would bill the line "
             f"{_money(kept)}, not {_money(exact)} as Atera does; round it in Atera")
         return None
-    return exact
+    return parsed
+
+
+def _dec(value: float) -> Decimal:
+    # as written: float(_dec(v)) == v, so the payload carries exactly what Atera sent
+    return Decimal(repr(value))
 
 
 def _line(qty: Decimal, rate: Decimal, disc: Decimal) -> Decimal:

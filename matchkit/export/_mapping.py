@@ -7,7 +7,6 @@ Taxes live only in Xero: lines go with ``LineAmountTypes: Exclusive`` and no ``T
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,10 +15,9 @@ from typing import Any, Literal
 from .._exceptions import ConfigError
 from .._limits import MAX_ACCOUNT_CODE, MAX_PREFIX
 from ..store import Workspace
-from ._batch import invoice_number
+from ._invoice import Invoice
 
-__all__ = ["ExportOptions", "invoice_day", "line_amount", "map_invoice", "reference_for",
-           "xero_number"]
+__all__ = ["ExportOptions", "invoice_day", "map_invoice", "reference_for", "xero_number"]
 
 Status = Literal["DRAFT", "SUBMITTED", "AUTHORISED"]
 Numbering = Literal["atera", "prefix", "xero"]
@@ -115,9 +113,8 @@ def _check_account(code: Any) -> None:
                           f"{MAX_ACCOUNT_CODE} characters, e.g. 200 (Xero's limit for codes)")
 
 
-def xero_number(inv: Mapping[str, Any], options: ExportOptions) -> str | None:
-    """The InvoiceNumber sent to Xero (``None``: Xero numbers it)."""
-    n = invoice_number(inv)
+def xero_number(n: str, options: ExportOptions) -> str | None:
+    """The InvoiceNumber sent to Xero for Atera's number ``n`` (``None``: Xero numbers it)."""
     if options.numbering == "atera":
         return n
     if options.numbering == "prefix":
@@ -125,28 +122,12 @@ def xero_number(inv: Mapping[str, Any], options: ExportOptions) -> str | None:
     return None
 
 
-def reference_for(inv: Mapping[str, Any]) -> str:
+def reference_for(invoice: Invoice) -> str:
     """``Atera #<number>`` plus the contract: stable, so it can find the invoice again."""
-    ref = f"Atera #{invoice_number(inv)}"
-    contract = str(inv.get("ContractName") or "").strip()
-    if contract:
-        ref += f" / {contract}"
+    ref = f"Atera #{invoice.number}"
+    if invoice.contract:
+        ref += f" / {invoice.contract}"
     return ref[:255]
-
-
-MAX_NUMBER = 1e9  # a quantity or price this large is a typo, not a bill
-
-
-def _num(value: Any, default: float = 0.0) -> float:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
-    number = float(value)
-    # float() takes "NaN" and "Infinity": Xero cannot bill them and JSON cannot carry them.
-    if not math.isfinite(number) or abs(number) >= MAX_NUMBER:
-        raise ValueError(f"expected a finite number below {MAX_NUMBER:,.0f}, got {value!r}")
-    return number
 
 
 def _dec(value: float) -> Decimal:
@@ -156,15 +137,6 @@ def _dec(value: float) -> Decimal:
 def _places(value: Decimal, places: str) -> Decimal:
     # Half away from zero, as Xero rounds ("Rounding in Xero"); float round() would not.
     return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-
-def line_amount(line: Mapping[str, Any]) -> float:
-    """Quantity x rate less discount, before tax, to the cent (what Xero will compute from
-    the line, sent with ``unitdp=4``)."""
-    qty, rate = _num(line.get("Quantity"), 1.0), _num(line.get("Rate"))
-    disc = _num(line.get("DiscountPercentage"))
-    amount = _dec(qty) * _dec(rate) * (100 - _dec(disc)) / 100
-    return float(_places(amount, "0.01"))
 
 
 def _units(qty: float, rate: float, disc: float, desc: str) -> dict[str, Any] | None:
@@ -190,34 +162,33 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def invoice_day(inv: Mapping[str, Any], options: ExportOptions,
+def invoice_day(invoice: Invoice, options: ExportOptions,
                 today: dt.date | None = None) -> dt.date:
     """The Date the invoice goes to Xero with: Atera's, or today (setting export.invoice_date)."""
-    day = _date(inv.get("InvoiceDate")) if options.invoice_date == "atera" else None
+    day = invoice.date if options.invoice_date == "atera" else None
     return day or today or dt.date.today()
 
 
-def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int, str | None],
+def map_invoice(invoice: Invoice, contact_id: str, item_codes: Mapping[int, str | None],
                 options: ExportOptions, *, credit: bool = False,
                 today: dt.date | None = None, line_account: str | None = None
                 ) -> dict[str, Any]:
-    """The Xero payload for one Atera invoice.
+    """The Xero payload for one Atera invoice (parsed: :func:`~._checks.parse_invoice`).
 
     ``item_codes`` maps a line's position (1-based) to its Xero ItemCode (``None``: a
     description-only line, which gets ``line_account`` so Xero applies that account's tax).
     ``credit``: an ACCRECCREDIT credit note with the signs flipped so its total is positive.
     """
-    day = invoice_day(inv, options, today)
+    day = invoice_day(invoice, options, today)
     lines = []
-    for i, line in enumerate(inv.get("LineItems") or [], start=1):
-        qty, rate = _num(line.get("Quantity"), 1.0), _num(line.get("Rate"))
-        desc = str(line.get("Description") or line.get("Product") or "").strip()
+    for line in invoice.lines:
+        qty, rate, disc = float(line.quantity), float(line.rate), float(line.discount)
+        desc = line.description
         out: dict[str, Any] = {"Description": desc[:4000] or "-", "Quantity": qty,
                                "UnitAmount": -rate if credit else rate}
-        code = item_codes.get(i)
+        code = item_codes.get(line.position)
         if code:
             out["ItemCode"] = code
-        disc = _num(line.get("DiscountPercentage"))
         folded = _units(qty, -rate if credit else rate, disc, desc or "-")
         if folded is not None:
             out.update(folded)
@@ -234,16 +205,15 @@ def map_invoice(inv: Mapping[str, Any], contact_id: str, item_codes: Mapping[int
         "Contact": {"ContactID": contact_id},
         "Date": day.isoformat(),
         "LineAmountTypes": "Exclusive",
-        "Reference": reference_for(inv),
+        "Reference": reference_for(invoice),
         "Status": options.status,
         "LineItems": lines,
     }
-    number = xero_number(inv, options)
+    number = xero_number(invoice.number, options)
     if number is not None:
         body["CreditNoteNumber" if credit else "InvoiceNumber"] = number
     if not credit:
         body["DueDate"] = (day + dt.timedelta(days=options.due_days)).isoformat()
-    currency = str(inv.get("Currency") or "").strip().upper()
-    if currency:
-        body["CurrencyCode"] = currency
+    if invoice.currency:
+        body["CurrencyCode"] = invoice.currency
     return body

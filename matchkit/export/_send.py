@@ -41,7 +41,9 @@ from ..store import (
     log_export,
     record_batch,
 )
+from ..xero import XeroWriter
 from ._batch import Batch
+from ._invoice import Recovered
 from ._lock import STALE_AFTER, export_lock
 from ._lookup import credit_note_link, find_existing, record_id, record_number
 from ._mapping import ExportOptions
@@ -131,7 +133,8 @@ def _money(v: Any) -> float | None:
 # --- the sender -------------------------------------------------------------------------
 
 
-_Todo = tuple[Prepared, dict[str, Any], dict[str, Any]]  # invoice, payload, log row
+# invoice (parsed now, or recovered from the log), payload, log row
+_Todo = tuple[Prepared | Recovered, dict[str, Any], dict[str, Any]]
 
 
 @dataclass
@@ -140,7 +143,7 @@ class _Sender:
     is an export-log row, written with the lock's heartbeat."""
 
     ws: Workspace
-    xero: Any
+    xero: XeroWriter
     tenant: str
     batch_id: str
     run_id: str
@@ -192,7 +195,7 @@ class _Sender:
 
     def send(self, group: int, payloads: list[dict[str, Any]], key: str) -> Sequence[Any]:
         create = self.xero.create_credit_notes if group else self.xero.create_invoices
-        return create(payloads, idempotency_key=key)  # type: ignore[no-any-return]
+        return create(payloads, idempotency_key=key)
 
     def intent(self, jobs: list[_Todo], key: str) -> None:
         for _p, _body, base in jobs:
@@ -287,17 +290,16 @@ class _Sender:
 
 
 def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tenant: str
-                     ) -> list[tuple[Prepared, dict[str, Any], dict[str, Any]]]:
-    """Invoices of the batch an earlier run sent without recording Xero's answer."""
-    out = []
+                     ) -> list[_Todo]:
+    """Invoices of the batch an earlier run sent without recording Xero's answer: looked up
+    by the payload the log kept, never parsed or mapped again."""
+    out: list[_Todo] = []
     for number in batch.numbers:
         row = state.get(number)
         if row is None or row["status"] not in IN_FLIGHT or not row.get("payload"):
             continue
         body = json.loads(row["payload"])
-        credit = row.get("xero_type") == "ACCRECCREDIT"
-        p = Prepared(invoice={}, number=number, company="", customer_id=None, contact_id=None,
-                     credit=credit, subtotal=float(row.get("sent_total") or 0), atera_tax=None)
+        p = Recovered(number, credit=row.get("xero_type") == "ACCRECCREDIT")
         base = {k: row.get(k) for k in EXPORT_COLUMNS}
         base["tenant_id"] = report_tenant
         base["payload"] = body  # stored as JSON text; logged again as the object it is
@@ -305,7 +307,7 @@ def _in_flight_items(state: dict[str, dict[str, Any]], batch: Batch, report_tena
     return out
 
 
-def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None
+def _context(ws: Workspace, xero: XeroWriter, batch: Batch, options: ExportOptions | None
              ) -> tuple[ExportOptions, XeroCatalogue, ValidationReport]:
     for i, inv in enumerate(batch.invoices, start=1):
         where = bad_text(inv)
@@ -325,7 +327,7 @@ def _context(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | No
     return options, catalogue, report
 
 
-def plan_export(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None = None
+def plan_export(ws: Workspace, xero: XeroWriter, batch: Batch, options: ExportOptions | None = None
                 ) -> ExportPlan:
     """The dry run: validation and every call and payload the export would send; only reads."""
     _, catalogue, report = _context(ws, xero, batch, options)
@@ -339,10 +341,10 @@ def plan_export(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions |
     return plan_from_report(report, contacts, items, codes, in_flight)
 
 
-def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions | None = None,
-                 *, run_id: str | None = None, progress: Progress | None = None,
-                 web_url: str | None = None, stale_after: float = STALE_AFTER,
-                 who: str | None = None) -> ExportResult:
+def export_batch(ws: Workspace, xero: XeroWriter, batch: Batch,
+                 options: ExportOptions | None = None, *, run_id: str | None = None,
+                 progress: Progress | None = None, web_url: str | None = None,
+                 stale_after: float = STALE_AFTER, who: str | None = None) -> ExportResult:
     """Export ``batch`` to the connected organisation; safe to run again after any failure.
 
     Raises :class:`ExportBusyError` when another export to the same organisation runs, and
@@ -393,7 +395,7 @@ def export_batch(ws: Workspace, xero: Any, batch: Batch, options: ExportOptions 
         contact_ids, item_codes = _create_missing(ws, xero, report, run_id, who, result)
         built = build_payloads(report, contact_ids, item_codes)
         state = export_rows(ws, tenant, list(built))
-        todo = []
+        todo: list[_Todo] = []
         for number, (p, body) in built.items():
             prior = state.get(number) or {}
             base = {"batch_id": batch.batch_id, "tenant_id": tenant, "atera_invoice": number,
@@ -424,7 +426,7 @@ def _reasons(problems: Sequence[Problem]) -> str:
                      for p in problems)
 
 
-def _create_missing(ws: Workspace, xero: Any, report: ValidationReport, run_id: str,
+def _create_missing(ws: Workspace, xero: XeroWriter, report: ValidationReport, run_id: str,
                     who: str | None, result: ExportResult
                     ) -> tuple[dict[str, str], dict[str, str]]:
     """Create the contacts and items the ready invoices need; refuse those that cannot be."""

@@ -19,6 +19,7 @@ from ._writes import (
     log_sync,
     record_batch,
     release_export_lock,
+    saved_batch,
     sync_intents,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "registered",
     "release_export_lock",
     "remove_if_empty",
+    "saved_batch",
     "sync_intents",
     "typed_rows",
 ]

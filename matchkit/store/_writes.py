@@ -16,7 +16,7 @@ from ._workspace import Workspace
 
 __all__ = ["EXPORT_COLUMNS", "LockRow", "beat_export_lock", "claim_export_lock",
            "export_rows", "first_logged", "log_export", "log_sync", "record_batch",
-           "release_export_lock", "sync_intents"]
+           "release_export_lock", "saved_batch", "sync_intents"]
 
 EXPORT_COLUMNS = ("batch_id", "tenant_id", "atera_invoice", "xero_number", "xero_invoice_id",
                   "xero_type", "idempotency_key", "status", "error", "attempts", "link",
@@ -80,6 +80,14 @@ def first_logged(ws: Workspace, tenant: str, numbers: Sequence[str]) -> dt.datet
     if value is None or _isna(value):
         return None
     return pd.Timestamp(value).to_pydatetime()
+
+
+def saved_batch(ws: Workspace, batch_id: str) -> tuple[str, list[dict[str, Any]]] | None:
+    """``(source, invoices)`` of a batch an earlier export recorded, or None."""
+    df = ws.sql("SELECT source, invoices FROM export_batches WHERE batch_id = ?", [batch_id])
+    if df.empty:
+        return None
+    return str(df["source"].iloc[0]), json.loads(df["invoices"].iloc[0])
 
 
 def record_batch(ws: Workspace, *, batch_id: str, tenant: str, source: str, size: int,
