@@ -1,21 +1,28 @@
 """What Xero and the workspace accept: the one place value checks take their limits from.
 
-The export's validation (``matchkit/export/_checks.py``), the loader (``matchkit/store``) and
-the CLI read these; each limit names its source. Where no source gives Xero's own ceiling the
-limit says so and is a guard against typos, chosen well inside what the workspace can store.
+The export's validation (``matchkit/export/_checks.py``) and mapping, the pre-send checks
+(``matchkit/_presend.py``), the outbox's names, the loader (``matchkit/store``) and the CLI
+read these; each limit names its source. Where no source gives Xero's own ceiling the limit
+says so and is a guard against typos, chosen well inside what the workspace can store.
+Lower layers (the store) import this module too, so it imports nothing of matchkit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 __all__ = [
+    "ADDRESS_LIMITS",
     "BIGINT_MAX",
     "BIGINT_MIN",
+    "CONTACT_LIMITS",
+    "CONTROL",
+    "CONTROL_OR_BREAK",
     "DISCOUNT_DP",
     "FIRST_DATE",
     "LAST_DATE",
@@ -26,11 +33,14 @@ __all__ = [
     "MAX_PREFIX",
     "MAX_QUANTITY",
     "MAX_UNIT_AMOUNT",
+    "PHONE_LIMITS",
     "QUANTITY_DP",
     "UNIT_AMOUNT_DP",
     "bad_text",
     "decimals",
     "fits_money",
+    "line_amount",
+    "rate_folds",
     "xero_round",
 ]
 
@@ -80,8 +90,20 @@ MAX_DESCRIPTION = 4000
 MAX_ACCOUNT_CODE = 10
 # export.prefix + the longest Atera number (a BIGINT: 20 characters) stays within 255.
 MAX_PREFIX = MAX_INVOICE_NUMBER - 20
-# Elsewhere, next to the code that sends: the request size (matchkit/xero MAX_BODY_BYTES) and
-# the lengths of a contact's fields (matchkit/_presend.py CONTACT_LIMITS).
+# maxLength of what a contact payload can carry (spec 16.1.0: Contact, Address, Phone);
+# tests/test_presend.py holds these to the spec.
+CONTACT_LIMITS = {"ContactNumber": 50, "AccountNumber": 50, "Name": 255, "FirstName": 255,
+                  "LastName": 255, "CompanyNumber": 50, "EmailAddress": 255, "TaxNumber": 50}
+ADDRESS_LIMITS = {"AddressLine1": 500, "AddressLine2": 500, "AddressLine3": 500,
+                  "AddressLine4": 500, "City": 255, "Region": 255, "PostalCode": 50,
+                  "Country": 50, "AttentionTo": 255}
+PHONE_LIMITS = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
+# C0 controls but tab/newline/CR, DEL and C1 controls: invisible, and refused or mangled by
+# Xero in a line's text. In one-line values (a number prefix, an account code) line breaks
+# and tabs are refused too. Elsewhere, next to the code that sends: the request size
+# (matchkit/xero MAX_BODY_BYTES) and item codes (matchkit/_keys.py CODE_MAX).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # --- the workspace --------------------------------------------------------------------------
 
@@ -108,6 +130,21 @@ def xero_round(value: float | Decimal, places: int | None) -> Decimal:
     d = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
     return d if places is None else d.quantize(Decimal(1).scaleb(-places),
                                                rounding=ROUND_HALF_UP)
+
+
+def line_amount(quantity: Decimal, rate: Decimal, discount: Decimal) -> Decimal:
+    """A line's amount as Xero computes it: ``LineAmount = Quantity * UnitAmount * ((100 -
+    DiscountRate) / 100)`` (SPEC LineItem.LineAmount), to the cent, half away from zero.
+    Inputs are below 1e9, so Decimal's 28 digits hold the product."""
+    return xero_round(quantity * rate * (100 - discount) / 100, LINE_AMOUNT_DP)
+
+
+def rate_folds(quantity: Decimal, rate: Decimal, discount: Decimal) -> bool:
+    """True when the ``UNIT_AMOUNT_DP`` places Xero keeps of the rate would change the
+    line's amount: such a line is sent as one unit of its amount (export/_mapping.py)."""
+    kept = xero_round(rate, UNIT_AMOUNT_DP)
+    return kept != rate and line_amount(quantity, kept, discount) != line_amount(
+        quantity, rate, discount)
 
 
 def bad_text(value: Any, path: str = "") -> str | None:

@@ -15,19 +15,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ._limits import ADDRESS_LIMITS, CONTACT_LIMITS, PHONE_LIMITS
 from .xero import XeroReader
 
-__all__ = ["CONTACT_LIMITS", "account_numbers_of", "contact_problems", "lock_dates",
-           "lock_problem", "valid_email"]
-
-# maxLength of what a contact payload can carry (spec 16.1.0: Contact, Address, Phone);
-# tests/test_presend.py holds these to the spec.
-CONTACT_LIMITS = {"ContactNumber": 50, "AccountNumber": 50, "Name": 255, "FirstName": 255,
-                  "LastName": 255, "CompanyNumber": 50, "EmailAddress": 255, "TaxNumber": 50}
-ADDRESS_LIMITS = {"AddressLine1": 500, "AddressLine2": 500, "AddressLine3": 500,
-                  "AddressLine4": 500, "City": 255, "Region": 255, "PostalCode": 50,
-                  "Country": 50, "AttentionTo": 255}
-PHONE_LIMITS = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
+__all__ = ["account_numbers_of", "contact_problems", "lock_dates", "lock_problem",
+           "valid_email"]
 
 # Xero publishes no e-mail rule; the spec says umlauts are not supported. An address mail
 # systems deliver: ASCII local@domain with a dotted domain, no spaces.

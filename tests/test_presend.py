@@ -14,7 +14,8 @@ import pytest
 from _contract import XERO_REFERENCE
 from _spec_fields import spec_fields
 
-from matchkit._presend import CONTACT_LIMITS, contact_problems, lock_problem
+from matchkit._limits import CONTACT_LIMITS
+from matchkit._presend import contact_problems, lock_problem
 from matchkit.export import (
     ExportOptions,
     batch_from_file,

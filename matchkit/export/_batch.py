@@ -27,6 +27,7 @@ from .._limits import bad_text
 from .._text import decode_utf8
 from ..matching import exact_key, match_frames, normalise_company
 from ..store import Workspace, saved_batch
+from ._invoice import iso_day
 
 __all__ = ["Batch", "CustomerLink", "batch_from_api", "batch_from_file",
            "batch_from_selection", "link_customers", "load_batch"]
@@ -158,7 +159,7 @@ def batch_from_selection(ws: Workspace, numbers: Sequence[int | str] | None = No
     for r in records:
         if wanted is not None and invoice_number(r) not in wanted:
             continue
-        d = _invoice_date(r)
+        d = iso_day(r.get("InvoiceDate"))
         if (f and (d is None or d < f)) or (t and (d is None or d > t)):
             continue
         out.append(r)
@@ -187,16 +188,6 @@ def _date(value: dt.date | str | None, name: str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise InputError(f"{name}: expected YYYY-MM-DD, got {value!r}") from None
-
-
-def _invoice_date(inv: Mapping[str, Any]) -> dt.date | None:
-    raw = inv.get("InvoiceDate")
-    if not raw:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

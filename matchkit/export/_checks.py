@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,14 +23,12 @@ from typing import Any
 from .. import _limits as L
 from .._exceptions import InputError
 from ._batch import invoice_number
-from ._invoice import Invoice, Line
-from ._mapping import ExportOptions, _date, _units, xero_number
+from ._invoice import Invoice, Line, iso_day
+from ._mapping import ExportOptions, xero_number
 from ._problem import Problem, Severity
 
 __all__ = ["Checked", "atera_money", "check_invoice", "parse_invoice"]
 
-# C0 controls but tab/newline/CR, DEL and C1 controls: invisible, and refused or mangled by Xero.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NUMBERS = (("Quantity", 1.0, L.MAX_QUANTITY), ("Rate", 0.0, L.MAX_UNIT_AMOUNT),
             ("DiscountPercentage", 0.0, L.DISCOUNT_MAX))
 
@@ -161,7 +158,7 @@ def _check_dates(inv: Mapping[str, Any], options: ExportOptions, add: _Add) -> d
     raw = inv.get("InvoiceDate")
     if raw is None or raw == "":
         return None
-    day = _date(raw) if isinstance(raw, str) else None
+    day = iso_day(raw) if isinstance(raw, str) else None
     if day is None:
         add(None, "InvoiceDate", "bad_date", f"InvoiceDate {_show(raw)} is not an ISO date "
             "(YYYY-MM-DD)")
@@ -207,7 +204,7 @@ def _check_line(line: Any, i: int, add: _Add) -> Line | None:
             ok = False
             continue
         texts[fld] = str(v)
-    bad = [k for k, v in texts.items() if CONTROL.search(v)]
+    bad = [k for k, v in texts.items() if L.CONTROL.search(v)]
     if bad:
         add(i, bad[0], "control_chars", f"control characters in {' and '.join(bad)}: Xero "
             "cannot store them; fix them in Atera")
@@ -238,19 +235,21 @@ def _check_line(line: Any, i: int, add: _Add) -> Line | None:
             values[fld] = v
     if not ok:
         return None
-    qty, rate, disc = values["Quantity"], values["Rate"], values["DiscountPercentage"]
-    exact = _line(L.xero_round(qty, None), L.xero_round(rate, None), L.xero_round(disc, None))
+    qty, rate, disc = (L.xero_round(values[f], None)
+                       for f in ("Quantity", "Rate", "DiscountPercentage"))
+    exact = L.line_amount(qty, rate, disc)
     if abs(exact) >= Decimal(repr(L.MAX_AMOUNT)):
         add(i, None, "too_large", f"the line amount {_money(exact)} (Quantity x Rate) is too "
             f"large; Xero lines and invoices must stay below {L.MAX_AMOUNT:,.0f}")
         return None
     parsed = Line(position=i, product=str(line.get("Product") or "").strip(),
                   description=str(line.get("Description") or line.get("Product") or "").strip(),
-                  quantity=_dec(qty), rate=_dec(rate), discount=_dec(disc), amount=exact)
-    if _units(qty, rate, disc, "-") is not None:
+                  quantity=qty, rate=rate, discount=disc, amount=exact,
+                  folded=L.rate_folds(qty, rate, disc))
+    if parsed.folded:
         return parsed  # sent as one unit of the exact amount (see _mapping): nothing rounds
-    kept = _line(L.xero_round(qty, L.QUANTITY_DP), L.xero_round(rate, L.UNIT_AMOUNT_DP),
-                 L.xero_round(disc, L.DISCOUNT_DP))
+    kept = L.line_amount(L.xero_round(qty, L.QUANTITY_DP), L.xero_round(rate, L.UNIT_AMOUNT_DP),
+                         L.xero_round(disc, L.DISCOUNT_DP))
     if kept != exact:
         places = {"Quantity": L.QUANTITY_DP, "Rate": L.UNIT_AMOUNT_DP,
                   "DiscountPercentage": L.DISCOUNT_DP}
@@ -261,16 +260,3 @@ def _check_line(line: Any, i: int, add: _Add) -> Line | None:
             f"{_money(kept)}, not {_money(exact)} as Atera does; round it in Atera")
         return None
     return parsed
-
-
-def _dec(value: float) -> Decimal:
-    # as written: float(_dec(v)) == v, so the payload carries exactly what Atera sent
-    return Decimal(repr(value))
-
-
-def _line(qty: Decimal, rate: Decimal, disc: Decimal) -> Decimal:
-    # Xero: LineAmount = Quantity * UnitAmount * ((100 - DiscountRate) / 100), to the cent
-    # (SPEC LineItem.LineAmount). Inputs are below 1e9, so 28 digits hold it exactly.
-    return L.xero_round(qty * rate * (100 - disc) / 100, L.LINE_AMOUNT_DP)
-
-

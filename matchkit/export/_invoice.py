@@ -11,8 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-__all__ = ["Invoice", "Line", "Recovered"]
+__all__ = ["Invoice", "Line", "Recovered", "iso_day"]
+
+
+def iso_day(value: Any) -> dt.date | None:
+    """The day of an Atera date (``2026-08-03``, ``2026-08-03T00:00:00Z``); None when there is
+    none or it is no ISO date."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +38,9 @@ class Line:
     rate: Decimal
     discount: Decimal  # per cent, 0-100
     amount: Decimal  # quantity x rate less discount, as Xero computes it, to the cent
+    # the rate has more places than Xero keeps and they change the amount: sent as one unit
+    # of the amount (matchkit._limits.rate_folds; export/_mapping.py)
+    folded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

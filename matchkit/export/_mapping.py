@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from .._exceptions import ConfigError
-from .._limits import MAX_ACCOUNT_CODE, MAX_PREFIX
+from .._limits import CONTROL_OR_BREAK, MAX_ACCOUNT_CODE, MAX_DESCRIPTION, MAX_PREFIX
 from ..store import Workspace
-from ._invoice import Invoice
+from ._invoice import Invoice, Line
 
 __all__ = ["ExportOptions", "invoice_day", "map_invoice", "reference_for", "xero_number"]
 
@@ -97,8 +96,8 @@ class ExportOptions:
 
 
 def _check_prefix(prefix: Any) -> None:
-    if not isinstance(prefix, str) or len(prefix) > MAX_PREFIX or any(
-            ord(c) < 32 or 127 <= ord(c) < 160 for c in prefix):
+    if not isinstance(prefix, str) or len(prefix) > MAX_PREFIX or CONTROL_OR_BREAK.search(
+            prefix):
         raise ConfigError(f"export prefix {str(prefix)[:40]!r}: text of at most {MAX_PREFIX} "
                           "characters without control characters (Xero takes invoice numbers "
                           "of up to 255)")
@@ -107,8 +106,8 @@ def _check_prefix(prefix: Any) -> None:
 def _check_account(code: Any) -> None:
     if code is None or code == "":  # not set
         return
-    if not isinstance(code, str) or not code.strip() or len(code) > MAX_ACCOUNT_CODE or any(
-            ord(c) < 32 or 127 <= ord(c) < 160 for c in code):
+    if not isinstance(code, str) or not code.strip() or len(code) > MAX_ACCOUNT_CODE or \
+            CONTROL_OR_BREAK.search(code):
         raise ConfigError(f"export sales_account {str(code)[:40]!r}: an account code of 1-"
                           f"{MAX_ACCOUNT_CODE} characters, e.g. 200 (Xero's limit for codes)")
 
@@ -130,36 +129,17 @@ def reference_for(invoice: Invoice) -> str:
     return ref[:255]
 
 
-def _dec(value: float) -> Decimal:
-    return Decimal(repr(value))
-
-
-def _places(value: Decimal, places: str) -> Decimal:
-    # Half away from zero, as Xero rounds ("Rounding in Xero"); float round() would not.
-    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-
-def _units(qty: float, rate: float, disc: float, desc: str) -> dict[str, Any] | None:
+def _units(line: Line, credit: bool) -> dict[str, Any]:
     """A line whose rate Xero cannot carry (more than 4 places, which change the line's
-    amount) as Xero's rounding guide shows it: one unit of the line amount, the quantity and
-    rate in the description ("1000 x Product A @ $0.061171", developer.xero.com/documentation/
-    api-guides/rounding-in-xero). ``None`` when Xero's 4 places give Atera's amount."""
-    exact = _dec(qty) * _dec(rate) * (100 - _dec(disc)) / 100
-    at_four = _dec(qty) * _places(_dec(rate), "0.0001") * (100 - _dec(disc)) / 100
-    if _places(exact, "0.01") == _places(at_four, "0.01"):
-        return None
-    text = f"{qty:g} x {desc} @ {rate:g}" + (f" less {disc:g}%" if disc else "")
-    return {"Description": text[:4000], "Quantity": 1.0,
-            "UnitAmount": float(_places(exact, "0.01"))}
-
-
-def _date(value: Any) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
+    amount: ``Line.folded``) as Xero's rounding guide shows it: one unit of the line amount,
+    the quantity and rate in the description ("1000 x Product A @ $0.061171",
+    developer.xero.com/documentation/api-guides/rounding-in-xero)."""
+    qty, rate, disc = float(line.quantity), float(line.rate), float(line.discount)
+    rate, amount = (-rate, -line.amount) if credit else (rate, line.amount)
+    text = f"{qty:g} x {line.description or '-'} @ {rate:g}" + (
+        f" less {disc:g}%" if disc else "")
+    return {"Description": text[:MAX_DESCRIPTION], "Quantity": 1.0,
+            "UnitAmount": float(amount)}
 
 
 def invoice_day(invoice: Invoice, options: ExportOptions,
@@ -182,16 +162,15 @@ def map_invoice(invoice: Invoice, contact_id: str, item_codes: Mapping[int, str 
     day = invoice_day(invoice, options, today)
     lines = []
     for line in invoice.lines:
+        # float(Decimal(repr(x))) == x: the payload carries the numbers Atera sent
         qty, rate, disc = float(line.quantity), float(line.rate), float(line.discount)
-        desc = line.description
-        out: dict[str, Any] = {"Description": desc[:4000] or "-", "Quantity": qty,
-                               "UnitAmount": -rate if credit else rate}
+        out: dict[str, Any] = {"Description": line.description[:MAX_DESCRIPTION] or "-",
+                               "Quantity": qty, "UnitAmount": -rate if credit else rate}
         code = item_codes.get(line.position)
         if code:
             out["ItemCode"] = code
-        folded = _units(qty, -rate if credit else rate, disc, desc or "-")
-        if folded is not None:
-            out.update(folded)
+        if line.folded:
+            out.update(_units(line, credit))
         elif disc:
             out["DiscountRate"] = disc
         if options.status == "AUTHORISED" and options.sales_account:

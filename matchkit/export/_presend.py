@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._keys import CODE_MAX
 from .._presend import contact_problems, lock_problem
 from ..outbox import xero_contact_name
 from ..xero import MAX_BODY_BYTES
@@ -22,7 +23,7 @@ from ._validate import Problem, ValidationReport
 __all__ = ["refuse_unsendable"]
 
 _NO_CONTACT = "00000000-0000-0000-0000-000000000000"
-_LONGEST_CODE = "X" * 30  # an item code as long as Xero allows (spec: Item.Code)
+_LONGEST_CODE = "X" * CODE_MAX  # an item code as long as Xero allows
 
 
 @dataclass(frozen=True)

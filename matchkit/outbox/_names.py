@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .._limits import CONTACT_LIMITS
+
 __all__ = ["CONTACT_NAME_MAX", "ITEM_NAME_MAX", "fold_name", "xero_contact_name",
            "xero_item_name"]
 
 ITEM_NAME_MAX = 50
-CONTACT_NAME_MAX = 255
+CONTACT_NAME_MAX = CONTACT_LIMITS["Name"]
 
 _WS = re.compile(r"\s+")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from .._exceptions import ExportError
 from .._keys import contact_key, item_code, item_key
+from .._limits import MAX_DESCRIPTION
 from ..xero import XeroWriter
 from ._names import xero_item_name
 
@@ -86,7 +87,7 @@ class ItemSpec:
 
     def payload(self, code: str) -> dict[str, Any]:
         body: dict[str, Any] = {"Code": code, "Name": xero_item_name(self.name),
-                                "Description": (self.description or self.name)[:4000],
+                                "Description": (self.description or self.name)[:MAX_DESCRIPTION],
                                 "IsSold": True, "IsPurchased": False}
         sales: dict[str, Any] = {}
         if self.price is not None:
