@@ -1,7 +1,8 @@
 """Atera's catalogue (products, expenses, labour rates) comes from one function with one
 archived rule, and every reader of it agrees: matching's frame, the wizard's rows, the
-review, the accounts mapping. The store derives labour rates and invoice lines through what
-the package root wires, never by importing the Atera connector."""
+review, the accounts mapping, the export's product lookup. The store derives labour rates
+and invoice lines through what the package root wires, never by importing the Atera
+connector."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from matchkit import WorkspaceError
 from matchkit.accounts._apply import _Keys
+from matchkit.export._validate import _products
 from matchkit.review._records import atera_records
 from matchkit.sources import atera_catalogue, atera_frame, is_archived
 from matchkit.store import Workspace
@@ -57,6 +59,9 @@ def test_every_reader_takes_the_same_records() -> None:
     assert [r.atera_id for r in _product_rows(ws)] == ids
     assert atera_records(ws, "products")["id"].tolist() == ids
     assert set(_Keys(ws).category.values()) == {"Backup", "Network", None, "Labour"}
+    found = {aid: price for hits in _products(ws).values() for aid, _, price in hits}
+    assert list(found) == ids  # the export's product lookup: no archived one, rates too
+    assert found["product:1"] == 10.5 and found["product:3"] is None
     rows = {r.atera_id: r for r in _product_rows(ws)}
     assert rows["rate:30"].detail == "labour rate" and rows["expense:7"].detail == "expense"
     assert rows["product:3"].detail == "Network"
