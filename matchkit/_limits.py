@@ -1,8 +1,8 @@
 """What Xero and the workspace accept: the one place value checks take their limits from.
 
-The export's validation (``matchkit/export/_checks.py``) and mapping, the pre-send checks
-(``matchkit/_presend.py``), the outbox's names, the loader (``matchkit/store``) and the CLI
-read these; each limit names its source. Where no source gives Xero's own ceiling the limit
+The export's validation (``matchkit/export/_checks.py``) and mapping, the contact checks
+(``matchkit/outbox/_refusals.py``), the outbox's names, the loader (``matchkit/store``) and
+the CLI read these; each limit names its source. Where no source gives Xero's own ceiling the limit
 says so and is a guard against typos, chosen well inside what the workspace can store.
 Lower layers (the store) import this module too, so it imports nothing of matchkit.
 """

@@ -18,8 +18,8 @@ CONNECTORS = ("xero", "atera")
 SANDBOX = ("sandbox",)
 # The modules that may sit loose at the package root: the package's own two, and the core
 # helpers lower layers import (docs/internals.md, "Layers"). Anything else goes in a package
-# named for what it does. ``_presend`` is being merged into export/ (its own engineer).
-ROOT_CORE = ("_config", "_exceptions", "_keys", "_gate", "_text", "_limits", "_presend")
+# named for what it does.
+ROOT_CORE = ("_config", "_exceptions", "_keys", "_gate", "_text", "_limits")
 ROOT_OWN = ("__init__", "__main__")
 
 _FACE_NAMES = tuple(f"matchkit.{f}" for f in FACES)

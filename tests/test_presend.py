@@ -15,7 +15,6 @@ from _contract import XERO_REFERENCE
 from _spec_fields import spec_fields
 
 from matchkit._limits import CONTACT_LIMITS
-from matchkit._presend import contact_problems, lock_problem
 from matchkit.export import (
     ExportOptions,
     batch_from_file,
@@ -23,7 +22,8 @@ from matchkit.export import (
     exported_invoices,
     parse_invoice,
 )
-from matchkit.outbox import ContactSpec, XeroSyncError, ensure_contacts
+from matchkit.export._presend import lock_problem
+from matchkit.outbox import ContactSpec, XeroSyncError, contact_problems, ensure_contacts
 from matchkit.sandbox import Exchange, add_exchange_observer, remove_exchange_observer
 from tests._export_fixtures import demo_seed, export_env, load_demo
 

@@ -22,12 +22,12 @@ import pandas as pd
 
 from .._exceptions import ExportError, InputError, WorkspaceError
 from .._limits import bad_text, fits_money
-from .._presend import account_numbers_of
 from ..accounts import check_line_accounts
 from ..outbox import (
     Outbox,
     SyncPreview,
     XeroSyncError,
+    account_numbers_of,
     ensure_contacts,
     ensure_items,
     preview_contacts,

@@ -10,7 +10,8 @@
   matched contacts; ``preview_*`` are their dry runs. ``_create`` is the run contacts and
   items share (an earlier run's work, a name twice, the gate, the decisions), ``_channel``
   their outbox channel (the sync log), ``_specs`` what they take and give, ``_names`` Xero's
-  names.
+  names, ``_refusals`` what Xero would refuse of a contact (asked before sending, here and
+  by the export).
 """
 
 from ._channel import CHUNK
@@ -19,6 +20,7 @@ from ._contacts import ensure_contacts, preview_contacts
 from ._engine import Channel, Outbox, Sent, idempotency_key, pair
 from ._items import default_sales_account, ensure_items, preview_items
 from ._names import fold_name, xero_contact_name, xero_item_name
+from ._refusals import account_numbers_of, contact_problems, valid_email
 from ._specs import (
     ContactSpec,
     ItemSpec,
@@ -41,6 +43,8 @@ __all__ = [
     "SyncPreview",
     "XeroSyncError",
     "XeroWriter",
+    "account_numbers_of",
+    "contact_problems",
     "default_sales_account",
     "ensure_contact_keys",
     "ensure_contacts",
@@ -51,6 +55,7 @@ __all__ = [
     "preview_contact_keys",
     "preview_contacts",
     "preview_items",
+    "valid_email",
     "xero_contact_name",
     "xero_item_name",
 ]

@@ -18,12 +18,12 @@ from typing import Any
 import pandas as pd
 
 from .._keys import contact_key_of
-from .._presend import account_numbers_of, contact_problems
 from ..sources import contacts_frame, typed
 from ..store import Workspace
 from ._channel import Job, SyncChannel
 from ._create import Placed, ensure, plan_jobs, preview
 from ._names import fold_name, xero_contact_name
+from ._refusals import account_numbers_of, contact_problems
 from ._specs import ContactSpec, SyncPreview, XeroWriter
 
 __all__ = ["ensure_contacts", "preview_contacts"]

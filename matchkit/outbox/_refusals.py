@@ -1,30 +1,28 @@
-"""What Xero would refuse, caught before anything is sent, with one message per record.
+"""What Xero would refuse of a contact, caught before it is sent, with one message each.
 
 Xero refuses a contact whose e-mail address is not one ("Email address must be valid",
 XeroAPI/Xero-OpenAPI#461), whose AccountNumber another contact has ("The Account Number
 already exists", calcinai/xero-php#880) or whose fields are longer than its spec allows
-(``reference/xero/xero_accounting.yaml``, maxLength); and any document dated on or before the
-organisation's lock dates (waynerobinson/xeroizer#92). Sending such a record costs a call and
-leaves the batch half-done; refusing it here names the record and the fix instead.
+(``reference/xero/xero_accounting.yaml``, maxLength; the lengths are in
+``matchkit/_limits.py``). Sending such a contact costs a call and leaves the batch half-done;
+refusing it here names the record and the fix instead. :func:`ensure_contacts` and the
+export's pre-send checks (``matchkit/export/_presend.py``) both ask these.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ._limits import ADDRESS_LIMITS, CONTACT_LIMITS, PHONE_LIMITS
-from .xero import XeroReader
+from .._limits import ADDRESS_LIMITS, CONTACT_LIMITS, PHONE_LIMITS
+from ..xero import XeroReader
 
-__all__ = ["account_numbers_of", "contact_problems", "lock_dates", "lock_problem",
-           "valid_email"]
+__all__ = ["account_numbers_of", "contact_problems", "valid_email"]
 
 # Xero publishes no e-mail rule; the spec says umlauts are not supported. An address mail
 # systems deliver: ASCII local@domain with a dotted domain, no spaces.
 _EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_MS_DATE = re.compile(r"^/Date\((-?\d+)")
 
 
 def valid_email(value: str) -> bool:
@@ -80,35 +78,3 @@ def account_numbers_of(xero: XeroReader) -> set[str]:
     """The AccountNumbers Xero's contacts (archived ones too) hold, case-folded."""
     return {str(c["AccountNumber"]).strip().casefold()
             for c in xero.contacts(include_archived=True) if c.get("AccountNumber")}
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if not value:
-        return None
-    m = _MS_DATE.match(str(value))
-    if m:
-        return dt.datetime.fromtimestamp(int(m.group(1)) / 1000, dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def lock_dates(organisation: Mapping[str, Any]) -> tuple[dt.date | None, dt.date | None]:
-    """``(PeriodLockDate, EndOfYearLockDate)`` of ``GET /Organisation`` ("Shown if set")."""
-    return (_as_date(organisation.get("PeriodLockDate")),
-            _as_date(organisation.get("EndOfYearLockDate")))
-
-
-def lock_problem(day: dt.date, organisation: Mapping[str, Any]) -> str | None:
-    """Why Xero would refuse a document dated ``day`` (on or before a lock date), or ``None``."""
-    period, end_of_year = lock_dates(organisation)
-    locks = [(d, name) for d, name in ((end_of_year, "end of year lock date"),
-                                       (period, "period lock date")) if d is not None]
-    for lock, name in sorted(locks, reverse=True):
-        if day <= lock:
-            return (f"dated {day.isoformat()}, on or before the organisation's {name} "
-                    f"{lock.isoformat()}: Xero refuses documents in a locked period; date it "
-                    "later (matchkit settings set export.invoice_date today) or ask the "
-                    "accountant to move the lock date")
-    return None
