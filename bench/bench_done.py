@@ -18,6 +18,7 @@ take turns within each round; the machine is shared, so compare within a round.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -39,7 +40,11 @@ SCALE = 60.0  # one real second is a sandbox minute: Xero's limits are not what 
 def _done(tmp: Path) -> dict[str, Any]:
     """In the child: connect, auto, Done on this version's code."""
     from matchkit._config import Settings
-    from matchkit.connect import connect_atera, connect_xero
+    try:
+        conn = importlib.import_module("matchkit.connect")
+    except ImportError:  # a commit before the services moved into folders (e1cd990)
+        conn = importlib.import_module("matchkit._connect")
+    connect_atera, connect_xero = conn.connect_atera, conn.connect_xero
     from matchkit.store import Workspace
     from matchkit.wizard import Wizard
 
