@@ -124,9 +124,10 @@ def left_alone(plan: Plan) -> list[Sentence]:
     return [
         Sentence("Left for review: Xero has something like these, a person decides (match "
                  "one, or create it by naming it)",
-                 f"{plural(len(review), 'Atera row looks', 'Atera rows look')} like a Xero "
-                 "record and wait for you: neither created nor archived (match each, or "
-                 "choose Create for that row).",
+                 plural(len(review), "Atera row looks like a Xero record and waits",
+                        "Atera rows look like a Xero record and wait")
+                 + " for you: neither created nor archived (match each, or choose Create for "
+                 "that row).",
                  tuple(f"{h.name} ({_atera_id(h.kind, h.key)}): {h.reason}"
                        for h in review)),
         Sentence("Not imported or added to Atera: Atera has something like these (tick one "
@@ -161,9 +162,10 @@ def left_alone(plan: Plan) -> list[Sentence]:
 def summary_text(plan: Plan, button: str = "Done") -> str:
     """The Summary for a terminal: each sentence, then its records."""
     will, left = summary_sentences(plan)
-    if not will:
-        return f"Summary (dry run): nothing to change, {button} would write nothing."
-    lines = [f"Summary (dry run): when {button} runs, matchkit will"]
+    # what is left for a person is listed even when nothing is to change (the CLI says
+    # "listed above")
+    lines = [f"Summary (dry run): when {button} runs, matchkit will" if will else
+             f"Summary (dry run): nothing to change, {button} would write nothing."]
     for title, group in (("", will), ("Left alone:", left)):
         if group and title:
             lines.append(title)
