@@ -250,3 +250,31 @@ def test_products_cover_products_expenses_and_labour_rates(tmp_path) -> None:
     out = tmp_path / "p.csv"
     r.export_csv(out)
     assert Review.from_workspace(ws, "products").apply_csv(out).changed == 0
+
+
+def test_rows_come_in_the_order_people_count() -> None:
+    """Atera's numeric customer ids by number, other ids by their text and numbers."""
+    from matchkit.review._types import natural_sorted
+
+    assert natural_sorted(["10", "9", "100", "09", "1"]) == ["1", "9", "09", "10", "100"]
+    assert natural_sorted(["rate:10", "product:2", "product:10", "expense:1", "product:9"]) == [
+        "expense:1", "product:2", "product:9", "product:10", "rate:10"]
+    assert natural_sorted(["12", "²", "3"]) == ["3", "12", "²"]  # a digit only Unicode knows
+    ws, sugg = build(12)
+    assert Review(ws, "customers", sugg).rows()["atera_id"].tolist() == [
+        str(i) for i in range(12)]
+
+
+def test_the_xero_records_are_read_when_first_needed(tmp_path) -> None:
+    """The grid shows before the Xero snapshot is read; a search, a decided row's name and a
+    typed id still see every Xero record, archived ones too."""
+    ws, sugg = build(20, path=str(tmp_path / "w.duckdb"), extra_xero=5)
+    ws.record_suggestions("customers", sugg)
+    r = Review.from_workspace(ws, "customers")
+    assert "xero" not in vars(r)  # not read yet
+    extra = xero_id(20 + 2)  # a Xero record no suggestion names
+    assert extra not in set(sugg["right_id"])
+    assert r.search(extra)["xero_id"].iloc[0] == extra
+    r.accept("3", xero_id=extra)
+    again = Review.from_workspace(ws, "customers")
+    assert again.row("3")["decided_xero_name"] == r.row("3")["decided_xero_name"] != ""

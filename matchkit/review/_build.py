@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._types import _natural, _texts
+from ._types import _texts, natural_sorted
 
 __all__ = ["build_candidates", "build_table", "xero_choices"]
 
@@ -26,7 +26,8 @@ def build_candidates(suggestions: pd.DataFrame, atera: pd.DataFrame | None) -> _
     s = suggestions.copy()
     if atera is not None and len(atera):
         ids = atera["id"].astype(str)
-        known = set(s["left_id"].astype(str))
+        # as numpy objects: iterating pandas' string arrays goes one __getitem__ a value
+        known = set(s["left_id"].astype(str).to_numpy(dtype=object))
         lone = atera[~ids.isin(known)]
         if len(lone):
             s = pd.concat([s, pd.DataFrame({"left_id": lone["id"].astype(str),
@@ -48,9 +49,9 @@ def build_candidates(suggestions: pd.DataFrame, atera: pd.DataFrame | None) -> _
     # Candidates are sorted by Atera id: each row's slice is found without a groupby.
     keys, starts, sizes = np.unique(cands["left_id"].to_numpy(dtype=str),
                                     return_index=True, return_counts=True)
-    slices = {str(k): (int(a), int(a + n))
-              for k, a, n in zip(keys, starts, sizes, strict=True)}
-    order = sorted(dict.fromkeys(s["left_id"]), key=_natural)
+    slices = dict(zip(keys.tolist(), zip(starts.tolist(), (starts + sizes).tolist(),
+                                         strict=True), strict=True))
+    order = natural_sorted(dict.fromkeys(s["left_id"].to_numpy(dtype=object)))
     return _Candidates(cands, slices, names, order)
 
 
@@ -60,7 +61,7 @@ def xero_choices(xero: pd.DataFrame, cands: pd.DataFrame) -> pd.DataFrame:
     xero["id"] = xero["id"].astype(str)
     # Names seen only in suggestions (e.g. no Xero snapshot) still make searchable rows.
     c = cands.drop_duplicates("right_id")
-    extra = c[~c["right_id"].isin(set(xero["id"]))]
+    extra = c[~c["right_id"].isin(xero["id"])]
     if not extra.empty:
         xero = pd.concat([xero, pd.DataFrame({"id": extra["right_id"],
                                               "name": extra["right_name"]})],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +68,7 @@ class Review:
         self.run_id = run_id or ws.new_run_id("review")
         c = _build.build_candidates(suggestions, atera)
         self._cands, self._slices = c.frame, c.slices
-        if xero is None:
-            # Matching's own Xero frame, archived contacts too: a person may still pick one.
-            # Empty when Xero was never snapshotted.
-            xero = xero_frame(ws, kind, include_archived=True)
-        self.xero = _build.xero_choices(xero, self._cands)
-        self._xero_names = dict(zip(self.xero["id"], self.xero["name"], strict=True))
+        self._xero_given = xero
         self._table = _build.build_table(c)
         self._undo: list[_Batch] = []
         self._filter = ReviewFilter()
@@ -81,6 +77,22 @@ class Review:
         self.selected: str | None = None
         self.last_changed: tuple[str, ...] = ()  # Atera ids the last action wrote
         self.refresh()
+
+    @cached_property
+    def xero(self) -> pd.DataFrame:
+        """Every Xero record a row may be matched to (``id, name``), read when first needed
+        (a search, a decided name, a typed id) rather than before the grid first shows."""
+        xero = self._xero_given
+        if xero is None:
+            # Matching's own Xero frame, archived contacts too: a person may still pick one.
+            # Empty when Xero was never snapshotted.
+            xero = xero_frame(self.ws, self.kind, include_archived=True)
+        return _build.xero_choices(xero, self._cands)
+
+    @cached_property
+    def _xero_names(self) -> dict[str, str]:
+        return dict(zip(self.xero["id"].to_numpy(dtype=object),
+                        self.xero["name"].to_numpy(dtype=object), strict=True))
 
     @classmethod
     def from_workspace(cls, ws: Workspace, kind: str, *, who: str | None = None,
