@@ -345,3 +345,18 @@ def test_the_page_model_starts_with_the_table_and_replies_fit_its_columns(
     assert (reply["c1"], reply["c2"]) == (0, len(body) - 1)
     assert [k for k in reply["value"]["data"] if k not in ("atera id", "ipydguuid")] == body
     assert reply["value"]["data"]["atera id"][:3] == _grid_ids(g)[:3]
+
+
+def test_the_grid_opens_few_widgets_sharing_their_layout_and_styles() -> None:
+    """Each widget made alone opens two more comms (its layout, its style), and every comm is
+    a message the kernel, the server and the page handle before the grid shows."""
+    import ipywidgets as w
+
+    ws, sugg = build(40)
+    before = set(w.Widget.widgets)
+    g = ReviewGrid(Review(ws, "customers", sugg))
+    made = [w.Widget.widgets[k] for k in set(w.Widget.widgets) - before]
+    buttons = [x for x in made if isinstance(x, w.Button)]
+    assert len(buttons) >= 14 and len({id(b.style) for b in buttons}) == 1
+    assert len([x for x in made if isinstance(x, w.Layout)]) <= 12
+    assert len(made) <= 80  # 130 when each made its own

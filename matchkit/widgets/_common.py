@@ -25,7 +25,7 @@ from ..store import Workspace
 from ..xero import XeroReader
 
 __all__ = ["ErrorArea", "ProgressBar", "css", "esc", "guard", "html_list", "html_table",
-           "slug", "xero_unavailable"]
+           "lean", "slug", "xero_unavailable"]
 
 log = logging.getLogger("matchkit.widgets")
 
@@ -48,6 +48,31 @@ def css(widget: W, *names: str) -> W:
     for name in names:
         widget.add_class(f"mk-{name}")
     return widget
+
+
+def lean() -> Callable[..., Any]:
+    """A maker of widgets that share one empty ``Layout`` and one default style of each kind.
+
+    Each ipywidget made alone opens a comm for its own layout and style besides its own: the
+    review grid's 60 widgets sent 130 comm_open messages, each a step for the kernel, the
+    server and the page before the view shows. ``mk(w.Button, description="Go")``; a layout
+    or style passed in is kept. Only for widgets whose layout and style nobody changes later
+    (a change would reach every widget sharing it).
+    """
+    layout = w.Layout()
+    styles: dict[type, w.Widget] = {}
+
+    def make(cls: type[Any], *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("layout", layout)
+        trait = cls.class_traits().get("style")
+        if trait is not None and "style" not in kwargs:
+            kind = trait.klass
+            if kind not in styles:
+                styles[kind] = kind()
+            kwargs["style"] = styles[kind]
+        return cls(*args, **kwargs)
+
+    return make
 
 
 def html_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],

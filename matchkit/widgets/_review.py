@@ -26,7 +26,7 @@ from ipydatagrid import StreamingDataGrid
 from .._exceptions import InputError
 from ..review import COLUMNS, BulkPreview, Review, ReviewFilter
 from ..store import Workspace
-from ._common import ErrorArea, css, esc, guard
+from ._common import ErrorArea, css, esc, guard, lean
 from ._dom import GridEvents
 from ._review_actions import ReviewActions
 from ._review_layout import (
@@ -68,6 +68,7 @@ class ReviewGrid(ReviewActions):
         self._viewport: tuple[int, int] | None = None
         self._screen_rows = (int(float(height[:-2])) // _ROW_PX + 2
                              if height.endswith("px") else None)
+        self._mk = lean()
         self._build(height)
         self._wire()
         self._render()
@@ -79,62 +80,63 @@ class ReviewGrid(ReviewActions):
     # --- layout -----------------------------------------------------------------------
 
     def _build(self, height: str) -> None:
+        mk = self._mk
         self._build_filters(height)
         self._build_side()
         self._build_bulk()
         wrap = w.Layout(flex_flow="row wrap")  # narrow screens: wrap, never push the panel out
-        filters = w.VBox([w.HBox([self.score, self.ambiguous, self.state], layout=wrap),
-                          w.HBox([self.methods, w.VBox([self.text,
-                                                        w.HBox([self.sort_by,
-                                                                self.descending])])],
-                                 layout=wrap)])
+        filters = mk(w.VBox, [
+            mk(w.HBox, [self.score, self.ambiguous, self.state], layout=wrap),
+            mk(w.HBox, [self.methods,
+                        mk(w.VBox, [self.text, mk(w.HBox, [self.sort_by, self.descending])])],
+               layout=wrap)])
         two = {"grid_template_columns": "1fr 1fr", "grid_gap": "4px", "width": "100%"}
-        side = css(w.VBox([
+        side = css(mk(w.VBox, [
             self.detail,
-            w.HTML("<b>Candidates</b>, best first:"), self.candidates,
+            mk(w.HTML, "<b>Candidates</b>, best first:"), self.candidates,
             self.accept_candidate_btn,
-            w.GridBox([self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
-                       self.clear_btn, self.undo_btn, self.prev_btn, self.next_btn],
-                      layout=w.Layout(**two)),
-            w.HTML(_KEYS_HELP),
-            w.HTML("<b>Search</b> every Xero record:"), self.search, self.results,
+            mk(w.GridBox, [self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
+                           self.clear_btn, self.undo_btn, self.prev_btn, self.next_btn],
+               layout=w.Layout(**two)),
+            mk(w.HTML, _KEYS_HELP),
+            mk(w.HTML, "<b>Search</b> every Xero record:"), self.search, self.results,
             self.match_result_btn, self.events,
         ], layout=w.Layout(flex="0 0 392px", width="392px", margin="0 0 0 8px",
-                          padding="0 6px 0 0")),
-            "review-side")
-        bulk = css(w.VBox([
-            w.HBox([self.bulk_action, self.threshold, self.preview_btn], layout=wrap),
-            self.preview_box, w.HBox([self.confirm_btn, self.cancel_btn]),
+                           padding="0 6px 0 0")), "review-side")
+        bulk = css(mk(w.VBox, [
+            mk(w.HBox, [self.bulk_action, self.threshold, self.preview_btn], layout=wrap),
+            self.preview_box, mk(w.HBox, [self.confirm_btn, self.cancel_btn]),
         ]), "review-bulk")
-        main = w.VBox([filters, self.grid, bulk], layout=w.Layout(flex="1 1 auto",
-                                                                   min_width="0"))
-        self.widget = css(w.VBox([
-            self.title, w.HBox([self.counts, self.refresh_btn]), self.status,
-            self.errors.widget, w.HBox([main, side]), self.histogram_box,
+        main = mk(w.VBox, [filters, self.grid, bulk],
+                  layout=w.Layout(flex="1 1 auto", min_width="0"))
+        self.widget = css(mk(w.VBox, [
+            self.title, mk(w.HBox, [self.counts, self.refresh_btn]), self.status,
+            self.errors.widget, mk(w.HBox, [main, side]), self.histogram_box,
         ]), "review")
 
     def _build_filters(self, height: str) -> None:
         """The filters, the sort and the grid."""
-        r = self.review
+        mk, r = self._mk, self.review
         methods = sorted({m for m in r.rows()["method"] if m})
-        self.title = css(w.HTML(f"<h3>Review {esc(r.kind)}</h3>"), "review-title")
-        self.counts = css(w.HTML(), "review-counts")
-        self.status = css(w.HTML(), "review-status")
-        self.score = css(w.FloatRangeSlider(value=(0.0, 100.0), min=0.0, max=100.0, step=1.0,
-                                            description="score", continuous_update=False,
-                                            readout_format=".0f"), "review-score")
-        self.methods = css(w.SelectMultiple(options=methods, value=(), rows=min(4, len(methods))
-                                            or 1, description="method"), "review-methods")
-        self.ambiguous = css(w.Dropdown(options=[_ANY, "ambiguous", "clear-cut"], value=_ANY,
-                                        description="ambiguity"), "review-ambiguous")
-        self.state = css(w.Dropdown(options=[_ANY, "undecided", "decided"], value=_ANY,
-                                    description="decision"), "review-state")
-        self.text = css(w.Text(placeholder="name or id contains…", description="find",
-                               continuous_update=False), "review-text")
-        self.sort_by = css(w.Dropdown(options=[(_HEADERS.get(c, c), c) for c in COLUMNS],
-                                      value="score", description="sort"), "review-sort")
-        self.descending = css(w.Checkbox(value=True, description="descending", indent=False),
-                              "review-desc")
+        self.title = css(mk(w.HTML, f"<h3>Review {esc(r.kind)}</h3>"), "review-title")
+        self.counts = css(mk(w.HTML), "review-counts")
+        self.status = css(mk(w.HTML), "review-status")
+        self.score = css(mk(w.FloatRangeSlider, value=(0.0, 100.0), min=0.0, max=100.0,
+                            step=1.0, description="score", continuous_update=False,
+                            readout_format=".0f"), "review-score")
+        self.methods = css(mk(w.SelectMultiple, options=methods, value=(),
+                              rows=min(4, len(methods)) or 1, description="method"),
+                           "review-methods")
+        self.ambiguous = css(mk(w.Dropdown, options=[_ANY, "ambiguous", "clear-cut"],
+                                value=_ANY, description="ambiguity"), "review-ambiguous")
+        self.state = css(mk(w.Dropdown, options=[_ANY, "undecided", "decided"], value=_ANY,
+                            description="decision"), "review-state")
+        self.text = css(mk(w.Text, placeholder="name or id contains…", description="find",
+                           continuous_update=False), "review-text")
+        self.sort_by = css(mk(w.Dropdown, options=[(_HEADERS.get(c, c), c) for c in COLUMNS],
+                              value="score", description="sort"), "review-sort")
+        self.descending = css(mk(w.Checkbox, value=True, description="descending",
+                                 indent=False), "review-desc")
         # Streaming: the kernel keeps the rows and the page fetches only the ones it draws, so
         # a filter, a clear back to 10,000 rows or a bulk accept sends a screenful, not the
         # table (a full resend of 10,000 rows cost 0.6 s in the browser).
@@ -151,50 +153,51 @@ class ReviewGrid(ReviewActions):
         """The side panel's controls: the row, its candidates, the actions, the search."""
         # side panel: every control as wide as the panel, so no label or list is cut off
         full = {"layout": w.Layout(width="100%")}
-        self.detail = css(w.HTML(layout=w.Layout(width="100%")), "review-detail")
-        self.candidates = css(w.Select(options=[], rows=5, **full), "review-candidates")
-        self.accept_btn = css(w.Button(description="Accept (a)", button_style="success",
-                                       **full), "review-accept")
-        self.accept_candidate_btn = css(w.Button(description="Match to the chosen candidate",
-                                                 **full), "review-accept-chosen")
-        self.reject_btn = css(w.Button(description="Reject (r)", button_style="warning",
-                                       **full), "review-reject")
-        self.create_btn = css(w.Button(description="Create in Xero (c)", **full),
-                              "review-create")
-        self.unmatch_btn = css(w.Button(description="Leave unmatched (x)", **full),
-                               "review-unmatch")
-        self.clear_btn = css(w.Button(description="Clear the decision", **full),
-                             "review-clear")
-        self.search = css(w.Text(placeholder="part of a Xero name or id, then Enter",
-                                 continuous_update=False, **full), "review-search")
-        self.results = css(w.Select(options=[], rows=6, **full), "review-results")
-        self.match_result_btn = css(w.Button(description="Match to the chosen result", **full),
-                                    "review-match-result")
-        self.prev_btn = css(w.Button(description="◀ previous (k)", **full), "review-prev")
-        self.next_btn = css(w.Button(description="next (j) ▶", **full), "review-next")
-        self.undo_btn = css(w.Button(description="Undo (u)", disabled=True, **full),
-                            "review-undo")
-        self.refresh_btn = css(w.Button(description="Reload decisions"), "review-refresh")
+
+        def button(description: str, name: str, **kw: Any) -> w.Button:
+            return css(self._mk(w.Button, description=description, **full, **kw), name)
+
+        self.detail = css(self._mk(w.HTML, **full), "review-detail")
+        self.candidates = css(self._mk(w.Select, options=[], rows=5, **full),
+                              "review-candidates")
+        self.accept_btn = button("Accept (a)", "review-accept", button_style="success")
+        self.accept_candidate_btn = button("Match to the chosen candidate",
+                                           "review-accept-chosen")
+        self.reject_btn = button("Reject (r)", "review-reject", button_style="warning")
+        self.create_btn = button("Create in Xero (c)", "review-create")
+        self.unmatch_btn = button("Leave unmatched (x)", "review-unmatch")
+        self.clear_btn = button("Clear the decision", "review-clear")
+        self.search = css(self._mk(w.Text, placeholder="part of a Xero name or id, then Enter",
+                                   continuous_update=False, **full), "review-search")
+        self.results = css(self._mk(w.Select, options=[], rows=6, **full), "review-results")
+        self.match_result_btn = button("Match to the chosen result", "review-match-result")
+        self.prev_btn = button("◀ previous (k)", "review-prev")
+        self.next_btn = button("next (j) ▶", "review-next")
+        self.undo_btn = button("Undo (u)", "review-undo", disabled=True)
+        self.refresh_btn = css(self._mk(w.Button, description="Reload decisions"),
+                               "review-refresh")
 
     def _build_bulk(self) -> None:
         """Bulk actions and the score histogram."""
-        self.threshold = css(w.FloatSlider(value=95.0, min=0.0, max=100.0, step=0.5,
-                                           description="score ≥", continuous_update=False),
+        mk = self._mk
+        self.threshold = css(mk(w.FloatSlider, value=95.0, min=0.0, max=100.0, step=0.5,
+                                description="score ≥", continuous_update=False),
                              "review-threshold")
-        self.bulk_action = css(w.Dropdown(options=["accept", "reject", "create", "unmatch",
-                                                   "clear"], value="accept",
-                                          description="bulk"), "review-bulk-action")
-        self.preview_btn = css(w.Button(description="Preview on shown rows…",
-                                        layout=w.Layout(width="auto")), "review-preview")
-        self.confirm_btn = css(w.Button(description="Confirm", button_style="danger",
-                                        disabled=True), "review-confirm")
-        self.cancel_btn = css(w.Button(description="Cancel", disabled=True), "review-cancel")
-        self.preview_box = css(w.HTML(), "review-preview-box")
-        self.histogram = css(w.Image(format="png", layout=w.Layout(width="420px")),
+        self.bulk_action = css(mk(w.Dropdown, options=["accept", "reject", "create", "unmatch",
+                                                       "clear"], value="accept",
+                                  description="bulk"), "review-bulk-action")
+        self.preview_btn = css(mk(w.Button, description="Preview on shown rows…",
+                                  layout=w.Layout(width="auto")), "review-preview")
+        self.confirm_btn = css(mk(w.Button, description="Confirm", button_style="danger",
+                                  disabled=True), "review-confirm")
+        self.cancel_btn = css(mk(w.Button, description="Cancel", disabled=True),
+                              "review-cancel")
+        self.preview_box = css(mk(w.HTML), "review-preview-box")
+        self.histogram = css(mk(w.Image, format="png", layout=w.Layout(width="420px")),
                              "review-histogram")
         # Drawn only while open: importing matplotlib alone costs about a second.
-        self.histogram_box = css(w.Accordion(children=[self.histogram], selected_index=None),
-                                 "review-histogram-box")
+        self.histogram_box = css(mk(w.Accordion, children=[self.histogram],
+                                    selected_index=None), "review-histogram-box")
         self.histogram_box.set_title(0, "Score histogram by method (pick a threshold)")
 
     def _wire(self) -> None:

@@ -52,8 +52,9 @@ def _column_widths(table: pd.DataFrame) -> dict[str, int]:
     columns = [("atera id", table.index.to_series()), *table[_GRID_HEADERS].items()]
     widths = {}
     for name, values in columns:
-        text = values.dropna().astype(str)
-        longest = max(len(str(name)), int(text.str.len().max()) if len(text) else 0)
+        # plain Python over each distinct value: pandas' string methods took 30 ms here
+        distinct = set(values.dropna().to_numpy(dtype=object))
+        longest = max([len(str(name)), *map(len, map(str, distinct))])
         px = int(longest * _CHAR_PX) + _PAD_PX
         widths[str(name)] = min(px, _CAP_PX.get(str(name), px))
     return widths
