@@ -354,8 +354,9 @@ def test_the_grid_opens_few_widgets_sharing_their_layout_and_styles() -> None:
 
     ws, sugg = build(40)
     before = set(w.Widget.widgets)
-    g = ReviewGrid(Review(ws, "customers", sugg))
+    grid = ReviewGrid(Review(ws, "customers", sugg))
     made = [w.Widget.widgets[k] for k in set(w.Widget.widgets) - before]
+    assert grid.widget in made and grid.grid in made
     buttons = [x for x in made if isinstance(x, w.Button)]
     assert len(buttons) >= 14 and len({id(b.style) for b in buttons}) == 1
     assert len([x for x in made if isinstance(x, w.Layout)]) <= 12

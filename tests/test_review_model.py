@@ -265,16 +265,26 @@ def test_rows_come_in_the_order_people_count() -> None:
         str(i) for i in range(12)]
 
 
-def test_the_xero_records_are_read_when_first_needed(tmp_path) -> None:
-    """The grid shows before the Xero snapshot is read; a search, a decided row's name and a
-    typed id still see every Xero record, archived ones too."""
+def test_the_xero_records_to_pick_from_are_matchings_own(tmp_path) -> None:
+    """The review reads only the ids and names of the Xero snapshot (xero_names), the same
+    ones matching's frame has, archived contacts and code-only items too."""
+    from matchkit.sources import xero_frame, xero_names
+
     ws, sugg = build(20, path=str(tmp_path / "w.duckdb"), extra_xero=5)
+    ws.write_snapshot("xero", "contacts", [
+        {"ContactID": xero_id(i), "Name": f"Customer {i:05d} Limited",
+         "ContactStatus": "ARCHIVED" if i == 22 else "ACTIVE"} for i in range(25)])
+    ws.write_snapshot("xero", "items", [{"ItemID": "i-1", "Code": "BKP", "Name": "Backup"},
+                                        {"ItemID": "i-2", "Code": "TRAVEL"}])
+    for kind in ("customers", "products"):
+        full = xero_frame(ws, kind, include_archived=True)[["id", "name"]]
+        pd.testing.assert_frame_equal(xero_names(ws, kind), full)
+    assert xero_names(ws, "products")["name"].tolist() == ["Backup", "TRAVEL"]
     ws.record_suggestions("customers", sugg)
     r = Review.from_workspace(ws, "customers")
-    assert "xero" not in vars(r)  # not read yet
-    extra = xero_id(20 + 2)  # a Xero record no suggestion names
-    assert extra not in set(sugg["right_id"])
-    assert r.search(extra)["xero_id"].iloc[0] == extra
-    r.accept("3", xero_id=extra)
+    archived = xero_id(22)  # no suggestion names it
+    assert archived not in set(sugg["right_id"])
+    assert r.search(archived)["xero_id"].iloc[0] == archived
+    r.accept("3", xero_id=archived)
     again = Review.from_workspace(ws, "customers")
-    assert again.row("3")["decided_xero_name"] == r.row("3")["decided_xero_name"] != ""
+    assert again.row("3")["decided_xero_name"] == "Customer 00022 Limited"

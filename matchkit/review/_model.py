@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError
-from ..sources import xero_frame
+from ..sources import xero_names
 from ..store import Decision, Workspace
 from . import _build, _bulk, _files, _view
 from ._records import atera_records
@@ -68,7 +67,13 @@ class Review:
         self.run_id = run_id or ws.new_run_id("review")
         c = _build.build_candidates(suggestions, atera)
         self._cands, self._slices = c.frame, c.slices
-        self._xero_given = xero
+        if xero is None:
+            # Every Xero record, archived contacts too: a person may still pick one. Empty
+            # when Xero was never snapshotted.
+            xero = xero_names(ws, kind)
+        self.xero = _build.xero_choices(xero, self._cands)
+        self._xero_names = dict(zip(self.xero["id"].to_numpy(dtype=object),
+                                    self.xero["name"].to_numpy(dtype=object), strict=True))
         self._table = _build.build_table(c)
         self._undo: list[_Batch] = []
         self._filter = ReviewFilter()
@@ -77,22 +82,6 @@ class Review:
         self.selected: str | None = None
         self.last_changed: tuple[str, ...] = ()  # Atera ids the last action wrote
         self.refresh()
-
-    @cached_property
-    def xero(self) -> pd.DataFrame:
-        """Every Xero record a row may be matched to (``id, name``), read when first needed
-        (a search, a decided name, a typed id) rather than before the grid first shows."""
-        xero = self._xero_given
-        if xero is None:
-            # Matching's own Xero frame, archived contacts too: a person may still pick one.
-            # Empty when Xero was never snapshotted.
-            xero = xero_frame(self.ws, self.kind, include_archived=True)
-        return _build.xero_choices(xero, self._cands)
-
-    @cached_property
-    def _xero_names(self) -> dict[str, str]:
-        return dict(zip(self.xero["id"].to_numpy(dtype=object),
-                        self.xero["name"].to_numpy(dtype=object), strict=True))
 
     @classmethod
     def from_workspace(cls, ws: Workspace, kind: str, *, who: str | None = None,

@@ -13,7 +13,9 @@ from ._frames import (
     to_create,
     typed,
     xero_frame,
+    xero_names,
 )
 
 __all__ = ["atera_catalogue", "atera_frame", "contacts_frame", "customers_frame", "is_archived",
-           "items_frame", "products_frame", "suggest", "to_create", "typed", "xero_frame"]
+           "items_frame", "products_frame", "suggest", "to_create", "typed", "xero_frame",
+           "xero_names"]
