@@ -113,6 +113,7 @@ def test_keys_move_accept_reject_and_undo(grid: ReviewGrid) -> None:
     assert grid.shown()["suggested id"].iloc[1] == row["xero_id"]
     _press(grid, "u")
     assert grid.review.row(ids[1])["rejected"] == ()
+    assert grid.status.value == "undone: reject (1 row)"
     _press(grid, "k")
     assert grid.review.selected == ids[0]
     _press(grid, "x")
@@ -160,6 +161,7 @@ def test_bulk_accept_confirms_count_and_sample_then_undo(grid: ReviewGrid) -> No
     assert "bulk accept" in grid.undo_btn.description
     grid.undo_btn.click()
     assert _current(grid) == {}
+    assert grid.status.value == "undone: bulk accept (4 rows)"
     assert "0 accepted" in grid.counts.value
     assert grid.shown()["decision"].iloc[4] == ""
     assert _fetch(grid, 0, 5)["decision"] == [""] * 6

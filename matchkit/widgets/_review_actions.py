@@ -12,6 +12,7 @@ import ipywidgets as w
 from .._exceptions import InputError
 from ..review import BulkPreview, Review
 from ._common import esc, html_table
+from ._texts import plural
 
 __all__ = ["ReviewActions"]
 
@@ -99,7 +100,7 @@ class ReviewActions:
     def undo(self) -> None:
         label = self.review.undo_label
         self.review.undo()
-        self.status.value = f"undone: {esc(label)} ({len(self.review.last_changed)} rows)"
+        self.status.value = f"undone: {esc(label)} ({plural(len(self.review.last_changed), 'row')})"
         self._update_rows(list(self.review.last_changed))
 
     def reload(self) -> None:
@@ -138,7 +139,7 @@ class ReviewActions:
         n = self.review.apply(p)
         self.preview_box.value = ""
         self._update_rows(list(self.review.last_changed))
-        self.status.value = f"{esc(p.description)}: done ({n} rows)"
+        self.status.value = f"{esc(p.description)}: done ({plural(n, 'row')})"
         return n
 
     def cancel(self) -> None:
