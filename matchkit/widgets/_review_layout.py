@@ -19,9 +19,11 @@ KEYS: dict[str, str] = {
 _KEYS_HELP = ("<small>Keys, on the grid (click a row first): <b>j</b>/<b>↓</b> next, "
               "<b>k</b>/<b>↑</b> previous, <b>a</b> accept, <b>r</b> reject, <b>c</b> create "
               "in Xero, <b>x</b> leave unmatched, <b>u</b> undo.</small>")
-# What an analyst reads first comes first; the Xero id (36 characters) last.
-_GRID_COLUMNS = ["atera_name", "xero_name", "score", "method", "ambiguous", "evidence",
-                 "candidates", "decision", "decided_xero_name", "xero_id"]
+# What an analyst reads first comes first: the row, its suggestion, how sure, what was
+# decided (in sight on a laptop's screen beside the side panel); the Xero id (36 characters)
+# last.
+_GRID_COLUMNS = ["atera_name", "xero_name", "score", "decision", "decided_xero_name",
+                 "method", "ambiguous", "evidence", "candidates", "xero_id"]
 _HEADERS = {
     "atera_name": "Atera", "xero_id": "suggested id", "xero_name": "suggested Xero",
     "score": "score", "method": "method", "ambiguous": "ambiguous", "evidence": "evidence",
