@@ -362,6 +362,14 @@ def test_manage_page_in_jupyterlab(tmp_path: Path, jupyter_lab: Callable[..., La
                 assert "nothing to do" not in status.inner_text()
                 page.locator(".mk-manage").first.screenshot(
                     path=str(tmp_path / "manage-applied.png"))
+                tabs.filter(has_text="Changes").click()
+                expect(summary).to_contain_text("Nothing to change: Apply changes would "
+                                                "write nothing.")
+                # and what waits for a person is still listed (the look-alikes held back)
+                expect(summary).to_contain_text("Left alone:")
+                expect(summary).to_contain_text("look like a Xero record and wait for you")
+                page.locator(".mk-manage").first.screenshot(
+                    path=str(tmp_path / "manage-nothing.png"))
                 _set_a_rule_on_the_accounts_tab(page, tabs)
                 page.locator(".mk-manage").first.screenshot(
                     path=str(tmp_path / "manage-accounts.png"))

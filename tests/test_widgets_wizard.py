@@ -12,7 +12,7 @@ from _wizard_fixtures import FakeAtera, FakeXero, fake_suggest, fill
 from matchkit._exceptions import WizardError
 from matchkit.store import Workspace
 from matchkit.widgets import ManageView, WizardView, esc
-from matchkit.wizard import Step, Wizard, held_back
+from matchkit.wizard import Plan, Step, Wizard, held_back
 
 CONTROLS = (w.Button, w.Dropdown, w.Text, w.Checkbox, w.Tab, w.IntProgress)
 
@@ -462,3 +462,18 @@ def test_review_filter_and_clearly_new_button() -> None:
     assert not wiz.choice("products", "product:11").decided
     assert wiz.choice("products", "expense:20").action == "create"
     assert "1 of them need review" in table.counts.value
+
+
+def test_summary_lists_what_is_left_alone_even_with_nothing_to_change() -> None:
+    """The page says what waits for a person also when Done would write nothing (as the
+    CLI's Summary does)."""
+    from matchkit.widgets._texts import summary_html
+    from matchkit.wizard._plan import Held
+
+    plan = Plan("run-1", (), (), (), (), (), (), review=(
+        Held("customers", "7", "Smith <&> Jones", "looks like Smith & Jones Ltd"),))
+    page = summary_html(plan)
+    assert page.startswith("<p>Nothing to change: Done would write nothing.</p>")
+    assert "Left alone:" in page and "1 Atera row looks like a Xero record" in page
+    assert "Smith &lt;&amp;&gt; Jones" in page and "<&>" not in page
+    assert "Left alone" not in summary_html(Plan("run-1", (), (), (), (), (), ()))

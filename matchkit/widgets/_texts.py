@@ -101,13 +101,13 @@ def taxes_html(wizard: Wizard) -> str:
 def summary_html(plan: Plan, button: str = "Done") -> str:
     """What ``button`` will do, in sentences, each with its records behind "show all"."""
     will, left = summary_sentences(plan)
-    if not will:
-        return f"<p>Nothing to change: {esc(button)} would write nothing.</p>"
 
     def items(group: list[Sentence]) -> str:
         return "".join(_sentence(esc(s.text), s.items) for s in group)
 
-    return (f"<p>When you click <b>{esc(button)}</b>, matchkit will:</p><ul>{items(will)}</ul>"
+    # what is left for a person is listed whether or not anything is to change
+    return ((f"<p>When you click <b>{esc(button)}</b>, matchkit will:</p><ul>{items(will)}</ul>"
+             if will else f"<p>Nothing to change: {esc(button)} would write nothing.</p>")
             + (f"<p>Left alone:</p><ul>{items(left)}</ul>" if left else ""))
 
 
