@@ -349,14 +349,20 @@ def test_the_page_model_starts_with_the_table_and_replies_fit_its_columns(
     assert reply["value"]["data"]["atera id"][:3] == _grid_ids(g)[:3]
 
 
-def test_the_grid_opens_few_widgets_sharing_their_layout_and_styles() -> None:
+def test_the_grid_opens_few_widgets_sharing_their_layout_and_styles(monkeypatch) -> None:
     """Each widget made alone opens two more comms (its layout, its style), and every comm is
-    a message the kernel, the server and the page handle before the grid shows."""
+    a message the kernel, the server and the page handle before the grid shows; so is each
+    class added after a widget is made."""
     import ipywidgets as w
 
     ws, sugg = build(40)
     before = set(w.Widget.widgets)
+    updates: list[str] = []
+    send = w.Widget._send
+    monkeypatch.setattr(w.Widget, "_send", lambda self, msg, buffers=None: (
+        updates.extend(msg.get("state", {})), send(self, msg, buffers))[1])
     grid = ReviewGrid(Review(ws, "customers", sugg))
+    assert "_dom_classes" not in updates  # each made with its mk- class
     made = [w.Widget.widgets[k] for k in set(w.Widget.widgets) - before]
     assert grid.widget in made and grid.grid in made
     buttons = [x for x in made if isinstance(x, w.Button)]

@@ -57,12 +57,15 @@ def lean() -> Callable[..., Any]:
     review grid's 60 widgets sent 130 comm_open messages, each a step for the kernel, the
     server and the page before the view shows. ``mk(w.Button, description="Go")``; a layout
     or style passed in is kept. Only for widgets whose layout and style nobody changes later
-    (a change would reach every widget sharing it).
+    (a change would reach every widget sharing it). ``css="name"`` gives the widget its
+    ``mk-name`` class as it is made (:func:`css` afterwards sends one more message).
     """
     layout = w.Layout()
     styles: dict[type, w.Widget] = {}
 
-    def make(cls: type[Any], *args: Any, **kwargs: Any) -> Any:
+    def make(cls: type[Any], *args: Any, css: str | None = None, **kwargs: Any) -> Any:
+        if css is not None:
+            kwargs["_dom_classes"] = (f"mk-{css}",)
         kwargs.setdefault("layout", layout)
         trait = cls.class_traits().get("style")
         if trait is not None and "style" not in kwargs:
@@ -120,7 +123,7 @@ class ErrorArea:
     """An HTML area (``mk-error``) where failed actions say, in one line, what went wrong."""
 
     def __init__(self) -> None:
-        self.widget = css(w.HTML(value=""), "error")
+        self.widget = w.HTML(value="", _dom_classes=("mk-error",))  # one message, not two
         self.last: BaseException | None = None
 
     def show(self, exc: BaseException) -> None:

@@ -26,7 +26,7 @@ from ipydatagrid import StreamingDataGrid
 from .._exceptions import InputError
 from ..review import COLUMNS, BulkPreview, Review, ReviewFilter
 from ..store import Workspace
-from ._common import ErrorArea, css, esc, guard, lean
+from ._common import ErrorArea, esc, guard, lean
 from ._dom import GridEvents
 from ._review_actions import ReviewActions
 from ._review_layout import (
@@ -91,61 +91,62 @@ class ReviewGrid(ReviewActions):
                         mk(w.VBox, [self.text, mk(w.HBox, [self.sort_by, self.descending])])],
                layout=wrap)])
         two = {"grid_template_columns": "1fr 1fr", "grid_gap": "4px", "width": "100%"}
-        side = css(mk(w.VBox, [
+        side = mk(w.VBox, [
             self.detail,
             mk(w.HTML, "<b>Candidates</b>, best first:"), self.candidates,
             self.accept_candidate_btn,
             mk(w.GridBox, [self.accept_btn, self.reject_btn, self.create_btn, self.unmatch_btn,
                            self.clear_btn, self.undo_btn, self.prev_btn, self.next_btn],
                layout=w.Layout(**two)),
-            mk(w.HTML, _KEYS_HELP),
-            mk(w.HTML, "<b>Search</b> every Xero record:"), self.search, self.results,
-            self.match_result_btn, self.events,
+            mk(w.HTML, f'{_KEYS_HELP}<div style="margin-top:6px"><b>Search</b> every Xero '
+                       "record:</div>"), self.search,
+            self.results, self.match_result_btn, self.events,
         ], layout=w.Layout(flex="0 0 392px", width="392px", margin="0 0 0 8px",
-                           padding="0 6px 0 0")), "review-side")
-        bulk = css(mk(w.VBox, [
+                           padding="0 6px 0 0"), css="review-side")
+        bulk = mk(w.VBox, [
             mk(w.HBox, [self.bulk_action, self.threshold, self.preview_btn], layout=wrap),
             self.preview_box, mk(w.HBox, [self.confirm_btn, self.cancel_btn]),
-        ]), "review-bulk")
+        ], css="review-bulk")
         main = mk(w.VBox, [filters, self.grid, bulk],
                   layout=w.Layout(flex="1 1 auto", min_width="0"))
-        self.widget = css(mk(w.VBox, [
+        self.widget = mk(w.VBox, [
             self.title, mk(w.HBox, [self.counts, self.refresh_btn]), self.status,
             self.errors.widget, mk(w.HBox, [main, side]), self.histogram_box,
-        ]), "review")
+        ], css="review")
 
     def _build_filters(self, height: str) -> None:
         """The filters, the sort and the grid."""
         mk, r = self._mk, self.review
         methods = sorted({m for m in r.rows()["method"] if m})
-        self.title = css(mk(w.HTML, f"<h3>Review {esc(r.kind)}</h3>"), "review-title")
-        self.counts = css(mk(w.HTML), "review-counts")
-        self.status = css(mk(w.HTML), "review-status")
-        self.score = css(mk(w.FloatRangeSlider, value=(0.0, 100.0), min=0.0, max=100.0,
-                            step=1.0, description="score", continuous_update=False,
-                            readout_format=".0f"), "review-score")
-        self.methods = css(mk(w.SelectMultiple, options=methods, value=(),
-                              rows=min(4, len(methods)) or 1, description="method"),
-                           "review-methods")
-        self.ambiguous = css(mk(w.Dropdown, options=[_ANY, "ambiguous", "clear-cut"],
-                                value=_ANY, description="ambiguity"), "review-ambiguous")
-        self.state = css(mk(w.Dropdown, options=[_ANY, "undecided", "decided"], value=_ANY,
-                            description="decision"), "review-state")
-        self.text = css(mk(w.Text, placeholder="name or id contains…", description="find",
-                           continuous_update=False), "review-text")
-        self.sort_by = css(mk(w.Dropdown, options=[(_HEADERS.get(c, c), c) for c in COLUMNS],
-                              value="score", description="sort"), "review-sort")
-        self.descending = css(mk(w.Checkbox, value=True, description="descending",
-                                 indent=False), "review-desc")
+        self.title = mk(w.HTML, f"<h3>Review {esc(r.kind)}</h3>", css="review-title")
+        self.counts = mk(w.HTML, css="review-counts")
+        self.status = mk(w.HTML, css="review-status")
+        self.score = mk(w.FloatRangeSlider, value=(0.0, 100.0), min=0.0, max=100.0, step=1.0,
+                        description="score", continuous_update=False, readout_format=".0f",
+                        css="review-score")
+        self.methods = mk(w.SelectMultiple, options=methods, value=(),
+                          rows=min(4, len(methods)) or 1, description="method",
+                          css="review-methods")
+        self.ambiguous = mk(w.Dropdown, options=[_ANY, "ambiguous", "clear-cut"], value=_ANY,
+                            description="ambiguity", css="review-ambiguous")
+        self.state = mk(w.Dropdown, options=[_ANY, "undecided", "decided"], value=_ANY,
+                        description="decision", css="review-state")
+        self.text = mk(w.Text, placeholder="name or id contains…", description="find",
+                       continuous_update=False, css="review-text")
+        self.sort_by = mk(w.Dropdown, options=[(_HEADERS.get(c, c), c) for c in COLUMNS],
+                          value="score", description="sort", css="review-sort")
+        self.descending = mk(w.Checkbox, value=True, description="descending", indent=False,
+                             css="review-desc")
         # Streaming: the kernel keeps the rows and the page fetches only the ones it draws, so
         # a filter, a clear back to 10,000 rows or a bulk accept sends a screenful, not the
         # table (a full resend of 10,000 rows cost 0.6 s in the browser).
-        self.grid = css(StreamingDataGrid(self._table, selection_mode="row", base_row_size=_ROW_PX,
-                                          base_column_size=110,
-                                          column_widths=_column_widths(self._table),
-                                          renderers={"score": _NO_NAN},
-                                          debounce_delay=_FETCH_DELAY_MS,
-                                          layout=w.Layout(height=height)), "review-grid")
+        self.grid = StreamingDataGrid(self._table, selection_mode="row", base_row_size=_ROW_PX,
+                                      base_column_size=110,
+                                      column_widths=_column_widths(self._table),
+                                      renderers={"score": _NO_NAN},
+                                      debounce_delay=_FETCH_DELAY_MS,
+                                      layout=w.Layout(height=height),
+                                      _dom_classes=("mk-review-grid",))
         self.events = GridEvents(self.grid, keys=list(KEYS), scope_class="mk-review",
                                  grid_class="mk-review-grid")
 
@@ -155,11 +156,11 @@ class ReviewGrid(ReviewActions):
         full = {"layout": w.Layout(width="100%")}
 
         def button(description: str, name: str, **kw: Any) -> w.Button:
-            return css(self._mk(w.Button, description=description, **full, **kw), name)
+            return self._mk(w.Button, description=description, **full, css=name, **kw)
 
-        self.detail = css(self._mk(w.HTML, **full), "review-detail")
-        self.candidates = css(self._mk(w.Select, options=[], rows=5, **full),
-                              "review-candidates")
+        self.detail = self._mk(w.HTML, **full, css="review-detail")
+        self.candidates = self._mk(w.Select, options=[], rows=5, **full,
+                                   css="review-candidates")
         self.accept_btn = button("Accept (a)", "review-accept", button_style="success")
         self.accept_candidate_btn = button("Match to the chosen candidate",
                                            "review-accept-chosen")
@@ -167,38 +168,38 @@ class ReviewGrid(ReviewActions):
         self.create_btn = button("Create in Xero (c)", "review-create")
         self.unmatch_btn = button("Leave unmatched (x)", "review-unmatch")
         self.clear_btn = button("Clear the decision", "review-clear")
-        self.search = css(self._mk(w.Text, placeholder="part of a Xero name or id, then Enter",
-                                   continuous_update=False, **full), "review-search")
-        self.results = css(self._mk(w.Select, options=[], rows=6, **full), "review-results")
+        self.search = self._mk(w.Text, placeholder="part of a Xero name or id, then Enter",
+                               continuous_update=False, **full, css="review-search")
+        self.results = self._mk(w.Select, options=[], rows=6, **full, css="review-results")
         self.match_result_btn = button("Match to the chosen result", "review-match-result")
         self.prev_btn = button("◀ previous (k)", "review-prev")
         self.next_btn = button("next (j) ▶", "review-next")
         self.undo_btn = button("Undo (u)", "review-undo", disabled=True)
-        self.refresh_btn = css(self._mk(w.Button, description="Reload decisions"),
-                               "review-refresh")
+        self.refresh_btn = self._mk(w.Button, description="Reload decisions",
+                                    css="review-refresh")
 
     def _build_bulk(self) -> None:
         """Bulk actions and the score histogram."""
         mk = self._mk
-        self.threshold = css(mk(w.FloatSlider, value=95.0, min=0.0, max=100.0, step=0.5,
-                                description="score ≥", continuous_update=False),
-                             "review-threshold")
-        self.bulk_action = css(mk(w.Dropdown, options=["accept", "reject", "create", "unmatch",
-                                                       "clear"], value="accept",
-                                  description="bulk"), "review-bulk-action")
-        self.preview_btn = css(mk(w.Button, description="Preview on shown rows…",
-                                  layout=w.Layout(width="auto")), "review-preview")
-        self.confirm_btn = css(mk(w.Button, description="Confirm", button_style="danger",
-                                  disabled=True), "review-confirm")
-        self.cancel_btn = css(mk(w.Button, description="Cancel", disabled=True),
-                              "review-cancel")
-        self.preview_box = css(mk(w.HTML), "review-preview-box")
-        self.histogram = css(mk(w.Image, format="png", layout=w.Layout(width="420px")),
-                             "review-histogram")
+        self.threshold = mk(w.FloatSlider, value=95.0, min=0.0, max=100.0, step=0.5,
+                            description="score ≥", continuous_update=False,
+                            css="review-threshold")
+        self.bulk_action = mk(w.Dropdown, options=["accept", "reject", "create", "unmatch",
+                                                   "clear"], value="accept",
+                              description="bulk", css="review-bulk-action")
+        self.preview_btn = mk(w.Button, description="Preview on shown rows…",
+                              layout=w.Layout(width="auto"), css="review-preview")
+        self.confirm_btn = mk(w.Button, description="Confirm", button_style="danger",
+                              disabled=True, css="review-confirm")
+        self.cancel_btn = mk(w.Button, description="Cancel", disabled=True,
+                             css="review-cancel")
+        self.preview_box = mk(w.HTML, css="review-preview-box")
+        self.histogram = mk(w.Image, format="png", layout=w.Layout(width="420px"),
+                            css="review-histogram")
         # Drawn only while open: importing matplotlib alone costs about a second.
-        self.histogram_box = css(mk(w.Accordion, children=[self.histogram],
-                                    selected_index=None), "review-histogram-box")
-        self.histogram_box.set_title(0, "Score histogram by method (pick a threshold)")
+        self.histogram_box = mk(w.Accordion, children=[self.histogram], selected_index=None,
+                                titles=("Score histogram by method (pick a threshold)",),
+                                css="review-histogram-box")
 
     def _wire(self) -> None:
         g = guard(self.errors)
