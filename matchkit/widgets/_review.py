@@ -321,7 +321,7 @@ class ReviewGrid(ReviewActions):
         self._show_detail()
         self._draw_histogram()
 
-    def _update_rows(self, ids: list[str]) -> None:
+    def _update_rows(self, ids: list[str], *, detail: bool = True) -> None:
         """Refresh the rows an action changed, in place: they stay where they are until the
         next filter, so the analyst sees the change. The page refetches only what it draws."""
         ids = [a for a in ids if a in self._pos]
@@ -344,7 +344,8 @@ class ReviewGrid(ReviewActions):
                                 "column": _GRID_HEADERS[col_no], "column_index": col_no,
                                 "value": value})
         self._show_counts()
-        self._show_detail()
+        if detail:
+            self._show_detail()
 
     def _show_counts(self) -> None:
         c = self.review.counts()
@@ -352,9 +353,10 @@ class ReviewGrid(ReviewActions):
             f"<b>{c.undecided}</b> undecided of {c.total} · {c.accepted} accepted · "
             f"{c.created} to create · {c.unmatched} left unmatched · "
             f"{len(self._shown)} shown")
-        self.undo_btn.disabled = not self.review.can_undo
-        self.undo_btn.description = (f"Undo {self.review.undo_label} (u)"
-                                     if self.review.can_undo else "Undo (u)")
+        with self.undo_btn.hold_sync():  # one message for both
+            self.undo_btn.disabled = not self.review.can_undo
+            self.undo_btn.description = (f"Undo {self.review.undo_label} (u)"
+                                         if self.review.can_undo else "Undo (u)")
 
     def _show_detail(self) -> None:
         aid = self.review.selected

@@ -37,7 +37,7 @@ class ReviewActions:
     def _move_to(self, aid: str | None) -> None:
         raise NotImplementedError
 
-    def _update_rows(self, ids: list[str]) -> None:
+    def _update_rows(self, ids: list[str], *, detail: bool = True) -> None:
         raise NotImplementedError
 
     def _render(self) -> None:
@@ -66,7 +66,8 @@ class ReviewActions:
         n = fn()
         # Feedback first: the grid's cell messages make the front end redraw, which is slower.
         self.status.value = f"{esc(verb)} Atera {esc(aid)}" if n else "no change"
-        self._update_rows([aid] if aid else [])
+        # moving on draws the next row's panel: not this one's first (two more messages)
+        self._update_rows([aid] if aid else [], detail=not advance)
         if advance:
             self.next()
 
