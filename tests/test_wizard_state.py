@@ -581,3 +581,22 @@ def test_a_row_left_for_a_person_waits_for_one_when_its_look_alike_goes() -> Non
     named.use_workspace()
     plan = named.auto(create=[("products", "product:11")])
     assert "product:11" in {i.atera_id for i in plan.xero_items}
+
+
+def test_a_supplier_named_like_the_query_is_not_pushed_out_of_the_hits() -> None:
+    """Customers come first, but 20 customers that only look alike leave room for a supplier
+    with the very name: a record not found is a record created twice."""
+    ws = Workspace.open()
+    ws.write_snapshot("atera", "customers", [{"CustomerID": 1, "CustomerName": "Someone"}])
+    ws.write_snapshot("atera", "products", [])
+    ws.write_snapshot("xero", "items", [])
+    ws.write_snapshot("xero", "contacts", [
+        {"ContactID": f"c-{j}", "Name": f"Contact {j:05d} Group", "ContactStatus": "ACTIVE",
+         "IsCustomer": j != 1230, "IsSupplier": j == 1230} for j in range(1200, 1260)])
+    w = Wizard(ws, suggest=lambda _ws, kind, _top: fake_suggest(ws, kind, _top).iloc[0:0])
+    w.use_workspace()
+    hits = w.search("customers", "Contact 01230")
+    assert len(hits) == 20 and hits[-1].xero_id == "c-1230" and hits[-1].role == "supplier"
+    assert all(h.role is None for h in hits[:-1])  # customers first, as before
+    weak = w.search("customers", "Contact 0125")  # the supplier fits less well: no room kept
+    assert len(weak) == 20 and all(h.role is None for h in weak)

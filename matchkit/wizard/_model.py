@@ -28,6 +28,10 @@ SuggestFn = Callable[[Workspace, str, int], pd.DataFrame]
 # A search hit scoring under this (rapidfuzz WRatio, 0-100) is not shown: "zzzzqqq" fits no
 # name, so it finds nothing rather than the 20 least unlike records.
 SEARCH_CUTOFF = 60.0
+# A supplier (or unsold item) fitting the query at least this well is never pushed out of the
+# hits by customers that only look alike: it may be the very record (a company that both
+# sells to the MSP and buys from it), and one not found is one created twice.
+STRONG_FIT = 90.0
 
 
 def _text(value: Any) -> str | None:
@@ -256,20 +260,21 @@ class Catalogue:
         """Xero records whose label fits ``text`` (every record is searched): none for an
         empty query, none scoring under :data:`SEARCH_CUTOFF` (a query that fits nothing
         finds nothing). Customers come before suppliers, sold items before unsold ones;
-        within each, the best fit first."""
+        within each, the best fit first. A supplier fitting at :data:`STRONG_FIT` or more
+        keeps its place among the ``limit`` hits however many customers fit (up to half of
+        them)."""
         text = text.strip()
         if not text:
             return []
         roles = self._roles(kind)
-        out: list[Option] = []
-        for ids, labels in self._search_pools(kind):  # customers (sold items), then the rest
-            hits = process.extract(text, labels, scorer=fuzz.WRatio, processor=str.lower,
-                                   limit=limit - len(out), score_cutoff=SEARCH_CUTOFF)
-            out += [Option(ids[idx], label, round(float(score), 1), "search",
-                           role=roles.get(ids[idx])) for label, score, idx in hits]
-            if len(out) >= limit:
-                break
-        return out
+        first, rest = (
+            [Option(ids[idx], label, round(float(score), 1), "search", role=roles.get(ids[idx]))
+             for label, score, idx in process.extract(
+                 text, labels, scorer=fuzz.WRatio, processor=str.lower, limit=limit,
+                 score_cutoff=SEARCH_CUTOFF)]
+            for ids, labels in self._search_pools(kind))  # customers (sold items), the rest
+        strong = sum(1 for o in rest if o.score is not None and o.score >= STRONG_FIT)
+        return (first[:max(limit - strong, limit // 2)] + rest)[:limit]
 
     def _search_pools(self, kind: str) -> list[tuple[list[str], list[str]]]:
         if kind not in self._pool_lists:
