@@ -217,10 +217,9 @@ class ChoiceTable:
         self._updating = True
         try:
             for i in range(self.page_size):
-                line, dd = self.lines[i], self.choices[i]
-                for cls in [c for c in dd._dom_classes if c.startswith("mk-choice-")]:
-                    dd.remove_class(cls)
+                line = self.lines[i]
                 if i >= len(self._visible):
+                    self._mark(i, None)
                     line.layout.display = "none"
                     continue
                 line.layout.display = None
@@ -248,10 +247,16 @@ class ChoiceTable:
         if creating:
             self.codes[i].value = self.wizard.item_code_for(row.atera_id)
         dd = self.choices[i]
-        with dd.hold_sync():
+        with dd.hold_sync():  # one message for its class, options and value
+            self._mark(i, row.atera_id)
             dd.options = self._options(row)
             dd.value = _encode(c.action, c.xero_id)
-        dd.add_class(f"mk-choice-{slug(row.atera_id)}")
+
+    def _mark(self, i: int, atera_id: str | None) -> None:
+        """Give line ``i``'s dropdown the class of the row it shows (none when hidden)."""
+        dd = self.choices[i]
+        kept = tuple(c for c in dd._dom_classes if not c.startswith("mk-choice-"))
+        dd._dom_classes = kept if atera_id is None else (*kept, f"mk-choice-{slug(atera_id)}")
 
     def _count(self) -> None:
         tally: dict[str, int] = {}
