@@ -8,6 +8,7 @@ worktree on ``PYTHONPATH``), and both columns are printed side by side from one 
 Targets (issue 8's, for the grid): an action answered within 200 ms.
 
     .venv/bin/python bench/bench_wizard.py --before c01c4e2
+    .venv/bin/python bench/bench_wizard.py --browser   # plus JupyterLab + Chromium
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOMERS, CONTACTS, TOP = 2_000, 20_000, 3
@@ -36,16 +38,15 @@ def _ms(fn: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def _measure() -> dict[str, float]:
-    """Run in a child process whose ``matchkit`` is the code measured."""
+def make_wizard(path: str = ":memory:") -> Any:
+    """The wizard over the large workspace, on its Connect step (a notebook's kernel calls
+    this too: ``--browser``)."""
     import pandas as pd
 
     from matchkit.store import Workspace
-    from matchkit.widgets._common import ErrorArea
-    from matchkit.widgets._wizard_tables import ChoiceTable
     from matchkit.wizard import Wizard
 
-    ws = Workspace.open()
+    ws = Workspace.open(path)
     ws.write_snapshot("atera", "customers", [
         {"CustomerID": i, "CustomerName": f"Customer {i:05d} Pty Ltd", "City": "Perth"}
         for i in range(CUSTOMERS)])
@@ -66,7 +67,15 @@ def _measure() -> dict[str, float]:
     def suggest(_ws: Workspace, kind: str, _top: int) -> pd.DataFrame:
         return frame.copy() if kind == "customers" else frame.iloc[0:0].copy()
 
-    wiz = Wizard(ws, suggest=suggest)
+    return Wizard(ws, suggest=suggest)
+
+
+def _measure() -> dict[str, float]:
+    """Run in a child process whose ``matchkit`` is the code measured."""
+    from matchkit.widgets._common import ErrorArea
+    from matchkit.widgets._wizard_tables import ChoiceTable
+
+    wiz = make_wizard()
     out: dict[str, float] = {}
     t = time.perf_counter()
     wiz.use_workspace()
@@ -95,12 +104,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--before", metavar="COMMIT", default=None,
                     help="also measure this commit's code, side by side")
+    ap.add_argument("--browser", action="store_true",
+                    help="also time the steps in real JupyterLab + Chromium (this code only)")
+    ap.add_argument("--rounds", type=int, default=3, help="browser rounds")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     if args.child:
         print(json.dumps(_measure()))
         return
+    if args.browser:
+        from _wizard_lab import browser_figures
+
+        browser_figures(rounds=args.rounds)
     columns = {"now": _run(None)}
     if args.before:
         with tempfile.TemporaryDirectory(prefix="mk-bench-wizard-") as tmp:
