@@ -22,22 +22,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from _jupyterlab import CHROMIUM_ARGS, chromium_path, running_lab  # noqa: E402
-from _review_lab import _stop_kernels, open_and_run  # noqa: E402
+from _review_lab import _stop_kernels, extract_package, open_and_run  # noqa: E402
 
-# From the first click, key or change (capture phase) to the frame after `done()` holds.
+# From the first click, key or change (capture phase) to the frame in which `done()` holds.
 _WATCH = """(done) => {
   window.__mkStart = null; window.__mkDone = null;
   const test = new Function('return (' + done + ')();');
   const start = () => { if (window.__mkStart === null) window.__mkStart = performance.now(); };
   for (const e of ['mousedown', 'keydown', 'change', 'input'])
     document.addEventListener(e, start, {capture: true, once: true});
+  // checked once a frame, not on every mutation: reading innerText forces a layout, and a
+  // page flip makes hundreds of mutations (the check alone cost 70-90 ms of a flip)
+  let pending = false;
   const check = () => {
+    pending = false;
     if (window.__mkStart !== null && window.__mkDone === null && test()) {
-      requestAnimationFrame(() => { window.__mkDone = performance.now(); });
+      window.__mkDone = performance.now();
       obs.disconnect();
     }
   };
-  const obs = new MutationObserver(check);
+  const obs = new MutationObserver(() => {
+    if (!pending) { pending = true; requestAnimationFrame(check); }
+  });
   obs.observe(document.body, {subtree: true, childList: true, characterData: true,
                               attributes: true});
 }"""
@@ -62,13 +68,17 @@ def _timed(page: Any, done: str, act: Any) -> float:
     return float(page.evaluate("() => window.__mkDone - window.__mkStart"))
 
 
-def _notebook(path: Path, workspace: Path) -> None:
+def _notebook(path: Path, workspace: Path, code: Path | None = None) -> None:
+    """The wizard notebook; on the ``matchkit`` under ``code`` (another commit's) if given."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
+    other = ("" if code is None else
+             f"sys.path.insert(0, {str(code)!r})\nimport matchkit\n"
+             f"assert matchkit.__file__.startswith({str(code)!r}), matchkit.__file__\n")
     nb.cells = [
         nbformat.v4.new_code_cell(
-            f"import sys\nsys.path.insert(0, {str(ROOT / 'bench')!r})\n"
+            f"import sys\nsys.path.insert(0, {str(ROOT / 'bench')!r})\n{other}"
             "from bench_wizard import make_wizard\n"
             "from matchkit.widgets import WizardView\n"
             f"wiz = make_wizard({str(workspace)!r})\n"
@@ -102,39 +112,52 @@ def _round(page: Any, figures: dict[str, list[float]], n: int) -> None:
     add("a search typed -> hits shown (20,000 contacts)",
         "() => [...document.querySelectorAll('.mk-search-hits select')]"
         # ipywidgets draws an option's spaces as no-break spaces
-        f".some(s => s.textContent.replace(/\\u00a0/g, ' ').includes('Contact 0123{n}'))",
-        lambda: page.locator(".mk-search-panel input:visible").fill(f"Contact 0123{n}"))
+        f".some(s => s.textContent.replace(/\\u00a0/g, ' ').includes('Contact 0123{n + 1}'))",
+        lambda: page.locator(".mk-search-panel input:visible").fill(f"Contact 0123{n + 1}"))
     page.locator("button.mk-search-close:visible").click()
     add("Back -> Match products", f"() => {title}.includes('products')",
         lambda: page.click("button.mk-back"))
 
 
-def browser_figures(rounds: int = 3) -> None:
+def browser_figures(rounds: int = 3, before: str | None = None) -> None:
+    """Print the figures for this checkout and, side by side, for commit ``before``."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
     if exe is None:
         print("browser: skipped (no Chromium; apt-get install chromium)")
         return
+    results: list[tuple[str, dict[str, list[float]]]] = []
     with tempfile.TemporaryDirectory(prefix="mk-wizard-lab-") as tmp:
         work = Path(tmp)
         root = work / "root"
         root.mkdir()
+        variants = [("now", "wizard.ipynb")]
         _notebook(root / "wizard.ipynb", work / "ws.duckdb")
+        if before is not None and extract_package(before, work / "before"):
+            _notebook(root / "before.ipynb", work / "ws-before.duckdb", work / "before")
+            variants.append((f"before ({before})", "before.ipynb"))
+        elif before is not None:
+            print(f"no git commit {before} here: no figures before")
         with running_lab(root, work / "jupyter") as lab, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1400})
-            open_and_run(page, lab, "wizard.ipynb")
-            page.wait_for_function(f"() => {_text('.mk-wizard .mk-title')}"
-                                   ".includes('products')", timeout=300_000)
-            figures: dict[str, list[float]] = {}
-            for n in range(rounds):
-                _round(page, figures, n)
-                page.wait_for_timeout(300)
-            _stop_kernels(lab)
+            for label, name in variants:
+                page = browser.new_page(viewport={"width": 1600, "height": 1400})
+                open_and_run(page, lab, name)
+                page.wait_for_function(f"() => {_text('.mk-wizard .mk-title')}"
+                                       ".includes('products')", timeout=300_000)
+                figures: dict[str, list[float]] = {}
+                for n in range(rounds):
+                    _round(page, figures, n)
+                    page.wait_for_timeout(300)
+                results.append((label, figures))
+                page.close()
+                _stop_kernels(lab)
             browser.close()
     print(f"browser (JupyterLab + Chromium), {rounds} rounds; timed inside the page, from "
           "the click to the frame after the change (targets: a step 1.5 s, an action 200 ms)")
-    for what, ms in figures.items():
-        print(f"  {what:<48} best {min(ms):6.0f} ms   median {statistics.median(ms):6.0f} ms"
-              f"   worst {max(ms):6.0f} ms")
+    for label, figures in results:
+        print(f"  {label}")
+        for what, ms in figures.items():
+            print(f"    {what:<48} best {min(ms):6.0f} ms   median "
+                  f"{statistics.median(ms):6.0f} ms   worst {max(ms):6.0f} ms")

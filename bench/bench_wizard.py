@@ -105,7 +105,7 @@ def main() -> None:
     ap.add_argument("--before", metavar="COMMIT", default=None,
                     help="also measure this commit's code, side by side")
     ap.add_argument("--browser", action="store_true",
-                    help="also time the steps in real JupyterLab + Chromium (this code only)")
+                    help="also time the steps in real JupyterLab + Chromium (--before too)")
     ap.add_argument("--rounds", type=int, default=3, help="browser rounds")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -116,7 +116,7 @@ def main() -> None:
     if args.browser:
         from _wizard_lab import browser_figures
 
-        browser_figures(rounds=args.rounds)
+        browser_figures(rounds=args.rounds, before=args.before)
     columns = {"now": _run(None)}
     if args.before:
         with tempfile.TemporaryDirectory(prefix="mk-bench-wizard-") as tmp:

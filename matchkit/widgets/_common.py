@@ -57,15 +57,18 @@ def lean() -> Callable[..., Any]:
     review grid's 60 widgets sent 130 comm_open messages, each a step for the kernel, the
     server and the page before the view shows. ``mk(w.Button, description="Go")``; a layout
     or style passed in is kept. Only for widgets whose layout and style nobody changes later
-    (a change would reach every widget sharing it). ``css="name"`` gives the widget its
-    ``mk-name`` class as it is made (:func:`css` afterwards sends one more message).
+    (a change would reach every widget sharing it). ``css="name"`` (or a tuple of names)
+    gives the widget its ``mk-name`` classes as it is made (:func:`css` afterwards sends one
+    more message a class).
     """
     layout = w.Layout()
     styles: dict[type, w.Widget] = {}
 
-    def make(cls: type[Any], *args: Any, css: str | None = None, **kwargs: Any) -> Any:
-        if css is not None:
-            kwargs["_dom_classes"] = (f"mk-{css}",)
+    def make(cls: type[Any], *args: Any, css: str | tuple[str, ...] = (), **kwargs: Any
+             ) -> Any:
+        if css:
+            names = (css,) if isinstance(css, str) else css
+            kwargs["_dom_classes"] = tuple(f"mk-{n}" for n in names)
         kwargs.setdefault("layout", layout)
         trait = cls.class_traits().get("style")
         if trait is not None and "style" not in kwargs:

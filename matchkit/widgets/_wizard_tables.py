@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import TextStyle
 
 from ..wizard import (
     Row,
@@ -22,7 +23,7 @@ from ..wizard import (
     preselection_rule,
     score_histogram,
 )
-from ._common import ErrorArea, css, esc, guard, slug
+from ._common import ErrorArea, css, esc, guard, lean, slug
 from ._picker import SearchPanel, evidence_html, histogram_html, row_note
 
 __all__ = ["ChoiceTable"]
@@ -85,6 +86,9 @@ class ChoiceTable:
         self.evidence: list[w.HTML] = []
         self.codes: list[w.Text] = []
         self.lines: list[w.HBox] = []
+        self._mk = lean()
+        self._fixed = {px: w.Layout(width=px) for px in ("270px", "380px", "100px", "490px")}
+        self._code_style = TextStyle(description_width="initial")
         for i in range(page_size):
             self._add_line(i, g)
         self.panel = SearchPanel(wizard, kind, errors, self._use)
@@ -120,26 +124,30 @@ class ChoiceTable:
         self.show_page(0)
 
     def _add_line(self, i: int, g: Callable[[Any], Any]) -> None:
-        # name | the choice and Search…, with the suggestions' evidence under them
-        name = css(w.HTML(layout=w.Layout(width="270px")), "row-name", f"row-name-{i}")
-        dd = css(w.Dropdown(options=[("", UNDECIDED)], layout=w.Layout(width="380px")),
-                 "choice", f"row-{i}")
+        # name | the choice and Search…, with the suggestions' evidence under them. The lines
+        # share their fixed layouts and styles (a step's 15 lines opened 315 comms, each a
+        # message to handle before the step shows); what a line hides keeps its own layout.
+        mk, fixed = self._mk, self._fixed
+        name = mk(w.HTML, layout=fixed["270px"], css=("row-name", f"row-name-{i}"))
+        dd = mk(w.Dropdown, options=[("", UNDECIDED)], layout=fixed["380px"],
+                css=("choice", f"row-{i}"))
         dd.observe(g(lambda c, i=i: self._on_choice(i, c["new"])), names="value")
-        pick = css(w.Button(description="Search…", layout=w.Layout(width="100px")),
-                   "pick", f"pick-{i}")
+        pick = mk(w.Button, description="Search…", layout=fixed["100px"],
+                  css=("pick", f"pick-{i}"))
         pick.on_click(g(lambda _b, i=i: self.pick(i)))
-        why = css(w.HTML(layout=w.Layout(width="490px")), "evidence", f"evidence-{i}")
+        why = mk(w.HTML, layout=fixed["490px"], css=("evidence", f"evidence-{i}"))
         # the Code of the item Done creates: shown, and editable, for a row to create
-        code = css(w.Text(description="Xero item Code", continuous_update=False,
-                          style={"description_width": "initial"},
-                          layout=w.Layout(width="380px", display="none")), "code", f"code-{i}")
+        code = mk(w.Text, description="Xero item Code", continuous_update=False,
+                  style=self._code_style, layout=w.Layout(width="380px", display="none"),
+                  css=("code", f"code-{i}"))
         code.observe(g(lambda c, i=i: self._on_code(i, str(c["new"]))), names="value")
         self.codes.append(code)
         self.names.append(name)
         self.choices.append(dd)
         self.picks.append(pick)
         self.evidence.append(why)
-        self.lines.append(css(w.HBox([name, w.VBox([w.HBox([dd, pick]), code, why])]), "row"))
+        self.lines.append(mk(w.HBox, [name, mk(w.VBox, [mk(w.HBox, [dd, pick]), code, why])],
+                             layout=w.Layout(), css="row"))
 
     def _bulk_buttons(self, kind: str, g: Callable[[Any], Any]) -> None:
         self.accept_safe = css(w.Button(
