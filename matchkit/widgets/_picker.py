@@ -79,7 +79,11 @@ class SearchPanel:
             tail = ("" if not any(h.role for h in hits) else
                     " (customers first, then suppliers)" if self.kind == "customers"
                     else " (sold items first)")
-            self.message.value = f"<small>{len(hits)} found{tail}; pick one:</small>"
+            # a supplier that fits best sits below the customers: say where it is
+            best = max(hits, key=lambda h: h.score or 0.0)
+            where = (f" The best fit, “{esc(best.label)}” ({esc(best.role)}), is further down."
+                     if best.role else "")
+            self.message.value = f"<small>{len(hits)} found{tail}; pick one.{where}</small>"
         self._enable()
 
     def _enable(self) -> None:
