@@ -385,6 +385,8 @@ def test_search_finds_nothing_for_nonsense_and_customers_before_suppliers() -> N
     assert any(label.endswith("· supplier") for label, _v in table.hits.options)
     assert "The best fit, “Paper Supplier” (supplier), is further down." in (
         table.panel.message.value)
+    table.search_box.value = "paper"  # the supplier alone: first, nothing further down
+    assert "further down" not in table.panel.message.value
 
 
 def test_the_rule_evidence_and_histogram_are_on_the_page() -> None:

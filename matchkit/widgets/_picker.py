@@ -82,7 +82,7 @@ class SearchPanel:
             # a supplier that fits best sits below the customers: say where it is
             best = max(hits, key=lambda h: h.score or 0.0)
             where = (f" The best fit, “{esc(best.label)}” ({esc(best.role)}), is further down."
-                     if best.role else "")
+                     if best.role and hits[0].role is None else "")
             self.message.value = f"<small>{len(hits)} found{tail}; pick one.{where}</small>"
         self._enable()
 
